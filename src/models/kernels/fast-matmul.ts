@@ -1,0 +1,21 @@
+import { tf, type Tensor2D } from '../tf.js';
+
+/**
+ * 2-D matMul whose gradient uses an explicit transpose and a plain matMul.
+ * tfjs-wasm's transposeA/B flags run at 1–3 GFLOP/s against ~28 for a plain matMul
+ * (ARCHITECTURE.md §3), and the built-in matMul gradient uses those flags.
+ */
+const fastMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as Tensor2D, b as Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [Tensor2D, Tensor2D];
+      return [tf.matMul(dy as Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as Tensor2D)];
+    },
+  };
+})  as never);
+
+export function matMul2D(a: Tensor2D, b: Tensor2D): Tensor2D {
+  return (fastMatMul as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D)(a, b);
+}

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pipe } from '../../src/streams/pipe.js';
+import { fromArray } from '../../src/streams/from-array.js';
+import { take } from '../../src/ops/take.js';
+import type { Stage } from '../../src/streams/stage.js';
+
+async function drain<T>(stage: Stage<T>, n = Infinity): Promise<T[]> {
+  const out: T[] = [];
+  if (n <= 0) return out;
+  for await (const x of stage) {
+    out.push(x);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+test('a flow rebuilt from a saved state continues with exactly the next item', async () => {
+  const flow = pipe(fromArray([1, 2, 3, 4, 5, 6, 7]), take<number>(6));
+  const first = flow();
+  const head = await drain(first, 2);
+  const saved = first.state();
+  const rest = await drain(flow(JSON.parse(JSON.stringify(saved))));
+  assert.deepEqual([...head, ...rest], [1, 2, 3, 4, 5, 6]);
+});
+
+test('a state from a different flow is rejected with a message naming the operator', () => {
+  const flow = pipe(fromArray([1]), take<number>(1));
+  assert.throws(() => flow(42), /pipe \(operator 1\): resume state does not match/);
+});
