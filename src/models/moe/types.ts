@@ -1,0 +1,88 @@
+/**
+ * The contract between an MoE layer and the models that host it (ARCHITECTURE.md §3).
+ * A layer = router (one file per LibMoE algorithm, in a registry keyed by LibMoE's names)
+ * + experts + dropless dispatch/combine. Several variants can live in one process.
+ */
+import type { Json } from '../../streams/stage.js';
+import type { Scalar, Tensor1D, Tensor2D, Tensor3D, Variable } from '../tf.js';
+
+/** Expert FFN families of the two LibMoE stacks. */
+export type ExpertSpec =
+  /** VLM: W2·gelu(W1·x + b1) + b2 with exact (erf) GELU; `hidden` = H. */
+  | { readonly kind: 'gelu-mlp'; readonly hidden: number }
+  /** LM (σ-MoE): relu(x·keys[e])·values[e], no biases; `size` = expert_size s. */
+  | { readonly kind: 'relu-kv'; readonly size: number };
+
+export interface MoeLayerSpec {
+  /** Registry name, LibMoE's own (e.g. 'smoe', 'xmoe', 'moe_layer', 'moe_layer_deepseekv2'). */
+  readonly algorithm: string;
+  readonly dModel: number;
+  /** E as LibMoE's config counts it (shared experts / MoE++ specials: see the golden README §5). */
+  readonly nExperts: number;
+  readonly topK: number;
+  readonly expert: ExpertSpec;
+  /** Algorithm options under LibMoE's config names (balance_loss_coef, router_z_loss_coef,
+   *  selection_mode, perplexity_reg_mode, perplexity_reg, n_group, topk_group, theta, topk_min, topk_max ...). */
+  readonly options?: Readonly<Record<string, Json>>;
+  /** Optional capacity factor; dropless when absent. Dropped slots are reported in stats. */
+  readonly capacityFactor?: number;
+  /** Seed for this layer's initialisation (router init follows LibMoE: N(0, 0.02)). */
+  readonly seed: number;
+  /** Prefix for variable names, e.g. 'layers.3.ffn.' (names below it are LibMoE's state_dict names). */
+  readonly name?: string;
+}
+
+export interface MoeCallContext {
+  readonly training: boolean;
+  /** Global optimiser step (Hyper-R's dynamic K, schedules). */
+  readonly step: number;
+  readonly totalSteps: number;
+}
+
+/**
+ * Routing statistics reduced inside the graph to small tensors (no gradients), so a step
+ * reads them all back in one batch. Counts are over token-slots of this call.
+ */
+export interface RoutingStatTensors {
+  /** [E] token-slots routed to each expert (all K picks). */
+  readonly tokenSlots: Tensor1D;
+  /** [E] tokens whose first pick is the expert. */
+  readonly top1Count: Tensor1D;
+  /** [E] Σ over tokens of the router probability (softmax of the router logits). */
+  readonly probMass: Tensor1D;
+  /** [E] Σ of gate weights given to the expert. */
+  readonly gateMass: Tensor1D;
+  /** Scalars summed over tokens: entropy of the top-k weights (nats), of the full distribution, and top-1 − top-2 margin. */
+  readonly entropyTopKSum: Scalar;
+  readonly entropyFullSum: Scalar;
+  readonly marginSum: Scalar;
+  /** Slots dropped by the capacity factor (0 when dropless). */
+  readonly droppedSlots: Scalar;
+}
+
+export interface MoeOutput {
+  /** [B, T, D] layer output (differentiable). */
+  readonly y: Tensor3D;
+  /** Each auxiliary loss under LibMoE's component name (golden README §5), as LibMoE reports it. */
+  readonly aux: Readonly<Record<string, Scalar>>;
+  /** The sum that enters the objective (`aux_total`). */
+  readonly auxTotal: Scalar;
+  /** Host copy of the selected experts, [B·T·K] row-major (routing runs outside the tape). */
+  readonly selected: Int32Array;
+  /** [B·T, K] gate weights as used in the combine (no gradient). */
+  readonly gates: Tensor2D;
+  readonly stats: RoutingStatTensors;
+}
+
+export interface MoeLayer {
+  readonly spec: MoeLayerSpec;
+  /** Trainable parameters by LibMoE state_dict name (prefixed with spec.name). */
+  readonly variables: ReadonlyMap<string, Variable>;
+  /** x: [B, T, D]. Call inside the tape; stateful updates (DeepSeek bias, ReMoE λ, X-MoE
+   *  embedding renormalisation, dynamic K) happen as LibMoE does them and show in `state()`. */
+  apply(x: Tensor3D, ctx: MoeCallContext): MoeOutput;
+  /** Non-trainable state (bias, λ, ...), JSON-serialisable, saved in checkpoints. */
+  state(): Json;
+  setState(state: Json): void;
+  dispose(): void;
+}
