@@ -13,7 +13,8 @@ export class Rng {
 
   constructor(seedOrState: number | string | RngState) {
     if (Array.isArray(seedOrState)) {
-      [this.a, this.b, this.c, this.d] = (seedOrState as RngState).map((v) => v >>> 0) as [number, number, number, number];
+      const st = seedOrState as RngState;
+      this.a = st[0] >>> 0; this.b = st[1] >>> 0; this.c = st[2] >>> 0; this.d = st[3] >>> 0;
       return;
     }
     let s = typeof seedOrState === 'string' ? hashString(seedOrState) : seedOrState >>> 0;
