@@ -12,8 +12,8 @@ export class Rng {
   private d: number;
 
   constructor(seedOrState: number | string | RngState) {
-    if (Array.isArray(seedOrState)) {
-      const st = seedOrState as RngState;
+    if (typeof seedOrState === 'object') {
+      const st = seedOrState;
       this.a = st[0] >>> 0; this.b = st[1] >>> 0; this.c = st[2] >>> 0; this.d = st[3] >>> 0;
       return;
     }
