@@ -54,14 +54,19 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
   }
   const plan = makeDispatchPlan(n, k, tokenOfRow, slotOfRow);
   const sorted = gatherTokens(x, plan);
-  const outs: Tensor2D[] = [];
-  for (let ex = 0; ex < e; ex++) {
-    const c = load[ex]!;
-    if (c === 0) continue;
-    const rows = c === m ? sorted : (tf.slice(sorted, [start[ex]!, 0], [c, d]) as Tensor2D);
-    outs.push(bank.run(ex, rows));
+  let z: Tensor2D;
+  if (bank.runGrouped) {
+    z = bank.runGrouped(sorted, load);
+  } else {
+    const outs: Tensor2D[] = [];
+    for (let ex = 0; ex < e; ex++) {
+      const c = load[ex]!;
+      if (c === 0) continue;
+      const rows = c === m ? sorted : (tf.slice(sorted, [start[ex]!, 0], [c, d]) as Tensor2D);
+      outs.push(bank.run(ex, rows));
+    }
+    z = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as Tensor2D);
   }
-  const z = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as Tensor2D);
   const y = combineRows(z, combine, plan);
   disposeDispatchPlan(plan);
   return { y, dropped, load };
