@@ -41,7 +41,7 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
   const start = new Int32Array(e + 1);
   for (let i = 0; i < e; i++) start[i + 1] = start[i]! + load[i]!;
   const m = start[e]!;
-  if (m === 0) return { y: tf.mul(tf.zeros([n, d]), tf.sum(combine)) as Tensor2D, dropped, load };
+  if (m === 0) return { y: tf.zeros([n, d]), dropped, load };
   const tokenOfRow = new Int32Array(m);
   const slotOfRow = new Int32Array(m);
   const fill = start.slice(0, e);
