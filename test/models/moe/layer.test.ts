@@ -136,3 +136,36 @@ test('an upcycled layer computes exactly its dense FFN at initialisation', async
   });
   layer.dispose();
 });
+
+test('every algorithm handles one token, odd batch sizes and K = 1 (K = 2 for shared-expert variants)', async () => {
+  await selectBackend('cpu');
+  const shapes: [number, number][] = [[1, 1], [3, 4]];
+  for (const name of moeAlgorithms()) {
+    const lm = name.startsWith('moe_layer');
+    for (const topK of [name.startsWith('smoe_share') ? 2 : 1, 3]) {
+      const base = lm ? lmSpec(name, name === 'moe_layer_xmoe' ? { perplexity_reg_mode: 'time' } : {}) : vlmSpec(name, { topk_min: 1, topk_max: topK });
+      const layer = createMoeLayer({ ...base, topK });
+      for (const [b, t] of shapes) {
+        tf.tidy(() => {
+          const out = layer.apply(tf.randomNormal([b, t, 8], 0, 1, 'float32', b + t) as Tensor3D, CTX);
+          assert.deepEqual(out.y.shape, [b, t, 8], `${name} K=${topK} [${b},${t}]`);
+          assert.ok(out.y.dataSync().every(Number.isFinite), `${name} K=${topK} [${b},${t}]: finite output`);
+          assert.ok(Number.isFinite(out.auxTotal.dataSync()[0]!), `${name}: finite aux`);
+          assert.equal(out.selected.length, b * t * out.k);
+        });
+      }
+      layer.dispose();
+    }
+  }
+});
+
+test('a capacity factor on the layer drops slots and reports them in the statistics', async () => {
+  await selectBackend('cpu');
+  const layer = createMoeLayer({ ...lmSpec('moe_layer'), capacityFactor: 0.25 });
+  tf.tidy(() => {
+    const out = layer.apply(input(), CTX);
+    // 20 slots over 8 experts: at most ceil(0.25·20/8) = 1 slot each.
+    assert.ok(out.stats.droppedSlots.dataSync()[0]! >= 20 - 8);
+  });
+  layer.dispose();
+});
