@@ -169,3 +169,24 @@ test('a capacity factor on the layer drops slots and reports them in the statist
   });
   layer.dispose();
 });
+
+test('MoE++ with copy experts routes to identity experts and keeps the constant expert last', async () => {
+  await selectBackend('cpu');
+  const layer = createMoeLayer({ ...vlmSpec('smoe_plus_plus', { n_copy_experts: 2 }), topK: 1 });
+  assert.deepEqual(layer.variables.get('gate.weight')!.shape, [4 + 1 + 2 + 1, 8]);
+  assert.ok(layer.variables.has('experts.7.constant') && layer.variables.has('experts.7.wg.weight'));
+  // Router row 5 (the first copy expert) = 10·1, all others 0; with positive inputs every
+  // token picks index 5 with weight 1, so the layer returns its input.
+  const gate = Float32Array.from({ length: 8 * 8 }, (_, i) => (Math.floor(i / 8) === 5 ? 10 : 0));
+  const t = tf.tensor2d(gate, [8, 8]);
+  layer.variables.get('gate.weight')!.assign(t);
+  t.dispose();
+  tf.tidy(() => {
+    const x = tf.add(tf.abs(input()), 0.1) as Tensor3D;
+    const out = layer.apply(x, CTX);
+    assert.ok(out.selected.every((j) => j === 5));
+    const err = tf.max(tf.abs(tf.sub(out.y, x))).dataSync()[0]!;
+    assert.ok(err < 1e-6, `max |y − x| = ${err}`);
+  });
+  layer.dispose();
+});
