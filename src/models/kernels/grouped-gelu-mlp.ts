@@ -30,22 +30,28 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
     const x = args[0] as Tensor2D;
     const p = args.slice(1, 1 + 4 * e) as Tensor[];
     const pres: Tensor2D[] = [];
+    const cdfs: Tensor2D[] = [];
     const ys: Tensor2D[] = [];
     for (let i = 0; i < e; i++) {
       if (counts[i] === 0) continue;
       const [w1, b1, w2, b2] = p.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
       const pre = tf.add(tf.matMul(rowRange(x, starts[i]!, counts[i]!), tf.transpose(w1)), b1) as Tensor2D;
-      const g = tf.mul(tf.mul(pre, 0.5), tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1)) as Tensor2D;
+      // Φ(z) = 0.5·(1 + erf(z/√2)), kept for the backward.
+      const cdf = tf.mul(tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1), 0.5) as Tensor2D;
+      const g = tf.mul(pre, cdf) as Tensor2D;
       pres.push(pre);
+      cdfs.push(cdf);
       ys.push(tf.add(tf.matMul(g, tf.transpose(w2)), b2) as Tensor2D);
     }
-    save([x, ...p, ...pres]);
+    save([x, ...p, ...pres, ...cdfs]);
     return {
       value: ys.length === 1 ? ys[0]! : (tf.concat(ys, 0) as Tensor2D),
       gradFunc: (dy: Tensor2D, saved: Tensor[]) => {
         const sx = saved[0] as Tensor2D;
         const sp = saved.slice(1, 1 + 4 * e);
-        const sPre = saved.slice(1 + 4 * e) as Tensor2D[];
+        const used = (saved.length - 1 - 4 * e) / 2;
+        const sPre = saved.slice(1 + 4 * e, 1 + 4 * e + used) as Tensor2D[];
+        const sCdf = saved.slice(1 + 4 * e + used) as Tensor2D[];
         const dxs: Tensor2D[] = [];
         const dps: Tensor[] = [];
         let j = 0;
@@ -55,10 +61,10 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
             dps.push(tf.zerosLike(w1), tf.zerosLike(b1), tf.zerosLike(w2), tf.zerosLike(b2));
             continue;
           }
-          const pre = sPre[j++]!;
+          const pre = sPre[j]!;
+          const cdf = sCdf[j++]!;
           const xe = rowRange(sx, starts[i]!, counts[i]!);
           const dye = rowRange(dy, starts[i]!, counts[i]!);
-          const cdf = tf.mul(tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1), 0.5);
           const g = tf.mul(pre, cdf) as Tensor2D;
           const dGelu = tf.add(cdf, tf.mul(pre, tf.mul(tf.exp(tf.mul(tf.square(pre), -0.5)), INV_SQRT_2PI)));
           const dPre = tf.mul(tf.matMul(dye, w2), dGelu) as Tensor2D;
