@@ -100,6 +100,10 @@ test('DeepSeek aux-free bias moves against the load and is restored by setState'
   layer.setState(s0);
   assert.deepEqual(tf.tidy(() => layer.apply(x, CTX).y.arraySync()), y1);
   assert.throws(() => layer.setState({ e_score_correction_bias: [1, 2] }), /8 numbers/);
+  const plain = createMoeLayer(lmSpec('moe_layer'));
+  assert.deepEqual(plain.state(), {});
+  assert.throws(() => plain.setState(layer.state()), /moe_layer: this layer has no state/);
+  plain.dispose();
   layer.dispose();
   x.dispose();
 });
