@@ -60,7 +60,8 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
   const order = epochFileOrder(files, options.seed ?? 0, options.epoch ?? 0, options.shuffleFiles ?? true);
   const parts = partitionFiles(order, partitions);
   const consumer = consumerOf(options);
-  const fingerprint = hashString(`${partitions}\n${order.join('\n')}`);
+  // Identifies (files, seed, epoch, shuffle, partitions): a state only resumes the flow it came from.
+  const fingerprint = hashString(JSON.stringify([options.seed ?? 0, options.epoch ?? 0, options.shuffleFiles ?? true, partitions, order]));
   const maxLineBytes = options.maxLineBytes ?? 64 * 2 ** 20;
   const open = (file: string, start: number) => openDecoded(file, { zstd: options.decoder, start });
 
