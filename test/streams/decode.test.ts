@@ -71,14 +71,18 @@ test('resuming at a decoded byte offset skips exactly that many bytes, for every
   } finally { cleanup(); }
 });
 
-test('truncated and corrupt compressed files fail with a DecodeError naming the file', { skip: !hasZstdCli && NO_ZSTD }, async () => {
+test('truncated, corrupt and empty compressed files fail with a DecodeError naming the file', { skip: !hasZstdCli && NO_ZSTD }, async () => {
   const { dir, cleanup } = tempDir();
   try {
     const text = docs(4000);
     const gz = writeGzip(join(dir, 't.jsonl.gz'), text);
     const zst = writeZstd(join(dir, 't.jsonl.zst'), text);
     const cut = (file: string) => { const b = readFileSync(file); writeFileSync(file, b.subarray(0, b.length >> 1)); return file; };
-    const cases: [string, 'cli' | 'js' | undefined][] = [[cut(gz), undefined], [cut(zst), 'cli'], [zst, 'js']];
+    const flipped = writeGzip(join(dir, 'f.jsonl.gz'), text);
+    const bytes = readFileSync(flipped);
+    for (let i = 100; i < bytes.length - 100; i += 101) bytes[i] ^= 0xff;
+    writeFileSync(flipped, bytes);
+    const cases: [string, 'cli' | 'js' | undefined][] = [[cut(gz), undefined], [flipped, undefined], [cut(zst), 'cli'], [zst, 'js']];
     const garbage = writeText(join(dir, 'g.jsonl.zst'), Buffer.from('this is not zstd at all, just text\n'));
     cases.push([garbage, 'cli'], [garbage, 'js']);
     const empty = writeText(join(dir, 'e.jsonl.zst'), '');
