@@ -3,7 +3,7 @@ import type { DecodedBytes } from './decoded-bytes.js';
 import { DecodeError } from './decode-error.js';
 
 /** An uncompressed file from byte `start` on: resuming a plain file is a seek. */
-export function plainBytes(file: string, start = 0, chunkBytes = 1 << 16): DecodedBytes {
+export function plainBytes(file: string, start = 0, chunkBytes = 1 << 20): DecodedBytes {
   let stream: ReadStream | undefined;
   return {
     file,
