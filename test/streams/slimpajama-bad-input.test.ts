@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { slimPajama, type TextRecord } from '../../src/streams/slimpajama/slimpajama.js';
 import type { ReadCounts } from '../../src/streams/slimpajama/source-stats.js';
 import { NO_ZSTD, docs, drain, hasZstdCli, tempDir, writeGzip, writeText, writeZstd } from './support/fixtures.js';
@@ -144,6 +144,22 @@ test('a corrupt (not truncated) .zst file is reported by the CLI decoder via its
     for (let i = 200; i < bytes.length - 100; i += 97) bytes[i] ^= 0x5a;
     writeFileSync(file, bytes);
     await assert.rejects(drain(slimPajama({ files: [file], decoder: 'cli' })()), /c\.jsonl\.zst:\d+: corrupt_stream: .*zstd-cli could not decode/);
+  } finally { cleanup(); }
+});
+
+test('a file that disappears after the file list was made is counted as unreadable_file under "skip"', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const gone = writeText(join(dir, 'a-gone.jsonl'), docs(2));
+    const kept = writeText(join(dir, 'b-kept.jsonl'), docs(2));
+    const flow = slimPajama({ files: [gone, kept], onError: 'skip', shuffleFiles: false, partitions: 1 });
+    rmSync(gone);
+    const stage = flow();
+    assert.equal((await drain(stage)).length, 2);
+    assert.deepEqual((stage.stats!() as unknown as ReadCounts).skippedByReason, { unreadable_file: 1 });
+    const failing = slimPajama({ files: [kept], partitions: 1 });
+    rmSync(kept);
+    await assert.rejects(drain(failing()), /b-kept\.jsonl:1: unreadable_file: .*ENOENT/);
   } finally { cleanup(); }
 });
 

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 
 /** File names a directory contributes: JSON Lines, plain or compressed. */
@@ -24,6 +24,7 @@ function expand(spec: string, directoryPattern: string): string[] {
   const stat = statSync(spec, { throwIfNoEntry: false });
   if (stat?.isFile()) return [spec];
   if (stat?.isDirectory()) return globSync(directoryPattern, { cwd: spec, onlyFiles: true }).map((f) => join(spec, f));
-  if (isDynamicPattern(spec)) return globSync(spec, { onlyFiles: true });
+  // Matches are spelled like the pattern (absolute or relative to cwd): they become provenance.
+  if (isDynamicPattern(spec)) return globSync(spec, { onlyFiles: true, absolute: isAbsolute(spec) });
   return [];
 }
