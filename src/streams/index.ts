@@ -10,6 +10,7 @@ export { type ReadCounts } from './slimpajama/source-stats.js';
 export { type ShardSpec, type Consumer, consumerOf, epochFileOrder, partitionFiles } from './slimpajama/shard.js';
 export { mix, type MixInput, type MixOptions } from './mix.js';
 export { repeat, type RepeatOptions } from './repeat.js';
+export { interleave } from './interleave.js';
 
 export { resolveFiles, JSONL_PATTERN } from './files/resolve-files.js';
 export { LineReader, type Line } from './lines/line-reader.js';

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { slimPajama, type TextRecord } from '../../src/streams/slimpajama/slimpajama.js';
+import { interleave } from '../../src/streams/interleave.js';
+import { assertResumes } from './support/resume.js';
 import type { ReadCounts } from '../../src/streams/slimpajama/source-stats.js';
 import { docs, drain, tempDir, writeGzip, writeText } from './support/fixtures.js';
 
@@ -93,5 +95,20 @@ test('skip counts of all consumers add up to the data set: each bad slot is coun
       read += s.read; used += s.used; skipped += s.skipped; blank += s.blankLines;
     }
     assert.deepEqual({ read, used, skipped, blank }, { read: 13, used: 10, skipped: 3, blank: 1 });
+  } finally { cleanup(); }
+});
+
+test('interleaving a rank\'s workers gives the rank\'s share of the global order, and resumes exactly', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const files = corpus(dir);
+    const W = 2;
+    for (let rank = 0; rank < W; rank++) {
+      const alone = (await drain(slimPajama({ files, seed: 9, partitions: 4, rank, worldSize: W })())).map(key);
+      const workers = (n: number) => interleave(Array.from({ length: n }, (_, worker) =>
+        slimPajama({ files, seed: 9, partitions: 4, rank, worldSize: W, worker, numWorkers: n })));
+      assert.deepEqual((await drain(workers(3)())).map(key), alone, `rank ${rank}, 3 workers`);
+      await assertResumes(workers(2), [[0, 1], [5, 7], [13, 20]], `rank ${rank}, 2 workers`);
+    }
   } finally { cleanup(); }
 });
