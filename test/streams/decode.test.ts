@@ -106,3 +106,39 @@ function writeZstdToBuffer(text: string, args: string[]): Buffer {
   const { dir, cleanup } = tempDir();
   try { return readFileSync(writeZstd(join(dir, 'x.zst'), text, args)); } finally { cleanup(); }
 }
+
+test('the JS decoder matches the input for RLE, raw, compressed, multi-frame and skippable-frame data, whatever the push sizes', { skip: !hasZstdCli && NO_ZSTD }, () => {
+  const random = Buffer.alloc(300_000);
+  let x = 12345;
+  for (let i = 0; i < random.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; random[i] = x >>> 24; }
+  const inputs: [string, Buffer, string[]][] = [
+    ['zeros (RLE blocks)', Buffer.alloc(1_000_000), []],
+    ['random bytes (raw blocks)', random, ['--no-check']],
+    ['text at -16', Buffer.from(docs(3000)), ['-16']],
+    ['text at --long=31 (2 GiB window)', Buffer.from(docs(3000)), ['-3', '--long=31']],
+    ['mixed', Buffer.concat([Buffer.from(docs(500)), random.subarray(0, 50_000), Buffer.alloc(200_000, 7), Buffer.from(docs(500))]), ['-1']],
+  ];
+  const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from('hello')]);
+  const frames: Buffer[] = [];
+  const expected: Buffer[] = [];
+  for (const [, input, args] of inputs) {
+    frames.push(compressBytes(input, args), skippable);
+    expected.push(input);
+  }
+  const stream = Buffer.concat(frames);
+  for (const pushSize of [1_000_003, 4096, 777]) {
+    const decoder = new ZstdStreamDecoder();
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < stream.length; i += pushSize) {
+      decoder.push(stream.subarray(i, i + pushSize));
+      for (let b = decoder.next(); b !== null; b = decoder.next()) out.push(b);
+    }
+    decoder.finish();
+    assert.ok(Buffer.concat(out).equals(Buffer.concat(expected)), `push size ${pushSize}`);
+  }
+});
+
+function compressBytes(input: Buffer, args: string[]): Buffer {
+  const { dir, cleanup } = tempDir();
+  try { return readFileSync(writeZstd(join(dir, 'x.zst'), input, args)); } finally { cleanup(); }
+}
