@@ -48,6 +48,9 @@ test('under onError "fail" the first bad line throws, naming file, line and reas
       const stage = slimPajama({ files: [file] })();
       await assert.rejects(drain(stage), new RegExp(`^Error: ${file.replace(/[.]/g, '\\.')}:2: ${badLines[i]![1]}: `));
     }
+    const failed = slimPajama({ files: [join(dir, 'bad0.jsonl')] })();
+    await assert.rejects(drain(failed));
+    assert.throws(() => failed.state(), /no resumable state after a failure/, 'a saved state would skip the bad line silently');
     const cut = writeText(join(dir, 'cut.jsonl'), `${good('a')}\n{"text": "cut her`);
     await assert.rejects(drain(slimPajama({ files: [cut] })()), /cut\.jsonl:2: truncated_last_line: last line has no newline/);
   } finally { cleanup(); }
