@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NO_ZSTD, docs, hasZstdCli, tempDir, writeZstd } from './support/fixtures.js';
 
-test('a stage abandoned in the middle of a .zst file (CLI decoder) does not keep the process alive', { skip: !hasZstdCli && NO_ZSTD }, () => {
+for (const decoder of ['cli', 'js-worker'] as const) test(`a stage abandoned in the middle of a .zst file (${decoder} decoder) does not keep the process alive`, { skip: !hasZstdCli && NO_ZSTD }, () => {
   const { dir, cleanup } = tempDir();
   try {
     // Large enough that zstd is still blocked on a full pipe when the script ends.
@@ -13,7 +13,7 @@ test('a stage abandoned in the middle of a .zst file (CLI decoder) does not keep
     const source = pathToFileURL(join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'streams', 'slimpajama', 'slimpajama.js')).href;
     const script = `
       import { slimPajama } from ${JSON.stringify(source)};
-      const it = slimPajama({ files: [${JSON.stringify(file)}], decoder: 'cli' })()[Symbol.asyncIterator]();
+      const it = slimPajama({ files: [${JSON.stringify(file)}], decoder: '${decoder}' })()[Symbol.asyncIterator]();
       const first = await it.next();
       console.log(first.value.provenance.line);`;
     // The timeout only detects a hang (the script itself takes well under a second).

@@ -3,9 +3,14 @@ import { gzipBytes } from './gzip.js';
 import { plainBytes } from './plain.js';
 import { zstdCliAvailable, zstdCliBytes } from './zstd-cli.js';
 import { zstdJsBytes } from './zstd-js.js';
+import { zstdWorkerBytes } from './zstd-worker.js';
 
-/** How `.zst` files are decoded: 'auto' = the zstd CLI when it is on PATH, else the JS decoder. */
-export type ZstdDecoderChoice = 'auto' | 'cli' | 'js';
+/**
+ * How `.zst` files are decoded: 'cli' (zstd executable), 'js-worker' (the JS decoder on a worker
+ * thread), 'js' (the JS decoder on the consumer's thread); 'auto' = 'cli' when zstd is on PATH,
+ * else 'js-worker'.
+ */
+export type ZstdDecoderChoice = 'auto' | 'cli' | 'js' | 'js-worker';
 
 export interface OpenDecodedOptions {
   zstd?: ZstdDecoderChoice;
@@ -34,7 +39,8 @@ export function openDecoded(file: string, options: OpenDecodedOptions = {}): Dec
     if (choice === 'cli' && !zstdCliAvailable()) {
       throw new Error(`${file}: decoder 'cli' was requested but no zstd executable is on PATH (use 'js' or 'auto')`);
     }
-    inner = choice === 'js' || (choice === 'auto' && !zstdCliAvailable()) ? zstdJsBytes(file) : zstdCliBytes(file);
+    const kind = choice === 'auto' ? (zstdCliAvailable() ? 'cli' : 'js-worker') : choice;
+    inner = kind === 'cli' ? zstdCliBytes(file) : kind === 'js-worker' ? zstdWorkerBytes(file) : zstdJsBytes(file);
   }
   return start > 0 ? skipBytes(inner, start) : inner;
 }
