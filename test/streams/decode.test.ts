@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { openDecoded } from '../../src/streams/decode/open-decoded.js';
 import { DecodeError } from '../../src/streams/decode/decode-error.js';
-import { ZstdStreamDecoder } from '../../src/streams/zstd/zstd-js.js';
+import { ZstdStreamDecoder } from '../../src/streams/zstd/zstd-stream-decoder.js';
 import { NO_ZSTD, docs, hasZstdCli, tempDir, writeGzip, writeText, writeZstd } from './support/fixtures.js';
 
 async function decodeAll(file: string, zstd?: 'cli' | 'js' | 'js-worker', start?: number): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ZSTD_MAX_WINDOW } from '../zstd/zstd-js.js';
+import { ZSTD_MAX_WINDOW } from '../zstd/zstd-stream-decoder.js';
 import type { WorkerReply, WorkerRequest } from '../zstd/decode-worker.js';
 import type { DecodedBytes } from './decoded-bytes.js';
 import { DecodeError } from './decode-error.js';

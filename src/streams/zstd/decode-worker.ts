@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ZstdStreamDecoder } from './zstd-js.js';
+import { ZstdStreamDecoder } from './zstd-stream-decoder.js';
 
 export interface WorkerRequest { blocks: number }
 export type WorkerReply =
