@@ -35,14 +35,14 @@ async function best(fn: () => Promise<number>): Promise<{ mb_s: number; seconds:
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-async function rawDecode(file: string, zstd: 'cli' | 'js' | 'js-worker'): Promise<number> {
+async function rawDecode(file: string, zstd: 'cli' | 'js'): Promise<number> {
   let n = 0;
   for await (const chunk of openDecoded(file, { zstd })) n += chunk.length;
   return n;
 }
 
 /** Decode + split + UTF-8 check + JSON.parse + record objects: everything up to the tokenizer. */
-async function decodeParse(file: string, decoder: 'cli' | 'js' | 'js-worker', decodedBytes: number): Promise<number> {
+async function decodeParse(file: string, decoder: 'cli' | 'js', decodedBytes: number): Promise<number> {
   let records = 0;
   for await (const record of slimPajama({ files: [file], decoder })()) if (record.text.length >= 0) records++;
   if (records === 0) throw new Error(`no records read from ${file}`);
@@ -83,10 +83,8 @@ async function main(): Promise<void> {
       const entry: Record<string, unknown> = { compressed_mb: round(readFileSync(file).length / 1e6) };
       if (cli) entry.raw_decode_cli = await best(() => rawDecode(file, 'cli'));
       entry.raw_decode_js = await best(() => rawDecode(file, 'js'));
-      entry.raw_decode_js_worker = await best(() => rawDecode(file, 'js-worker'));
       if (cli) entry.decode_parse_cli = await best(() => decodeParse(file, 'cli', text.length));
       entry.decode_parse_js = await best(() => decodeParse(file, 'js', text.length));
-      entry.decode_parse_js_worker = await best(() => decodeParse(file, 'js-worker', text.length));
       result[name] = entry;
     }
     result.utf8_check_per_line = await utf8Checks(text);

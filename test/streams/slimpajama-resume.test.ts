@@ -17,7 +17,7 @@ function corpus(dir: string): string[] {
   ];
 }
 
-for (const decoder of ['cli', 'js', 'js-worker'] as const) {
+for (const decoder of ['cli', 'js'] as const) {
   test(`the source resumes exactly from a JSON round-tripped state, twice in a row (zstd ${decoder})`, { skip: !hasZstdCli && NO_ZSTD }, async () => {
     const { dir, cleanup } = tempDir();
     try {

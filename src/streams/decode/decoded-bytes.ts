@@ -1,5 +1,5 @@
 /** Which decoder turns a file's bytes into JSONL bytes. */
-export type DecoderKind = 'plain' | 'gzip' | 'zstd-cli' | 'zstd-js' | 'zstd-worker';
+export type DecoderKind = 'plain' | 'gzip' | 'zstd-cli' | 'zstd-js';
 
 /**
  * The decoded bytes of one file, as chunks pulled on demand (backpressure: nothing more is

@@ -3,15 +3,9 @@ import { gzipBytes } from './gzip.js';
 import { plainBytes } from './plain.js';
 import { zstdCliAvailable, zstdCliBytes } from './zstd-cli.js';
 import { zstdJsBytes } from './zstd-js.js';
-import { zstdWorkerBytes } from './zstd-worker.js';
 
-/**
- * How `.zst` files are decoded: 'cli' (zstd executable), 'js-worker' (the JS decoder on a worker
- * thread), 'js' (the JS decoder on the consumer's thread); 'auto' = 'cli' when zstd is on PATH,
- * else 'js'. ('js-worker' is not the fallback: on this 2-core machine, shared and loaded, it has not
- * yet been measured faster than 'js'; see docs/sources.md.)
- */
-export type ZstdDecoderChoice = 'auto' | 'cli' | 'js' | 'js-worker';
+/** How `.zst` files are decoded: 'auto' = the zstd CLI when it is on PATH, else the JS decoder. */
+export type ZstdDecoderChoice = 'auto' | 'cli' | 'js';
 
 export interface OpenDecodedOptions {
   zstd?: ZstdDecoderChoice;
@@ -41,7 +35,7 @@ export function openDecoded(file: string, options: OpenDecodedOptions = {}): Dec
       throw new Error(`${file}: decoder 'cli' was requested but no zstd executable is on PATH (use 'js' or 'auto')`);
     }
     const kind = choice === 'auto' ? (zstdCliAvailable() ? 'cli' : 'js') : choice;
-    inner = kind === 'cli' ? zstdCliBytes(file) : kind === 'js-worker' ? zstdWorkerBytes(file) : zstdJsBytes(file);
+    inner = kind === 'cli' ? zstdCliBytes(file) : zstdJsBytes(file);
   }
   return start > 0 ? skipBytes(inner, start) : inner;
 }
