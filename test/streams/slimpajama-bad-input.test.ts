@@ -163,6 +163,12 @@ test('a file that disappears after the file list was made is counted as unreadab
     const failing = slimPajama({ files: [kept], partitions: 1 });
     rmSync(kept);
     await assert.rejects(drain(failing()), /b-kept\.jsonl:1: unreadable_file: .*ENOENT/);
+    if (hasZstdCli) {
+      const zst = writeZstd(join(dir, 'c.jsonl.zst'), docs(2));
+      const viaCli = slimPajama({ files: [zst], decoder: 'cli' });
+      rmSync(zst);
+      await assert.rejects(drain(viaCli()), /c\.jsonl\.zst:1: unreadable_file: .*ENOENT/);
+    }
   } finally { cleanup(); }
 });
 

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import type { DecodedBytes } from './decoded-bytes.js';
 import { DecodeError } from './decode-error.js';
 
@@ -31,6 +32,12 @@ export function zstdCliBytes(file: string): DecodedBytes {
     bufferedBytes: () => child?.stdout?.readableLength ?? 0,
     close: async () => { stop(); child?.stdout?.destroy(); },
     async *[Symbol.asyncIterator]() {
+      // Checked here so a missing or unreadable file is reported as such (errno code), not as bad data.
+      try {
+        accessSync(file, constants.R_OK);
+      } catch (error) {
+        throw new DecodeError(file, 'zstd-cli', (error as Error).message, { cause: error });
+      }
       const proc = spawn('zstd', ['-d', '-c', '-q', '--long=31', '--memory=2048MB', '--', file], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
