@@ -1,5 +1,13 @@
 import { parse as parseYaml } from 'yaml';
 
+/** A malformed `--set` (a command-line mistake, not a pipeline one). */
+export class OverrideError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OverrideError';
+  }
+}
+
 export interface Override {
   readonly path: readonly string[];
   readonly value: unknown;
@@ -14,16 +22,16 @@ export interface Override {
  */
 export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new Error(`--set ${text}: expected KEY.PATH=VALUE (e.g. --set trainer.lr=3e-4)`);
+  if (eq <= 0) throw new OverrideError(`--set ${text}: expected KEY.PATH=VALUE (e.g. --set trainer.lr=3e-4)`);
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
   const path = key.split('.');
-  if (path.some((p) => p === '')) throw new Error(`--set ${text}: empty segment in key path "${key}"`);
+  if (path.some((p) => p === '')) throw new OverrideError(`--set ${text}: empty segment in key path "${key}"`);
   let value: unknown;
   try {
     value = raw.trim() === '' ? '' : parseYaml(raw);
   } catch (e) {
-    throw new Error(`--set ${text}: value is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new OverrideError(`--set ${text}: value is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   return { path, value, source: text };
 }
@@ -42,13 +50,13 @@ export function applyOverride(target: Record<string, unknown>, o: Override): voi
     } else if (typeof next === 'object') {
       node = next as Record<string, unknown>;
     } else {
-      throw new Error(`--set ${o.source}: ${o.path.slice(0, i + 1).join('.')} is ${JSON.stringify(next)}, not a section`);
+      throw new OverrideError(`--set ${o.source}: ${o.path.slice(0, i + 1).join('.')} is ${JSON.stringify(next)}, not a section`);
     }
   }
   const last = o.path[o.path.length - 1]!;
   if (Array.isArray(node)) {
     const i = Number(last);
-    if (!Number.isInteger(i) || i < 0) throw new Error(`--set ${o.source}: ${o.path.slice(0, -1).join('.')} is a list; use a number index`);
+    if (!Number.isInteger(i) || i < 0) throw new OverrideError(`--set ${o.source}: ${o.path.slice(0, -1).join('.')} is a list; use a number index`);
     node[i] = o.value;
   } else {
     node[last] = o.value;

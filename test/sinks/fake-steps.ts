@@ -45,7 +45,7 @@ export function fakeLayer(step: number, layer: number, batch: TokenBatch, shape:
       const e = rng.next() < skew ? (d + layer + chosen.length) % E : rng.int(E);
       if (!chosen.includes(e)) chosen.push(e);
     }
-    const raw = chosen.map((_, i) => 1 / (i + 1.5));
+    const raw = chosen.map((_, i) => 1 / (i + 0.6 + Math.min(1.5, step / 40)));
     const sum = raw.reduce((a, b) => a + b, 0);
     chosen.forEach((e, i) => {
       const w = raw[i]! / sum;
@@ -60,7 +60,7 @@ export function fakeLayer(step: number, layer: number, batch: TokenBatch, shape:
   return {
     layer, nExperts: E, topK: K, tokens: T, tokenSlots, top1Count, probMass, gateMass,
     bias: shape.bias ? Float64Array.from({ length: E }, (_, e) => (e - E / 2) * 1e-3 * step) : undefined,
-    entropyTopKSum, entropyFullSum: T * Math.log(E) * 0.7, marginSum, droppedSlots: 0,
+    entropyTopKSum, entropyFullSum: T * Math.log(E) * (0.45 + 0.5 * Math.min(1, step / 60) - 0.05 * layer), marginSum, droppedSlots: 0,
     aux: { balance_loss: 0.01 * (1 + 1 / step), router_z_loss: 0.001 * layer },
     selected, gates,
   };
