@@ -135,6 +135,8 @@ export interface RunCommandDeps {
   readonly stdout?: (s: string) => void;
   readonly stderr?: (s: string) => void;
   readonly tty?: boolean;
+  /** Progress sampling period (default 250 ms on a TTY, 10 s otherwise). */
+  readonly progressEveryMs?: number;
   readonly now?: Date;
 }
 
@@ -218,7 +220,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
     const tty = deps.tty ?? Boolean(process.stderr.isTTY);
     const s = await runPipeline(config, {
       runId, runDir, record, resumeFromStep, trainer, signal: abort.signal,
-      progress: { tty, write: err, everyMs: tty ? 250 : 10_000 },
+      progress: { tty, write: err, everyMs: deps.progressEveryMs ?? (tty ? 250 : 10_000) },
     });
     err(summaryText(s));
     return abort.signal.aborted ? EXIT.interrupted : EXIT.ok;

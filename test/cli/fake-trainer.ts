@@ -7,7 +7,7 @@ import { fakeStepEvent, type FakeShape } from '../sinks/fake-steps.js';
  * flushes before each checkpoint, writes checkpoints/step-N/, stops on abort, and can
  * "crash" after a given step.
  */
-export function fakeTrainer(shape: FakeShape, opts: { crashAfter?: number; onStep?: (step: number) => void } = {}): TrainerDriver {
+export function fakeTrainer(shape: FakeShape, opts: { crashAfter?: number; onStep?: (step: number) => void | Promise<void> } = {}): TrainerDriver {
   return async (ctx) => {
     await ctx.recordBackend('cpu', 'fake trainer for tests');
     const total = ctx.config.trainer.steps;
@@ -16,7 +16,7 @@ export function fakeTrainer(shape: FakeShape, opts: { crashAfter?: number; onSte
       if (ctx.signal.aborted) return;
       const ev = fakeStepEvent(ctx.runId, step, total, shape);
       msSinks = await ctx.emit({ ...ev, timing: { ...ev.timing, msSinks } });
-      opts.onStep?.(step);
+      await opts.onStep?.(step);
       const evalEvery = ctx.config.trainer.evalEvery;
       if (evalEvery > 0 && step % evalEvery === 0) {
         const loss = 8 * Math.exp(-step / 25) + 2.3;

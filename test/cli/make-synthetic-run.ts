@@ -7,7 +7,7 @@ export async function makeSyntheticRun(runsDir: string, opts: { steps: number; s
   let stderr = '';
   const code = await runCommand(
     ['pipelines/quickstart.yaml', '--out', runsDir, '--set', `trainer.steps=${opts.steps}`, '--set', 'trainer.warmupSteps=0', '--set', 'trainer.evalEvery=10',
-      '--set', 'trainer.checkpointEvery=20', '--set', 'stats.flushEveryRows=500', '--set', 'stats.tokenSampleRate=0.05', ...(opts.extraSets ?? [])],
+      '--set', 'trainer.checkpointEvery=20', '--set', 'stats.flushEveryRows=500', '--set', 'stats.tokenSampleRate=0.05', ...(opts.extraSets ?? []).flatMap((s) => ['--set', s])],
     { trainer: fakeTrainer(opts.shape, { crashAfter: opts.crashAfter }), stderr: (s) => { stderr += s; }, stdout: () => {}, tty: false },
   ).catch((e: Error) => { stderr += e.message; return -1; });
   return { code, stderr };
