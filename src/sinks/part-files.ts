@@ -88,10 +88,10 @@ async function rewriteWithoutLaterSteps(path: string, cut: number): Promise<bool
 /** Keep the complete batches of an existing stream file, minus steps after `cut`; returns its schema. */
 async function prepareArrowStream(path: string, cut: number | undefined): Promise<Schema | undefined> {
   if (!(await exists(path))) return undefined;
-  const { table, truncated } = await readArrowStreamPrefix(path);
+  // Always rewritten: a cleanly closed stream ends with end-of-stream, after which nothing may
+  // be appended, and a killed writer may have left a partial last message.
+  const { table } = await readArrowStreamPrefix(path);
   if (!table) { await rm(path); return undefined; }
-  // Always rewritten: a cleanly closed stream ends with end-of-stream, after which nothing may be appended.
-  void truncated;
   const buf = new TableBuffer({ path, columns: columnsOf(table) });
   for (const row of rowsWhere(table, (s) => cut === undefined || s <= cut)) buf.append(row);
   const batch = buf.take();

@@ -43,12 +43,20 @@ export function selectionOverlap(cur: LayerRoutingStats, prev: LayerRoutingStats
   const k = cur.topK;
   const kp = prev.topK;
   if (cur.tokens === 0) return NaN;
+  // Stamp the previous layer's picks of token t in a per-expert array (O(T·K), not O(T·K²)).
+  let maxId = 0;
+  for (const e of prev.selected) if (e > maxId) maxId = e;
+  const stamp = new Int32Array(maxId + 1).fill(-1);
   let total = 0;
   for (let t = 0; t < cur.tokens; t++) {
+    for (let j = 0; j < kp; j++) {
+      const e = prev.selected[t * kp + j]!;
+      if (e >= 0) stamp[e] = t;
+    }
     let hit = 0;
     for (let i = 0; i < k; i++) {
       const e = cur.selected[t * k + i]!;
-      for (let j = 0; j < kp; j++) if (prev.selected[t * kp + j] === e) { hit++; break; }
+      if (e >= 0 && e <= maxId && stamp[e] === t) hit++;
     }
     total += hit / k;
   }

@@ -3,7 +3,7 @@ import type { RunEvent, StepEvent } from '../events/step-event.js';
 import { prepareTable, type PreparedTable } from './part-files.js';
 import { RollingTableSink, type FlushPolicy } from './rolling-table-sink.js';
 import {
-  DOMAINS, EVAL, EXPERTS, TOKENS, domainRows, evalRow, expertRows, layerRow, layersSpec, metricRow, metricsSpec, tokenRows,
+  DOMAINS, EVAL, EXPERTS, TOKENS, domainRows, evalRow, expertRows, layerRow, layersSpec, metricRow, metricsSpec, sampledTokens, tokenRows,
 } from './stats-tables.js';
 import type { Row, TableSpec } from './table-spec.js';
 import { indexTokens } from './token-index.js';
@@ -78,6 +78,7 @@ export class RunStatsSink implements EventSink {
     const { runId } = ev;
     this.appendAll(metricsSpec(this.metricAux), [metricRow(ev, this.metricAux)]);
     const idx = ev.batches.length > 0 ? indexTokens(ev.batches) : undefined;
+    const sampled = idx && this.opts.tokenSampleRate > 0 ? sampledTokens(this.opts.seed, r.step, idx.count, this.opts.tokenSampleRate) : undefined;
     const layers = layersSpec(this.layerAux);
     for (let i = 0; i < r.routing.length; i++) {
       const s = r.routing[i]!;
@@ -86,7 +87,7 @@ export class RunStatsSink implements EventSink {
       this.appendAll(layers, [layerRow(runId, r.step, s, i > 0 ? r.routing[i - 1] : undefined, this.layerAux)]);
       if (idx) {
         this.appendAll(DOMAINS, domainRows(runId, r.step, s, idx));
-        if (this.opts.tokenSampleRate > 0) this.appendAll(TOKENS, tokenRows(runId, r.step, s, idx, this.opts.tokenSampleRate, this.opts.seed));
+        if (sampled) this.appendAll(TOKENS, tokenRows(runId, r.step, s, idx, sampled));
       }
     }
   }

@@ -156,11 +156,18 @@ export function domainRows(runId: string, step: number, s: LayerRoutingStats, id
   return rows;
 }
 
-export function tokenRows(runId: string, step: number, s: LayerRoutingStats, idx: TokenIndex, rate: number, seed: number): Row[] {
+/** Indices of the tokens of a step that the token table keeps (the same for every layer). */
+export function sampledTokens(seed: number, step: number, count: number, rate: number): Int32Array {
+  const kept: number[] = [];
+  for (let t = 0; t < count; t++) if (sampledToken(seed, step, t, rate)) kept.push(t);
+  return Int32Array.from(kept);
+}
+
+export function tokenRows(runId: string, step: number, s: LayerRoutingStats, idx: TokenIndex, sampled: Int32Array): Row[] {
   const rows: Row[] = [];
   const k = s.topK;
-  for (let t = 0; t < s.tokens; t++) {
-    if (!sampledToken(seed, step, t, rate)) continue;
+  for (const t of sampled) {
+    if (t >= s.tokens) throw new Error(`token ${t} sampled but layer ${s.layer} routed only ${s.tokens}`);
     const d = idx.domain[t]!;
     rows.push({
       run_id: runId, step, layer: s.layer, token_index: t, sequence: idx.sequence[t]!, position: idx.position[t]!, token_id: idx.tokenId[t]!,

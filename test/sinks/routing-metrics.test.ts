@@ -58,3 +58,26 @@ test('top-k entropy is NaN for K = 1 (log 1 = 0 has no normalisation)', () => {
   const s: LayerRoutingStats = { ...layer([0, 1, 2, 3]), topK: 1, tokens: 4, selected: Int32Array.from([0, 1, 2, 3]) };
   assert.ok(Number.isNaN(summariseLayer(s).entropyTopKNorm));
 });
+
+test('overlap agrees with the literal definition on random selections (different K per layer)', async () => {
+  const { Rng } = await import('../../src/streams/random.js');
+  const rng = new Rng(5);
+  const T = 300;
+  const mk = (k: number, layerNo: number): LayerRoutingStats => {
+    const sel: number[] = [];
+    for (let t = 0; t < T; t++) {
+      const picks = rng.shuffle(Array.from({ length: 10 }, (_, i) => i)).slice(0, k);
+      sel.push(...picks);
+    }
+    return { ...layer([0, 1]), layer: layerNo, nExperts: 10, topK: k, tokens: T, selected: Int32Array.from(sel) };
+  };
+  const prev = mk(3, 0);
+  const cur = mk(2, 1);
+  let expected = 0;
+  for (let t = 0; t < T; t++) {
+    const a = new Set(Array.from(cur.selected.subarray(t * 2, t * 2 + 2)));
+    const b = new Set(Array.from(prev.selected.subarray(t * 3, t * 3 + 3)));
+    expected += [...a].filter((e) => b.has(e)).length / 2;
+  }
+  assert.ok(Math.abs(selectionOverlap(cur, prev) - expected / T) < 1e-12);
+});

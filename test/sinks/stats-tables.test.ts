@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LayerRoutingStats, TokenBatch } from '../../src/models/train-types.js';
-import { domainRows, tokenRows } from '../../src/sinks/stats-tables.js';
+import { domainRows, sampledTokens, tokenRows } from '../../src/sinks/stats-tables.js';
 import { indexTokens, sampledToken } from '../../src/sinks/token-index.js';
 
 // 2 rows × seqLen 2 (windows of 3): row 0 is domain "a", row 1 domain "b"; the last column is a target only.
@@ -48,7 +48,7 @@ test('domain rows refuse a batch that does not match the routed token count', ()
 });
 
 test('token rows at rate 1 list every token with its experts and weights in pick order', () => {
-  const rows = tokenRows('r', 3, stats([0, 1, 0, 2, 1, 2, 2, 0]), indexTokens([batch]), 1, 42);
+  const rows = tokenRows('r', 3, stats([0, 1, 0, 2, 1, 2, 2, 0]), indexTokens([batch]), sampledTokens(42, 3, 4, 1));
   assert.equal(rows.length, 4);
   assert.deepEqual(Array.from(rows[3]!.experts as ArrayLike<number>), [2, 0]);
   assert.deepEqual(Array.from(rows[3]!.weights as ArrayLike<number>), [0.75, 0.25]);
@@ -61,5 +61,6 @@ test('token sampling is deterministic given the seed and keeps about the request
   assert.deepEqual(pick(1), pick(1));
   assert.notDeepEqual(pick(1), pick(2));
   const kept = pick(1).filter(Boolean).length;
+  assert.deepEqual(Array.from(sampledTokens(1, 9, 20000, 0.05)), pick(1).flatMap((k, t) => (k ? [t] : [])));
   assert.ok(kept > 800 && kept < 1200, `kept ${kept} of 20000 at rate 0.05`);
 });
