@@ -2,7 +2,7 @@
  * `pipeline run`: resolve the pipeline, create the run directory, wire the event plane
  * (Parquet statistics sink + progress) and hand over to the trainer.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadPipeline, validatePipeline, ConfigError } from '../config/load.js';
 import { applyOverride, parseOverride } from '../config/overrides.js';
@@ -15,7 +15,6 @@ import { EXIT, NotAvailableError, UsageError } from './errors.js';
 import { formatDuration, renderProgress } from './progress.js';
 import { checkpointSteps, newRunDir, readRunConfig, writeRunConfig, type RunRecord } from './run-dir.js';
 import { runtimeVersions } from './versions.js';
-import { join } from 'node:path';
 
 /** What the trainer gets from the run: where to write, how to report, when to stop. */
 export interface TrainContext {

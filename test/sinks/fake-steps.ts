@@ -60,7 +60,7 @@ export function fakeLayer(step: number, layer: number, batch: TokenBatch, shape:
   return {
     layer, nExperts: E, topK: K, tokens: T, tokenSlots, top1Count, probMass, gateMass,
     bias: shape.bias ? Float64Array.from({ length: E }, (_, e) => (e - E / 2) * 1e-3 * step) : undefined,
-    entropyTopKSum, entropyFullSum: T * Math.log(E) * (0.45 + 0.5 * Math.min(1, step / 60) - 0.05 * layer), marginSum, droppedSlots: 0,
+    entropyTopKSum, entropyFullSum: T * Math.log(E) * (0.45 + 0.5 * Math.min(1, step / 60) - 0.01 * layer), marginSum, droppedSlots: 0,
     aux: { balance_loss: 0.01 * (1 + 1 / step), router_z_loss: 0.001 * layer },
     selected, gates,
   };

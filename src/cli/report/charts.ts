@@ -46,7 +46,8 @@ export function expertLoadChart(runId: string, rows: Rows, nExperts: number): To
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Expert load per layer over training', subtitle: `${runId} · share of the layer's token-slots (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})` },
     data: { values: rows },
-    facet: { field: 'layer', type: 'ordinal', title: 'layer', columns: 4 },
+    facet: { field: 'layer', type: 'ordinal', title: 'layer' },
+    columns: 4,
     spec: {
       width: 220, height: Math.min(220, Math.max(80, nExperts * 6)),
       mark: 'rect',
@@ -101,7 +102,8 @@ export function domainChart(runId: string, rows: Rows, nExperts: number, steps: 
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Domain × expert load', subtitle: `${runId} · ${steps} · share of the domain's token-slots per expert (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})` },
     data: { values: rows },
-    facet: { field: 'layer', type: 'ordinal', title: 'layer', columns: 2 },
+    facet: { field: 'layer', type: 'ordinal', title: 'layer' },
+    columns: 2,
     spec: {
       width: Math.min(420, Math.max(160, nExperts * 14)), height: 150,
       mark: 'rect',
