@@ -4,15 +4,15 @@ import { EXIT, NotAvailableError, UsageError } from './errors.js';
 
 export const TOKENIZER_HELP = `Usage: pipeline tokenizer train --files GLOB [--files GLOB]... --out tokenizer.json [options]
 
-Train a tokenizer on a sample of documents streamed from SlimPajama-format files and save it
-as a HuggingFace tokenizer.json (usable as data.tokenizer.path in a pipeline).
+Train LibMoE's tokenizer (byte-level BPE, digits split, <STORY_SEP> separator) on a sample of
+documents streamed from SlimPajama-format files and save it as a HuggingFace tokenizer.json
+(usable as data.tokenizer.path in a pipeline).
 
 Options:
   --files GLOB        input files (.jsonl, .jsonl.zst, .jsonl.gz, directories, globs); repeatable
   --out FILE          where to write tokenizer.json (required)
   --vocab-size N      vocabulary size (default 8000, LibMoE's)
   --sample-docs N     documents to sample (default 2000)
-  --kind bpe|unigram  model type (default bpe)
   --seed N            sampling seed (default 1234)
   -h, --help          this help`;
 
@@ -21,13 +21,14 @@ export interface TokenizerTrainRequest {
   readonly out: string;
   readonly vocabSize: number;
   readonly sampleDocs: number;
-  readonly kind: 'bpe' | 'unigram';
   readonly seed: number;
 }
 
 /**
- * INTEGRATION POINT: calls the ops helper's tokenizer trainer (src/ops, `tokenizers` package)
- * once it is merged. Until then this reports that it is not available (exit code 3).
+ * INTEGRATION POINT: stream the first `sampleDocs` documents of `files` (slimPajama source,
+ * seeded order) into `trainTokenizer(texts, { vocabSize })` of src/ops/tokenizer-train.ts
+ * (data-ops branch) and write its `json` to `out`. Until that is merged this reports that it
+ * is not available (exit code 3).
  */
 export async function trainTokenizer(req: TokenizerTrainRequest): Promise<void> {
   throw new NotAvailableError(`tokenizer training is not wired into this build yet (src/cli/tokenizer.ts trainTokenizer; it lands with the tokenize operator). Request was: ${JSON.stringify(req)}`);
@@ -49,17 +50,14 @@ export async function tokenizerCommand(argv: string[], out: (s: string) => void 
     out: { type: 'string' },
     'vocab-size': { type: 'string' },
     'sample-docs': { type: 'string' },
-    kind: { type: 'string' },
     seed: { type: 'string' },
   });
   if (values.help) { out(`${TOKENIZER_HELP}\n`); return EXIT.ok; }
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (use --files)`, 'tokenizer');
   if (!values.files?.length) throw new UsageError('--files is required', 'tokenizer');
   if (!values.out) throw new UsageError('--out is required', 'tokenizer');
-  const kind = values.kind ?? 'bpe';
-  if (kind !== 'bpe' && kind !== 'unigram') throw new UsageError(`--kind: expected bpe or unigram, got "${kind}"`, 'tokenizer');
   await trainTokenizer({
-    files: values.files, out: values.out, kind,
+    files: values.files, out: values.out,
     vocabSize: positiveInt('vocab-size', values['vocab-size'], 8000),
     sampleDocs: positiveInt('sample-docs', values['sample-docs'], 2000),
     seed: positiveInt('seed', values.seed, 1234),

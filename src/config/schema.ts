@@ -14,7 +14,6 @@ const tokenizer = z.union([
     train: z.strictObject({
       vocabSize: positiveInt().prefault(8000),
       sampleDocs: positiveInt().prefault(2000),
-      kind: oneOf(['bpe', 'unigram']).prefault('bpe'),
     }).prefault({}),
   }),
 ], { error: 'expected {path: FILE} or {train: {vocabSize, sampleDocs}}' });

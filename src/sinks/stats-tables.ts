@@ -9,6 +9,16 @@ import { summariseLayer } from './routing-metrics.js';
 import { UNKNOWN_DOMAIN, UNKNOWN_DOMAIN_NAME, sampledToken, type TokenIndex } from './token-index.js';
 import type { ColumnDef, Row, TableSpec } from './table-spec.js';
 
+/** Column of an aux component: `aux_<name>` (a name that already starts with `aux_` keeps it: `aux_total`). */
+export function auxColumn(name: string): string {
+  return name.startsWith('aux_') ? name : `aux_${name}`;
+}
+
+/** Aux names whose columns do not collide with the table's fixed columns (metrics has its own aux_total). */
+function auxColumns(auxNames: readonly string[], fixed: readonly string[]): string[] {
+  return [...new Set(auxNames.filter((n) => !fixed.includes(auxColumn(n))))];
+}
+
 const RUN: ColumnDef = { name: 'run_id', type: 'dict', doc: 'run identifier (directory name under runs/)' };
 const STEP: ColumnDef = { name: 'step', type: 'int32', doc: 'optimiser step (1-based: the step that produced the row)' };
 const LAYER: ColumnDef = { name: 'layer', type: 'int16', doc: 'transformer block index of the MoE layer' };
@@ -43,7 +53,7 @@ export function layersSpec(auxNames: readonly string[]): TableSpec {
       { name: 'usage_perplexity', type: 'float32', doc: 'exp(H(u))/E, u = token-slot share per expert (1 = uniform)' },
       { name: 'overlap_prev', type: 'float32', doc: 'mean over tokens of |S_l ∩ S_prev| / K, S = selected experts, prev = previous MoE layer (NaN for the first)' },
       { name: 'dropped_slots', type: 'int32', doc: 'token-slots dropped by a capacity factor (0 when dropless)' },
-      ...auxNames.map((n): ColumnDef => ({ name: `aux_${n}`, type: 'float64', doc: `aux loss component "${n}" of this layer, as reported by the router (NaN when absent)` })),
+      ...auxColumns(auxNames, []).map((n): ColumnDef => ({ name: auxColumn(n), type: 'float64', doc: `aux loss component "${n}" of this layer, as reported by the router (NaN when absent)` })),
     ],
   };
 }
@@ -79,7 +89,7 @@ export function metricsSpec(auxNames: readonly string[]): TableSpec {
       RUN, STEP,
       { name: 'loss', type: 'float64', doc: 'training loss (LM cross-entropy) of the step' },
       { name: 'aux_total', type: 'float64', doc: 'Σ of the aux losses that entered the objective' },
-      ...auxNames.map((n): ColumnDef => ({ name: `aux_${n}`, type: 'float64', doc: `aux component "${n}" summed over layers` })),
+      ...auxColumns(auxNames, ['aux_total']).map((n): ColumnDef => ({ name: auxColumn(n), type: 'float64', doc: `aux component "${n}" summed over layers` })),
       { name: 'lr', type: 'float64', doc: 'learning rate used by the step' },
       { name: 'grad_norm', type: 'float64', doc: 'global gradient norm before clipping' },
       { name: 'tokens', type: 'int32', doc: 'tokens trained on in the step' },
@@ -125,7 +135,7 @@ export function layerRow(runId: string, step: number, s: LayerRoutingStats, prev
     entropy_topk: m.entropyTopKNorm, entropy_full: m.entropyFull, margin: m.margin, maxvio: m.maxVio,
     dead_experts: m.deadExperts, usage_perplexity: m.usagePerplexity, overlap_prev: m.overlapPrev, dropped_slots: s.droppedSlots,
   };
-  for (const n of auxNames) row[`aux_${n}`] = s.aux[n] ?? NaN;
+  for (const n of auxNames) row[auxColumn(n)] = s.aux[n] ?? NaN;
   return row;
 }
 
@@ -185,7 +195,7 @@ export function metricRow(ev: StepEvent, auxNames: readonly string[]): Row {
     ms_data: ev.timing.msData, ms_compute: ev.timing.msCompute, ms_stats: ev.timing.msStats, ms_sinks: ev.timing.msSinks,
     tokens_per_s: tokensPerSecond(ev), flops: r.flops, time: ev.time,
   };
-  for (const n of auxNames) row[`aux_${n}`] = r.aux[n] ?? NaN;
+  for (const n of auxNames) if (auxColumn(n) !== 'aux_total') row[auxColumn(n)] = r.aux[n] ?? NaN;
   return row;
 }
 

@@ -54,7 +54,7 @@ test('defaults are filled in for every key a pipeline leaves out', () => {
   assert.deepEqual(config.trainer.betas, [0.9, 0.999]);
   assert.equal(config.stats.flushEveryRows, 100_000);
   assert.equal(config.out.dir, 'runs');
-  assert.deepEqual(config.data.tokenizer, { train: { vocabSize: 8000, sampleDocs: 2000, kind: 'bpe' } });
+  assert.deepEqual(config.data.tokenizer, { train: { vocabSize: 8000, sampleDocs: 2000 } });
   assert.equal(config.model.moe!.every, 1);
 });
 

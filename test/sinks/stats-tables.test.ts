@@ -64,3 +64,14 @@ test('token sampling is deterministic given the seed and keeps about the request
   assert.deepEqual(Array.from(sampledTokens(1, 9, 20000, 0.05)), pick(1).flatMap((k, t) => (k ? [t] : [])));
   assert.ok(kept > 800 && kept < 1200, `kept ${kept} of 20000 at rate 0.05`);
 });
+
+test('aux components become aux_<name> columns; a component already named aux_total does not duplicate the metrics column', async () => {
+  const { auxColumn, layersSpec, metricsSpec } = await import('../../src/sinks/stats-tables.js');
+  assert.equal(auxColumn('balance_loss'), 'aux_balance_loss');
+  assert.equal(auxColumn('aux_total'), 'aux_total');
+  const metricCols = metricsSpec(['balance_loss', 'aux_total']).columns.map((c) => c.name);
+  assert.equal(metricCols.filter((c) => c === 'aux_total').length, 1);
+  assert.ok(metricCols.includes('aux_balance_loss'));
+  const layerCols = layersSpec(['balance_loss', 'aux_total']).columns.map((c) => c.name);
+  assert.ok(layerCols.includes('aux_total'), 'per-layer aux_total is kept in the layers table');
+});
