@@ -101,12 +101,21 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
     },
     signal: opts.signal ?? new AbortController().signal,
   };
+  let trainError: unknown;
   try {
     await opts.trainer(ctx);
-  } finally {
-    progress?.unsubscribe();
-    await plane.close(); // flushes every table, even after a failure: what was computed is kept
+  } catch (e) {
+    trainError = e;
   }
+  progress?.unsubscribe();
+  try {
+    await plane.close(); // flushes every table, even after a failure: what was computed is kept
+  } catch (e) {
+    // The trainer's error is the cause; a sink error after it is reported alongside, not instead.
+    if (trainError) throw new Error(`${(trainError as Error).message} (and closing the statistics failed: ${(e as Error).message})`, { cause: trainError });
+    throw e;
+  }
+  if (trainError) throw trainError;
   return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, tables: sink.written() };
 }
 

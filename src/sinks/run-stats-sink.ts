@@ -77,6 +77,8 @@ export class RunStatsSink implements EventSink {
     checkKnown('metrics', Object.keys(r.aux), this.metricAux);
     const { runId } = ev;
     this.appendAll(metricsSpec(this.metricAux), [metricRow(ev, this.metricAux)]);
+    // Domain and token tables need the step's batches; without them they would silently stay empty.
+    if (r.routing.length > 0 && ev.batches.length === 0) throw new Error(`step ${r.step}: StepEvent.batches is empty, but the domain and token tables need the step's token batches`);
     const idx = ev.batches.length > 0 ? indexTokens(ev.batches) : undefined;
     const sampled = idx && this.opts.tokenSampleRate > 0 ? sampledTokens(this.opts.seed, r.step, idx.count, this.opts.tokenSampleRate) : undefined;
     const layers = layersSpec(this.layerAux);

@@ -152,3 +152,11 @@ test('resume keeps the complete batches of an Arrow stream a crash truncated', a
   const steps = [...new Set(t.getChild('step')!.toArray())];
   assert.ok(steps.includes(5) && steps.length >= 3, `steps in stream: ${steps.join(',')}`);
 });
+
+test('a step event without its batches is an error, not silently empty domain and token tables', async () => {
+  const dir = await runDir();
+  const sink = await RunStatsSink.open({ runDir: dir, flush: { everyRows: 20, everySeconds: 0 }, tokenSampleRate: 0.25, seed: 1, arrowStream: false });
+  const plane = new EventPlane();
+  plane.attach(sink);
+  await assert.rejects(plane.emit({ ...fakeStepEvent('r', 1, 1, shape), batches: [] }), /sink parquet statistics: step 1: StepEvent\.batches is empty/);
+});
