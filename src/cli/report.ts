@@ -68,15 +68,20 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
     const first = num(span!.first);
     const tail = Math.max(first, last - Math.max(1, Math.floor((last - first + 1) / 10)) + 1);
 
+    // Long runs: line charts show the mean of fixed step bins (≤ ~800 points per line), so a
+    // 100k-step run stays a readable, renderable plot.
+    const w = Math.max(1, Math.ceil((last - first + 1) / 800));
+    const stepBin = w > 1 ? `(${first} + ((step - ${first}) // ${w}) * ${w})` : 'step';
+
     // Loss.
-    const train = await db.all(`SELECT step, loss, 'train' AS series FROM metrics ORDER BY step`);
+    const train = await db.all(`SELECT ${stepBin} AS step, avg(loss) AS loss, 'train' AS series FROM metrics GROUP BY 1 ORDER BY 1`);
     const evals = db.has('eval') ? await db.all(`SELECT step, loss, perplexity, accuracy, 'eval' AS series FROM eval ORDER BY step`) : [];
     await png('loss.png', lossChart(runId, [...train, ...evals]));
 
     // Aux losses (wide aux_* columns → long rows).
     const auxCols = (await db.columns('metrics')).filter((c) => c.startsWith('aux_'));
     if (auxCols.length) {
-      const aux = await db.all(`UNPIVOT (SELECT step, ${auxCols.map((c) => `"${c}"`).join(', ')} FROM metrics) ON ${auxCols.map((c) => `"${c}"`).join(', ')} INTO NAME name VALUE value ORDER BY step`);
+      const aux = await db.all(`UNPIVOT (SELECT ${stepBin} AS step, ${auxCols.map((c) => `avg("${c}") AS "${c}"`).join(', ')} FROM metrics GROUP BY 1) ON ${auxCols.map((c) => `"${c}"`).join(', ')} INTO NAME name VALUE value ORDER BY step`);
       await png('aux.png', auxChart(runId, aux.map((r) => ({ ...r, name: String(r.name).replace(/^aux_/, '') }))));
     }
 
@@ -94,10 +99,10 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
 
     let layerTable: Rows = [];
     if (db.has('layers')) {
-      const ent = await db.all(`SELECT step, layer, 'top-k entropy / log K' AS measure, entropy_topk AS value FROM layers
-        UNION ALL SELECT step, layer, 'full entropy (nats)', entropy_full FROM layers ORDER BY step, layer`);
+      const ent = await db.all(`SELECT ${stepBin} AS step, layer, 'top-k entropy / log K' AS measure, avg(entropy_topk) AS value FROM layers GROUP BY 1, 2
+        UNION ALL SELECT ${stepBin}, layer, 'full entropy (nats)', avg(entropy_full) FROM layers GROUP BY 1, 2 ORDER BY 1, 2`);
       await png('entropy.png', entropyChart(runId, ent));
-      await png('maxvio.png', maxVioChart(runId, await db.all(`SELECT step, layer, maxvio FROM layers ORDER BY step, layer`)));
+      await png('maxvio.png', maxVioChart(runId, await db.all(`SELECT ${stepBin} AS step, layer, avg(maxvio) AS maxvio FROM layers GROUP BY 1, 2 ORDER BY 1, 2`)));
       layerTable = await db.all(`SELECT layer, avg(entropy_topk) AS entropy_topk, avg(entropy_full) AS entropy_full, avg(margin) AS margin, avg(maxvio) AS maxvio,
         avg(dead_experts) AS dead, avg(usage_perplexity) AS usage_ppl, avg(overlap_prev) AS overlap, sum(dropped_slots) AS dropped
         FROM layers WHERE step >= ${tail} GROUP BY layer ORDER BY layer`);
