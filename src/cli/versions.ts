@@ -1,15 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-
+/** Version of an installed package: resolve its entry point, then walk up to its package.json
+ *  (many packages do not export `./package.json`). */
 function versionOf(pkg: string): string {
+  let dir: string;
   try {
-    const main = require.resolve(`${pkg}/package.json`);
-    return (JSON.parse(readFileSync(main, 'utf8')) as { version: string }).version;
+    dir = dirname(fileURLToPath(import.meta.resolve(pkg)));
   } catch {
     return 'not installed';
   }
+  for (; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (json.name === pkg && json.version) return json.version;
+  }
+  return 'unknown';
 }
 
 /** moeflow's own version (package.json at the repository root). */

@@ -33,6 +33,10 @@ export function validatePipeline(doc: unknown, source: string, opts: ValidateOpt
   return r.data;
 }
 
+function isRunRecord(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' && 'versions' in (v as object);
+}
+
 export interface LoadedPipeline {
   readonly config: PipelineConfig;
   readonly file: string;
@@ -63,6 +67,8 @@ export function parsePipeline(text: string, source: string, sets: readonly strin
   }
   const overrides = sets.map(parseOverride);
   const tree = (doc ?? {}) as Record<string, unknown>;
+  // A run's config.yaml is a pipeline plus the run's own record: re-running it starts a new run.
+  if (tree && typeof tree === 'object' && isRunRecord(tree.run)) delete tree.run;
   for (const o of overrides) applyOverride(tree, o);
   try {
     return { config: validatePipeline(tree, source, opts), file: source, overrides };
