@@ -1,4 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Suffix of a part being written; never matched by the `*.parquet` globs readers use. */
 export const TEMP_SUFFIX = '.tmp';
@@ -20,6 +21,20 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRen
   }
   beforeRename?.(); // a throw leaves the temp file behind, exactly as a real crash would
   await rename(tmp, path);
+  await syncDir(dirname(path));
+}
+
+/** Persist the rename itself (the directory entry) against power loss; best effort where unsupported. */
+async function syncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories: the rename is still atomic.
+  } finally {
+    await fh?.close();
+  }
 }
 
 export async function removeIfExists(path: string): Promise<void> {

@@ -61,7 +61,10 @@ export async function prepareTable(runDir: string, tablePath: string, opts: Prep
     if (await exists(path)) parts.push(path);
   }
   let streamSchema: Schema | undefined;
-  if (opts.arrowStream) streamSchema = await prepareArrowStream(arrowStreamPath(runDir, tablePath), cut);
+  const stream = arrowStreamPath(runDir, tablePath);
+  // A stream from the interrupted run is filtered on resume even if this run writes none.
+  if (opts.arrowStream) streamSchema = await prepareArrowStream(stream, cut, true);
+  else if (cut !== undefined && (await exists(stream))) await prepareArrowStream(stream, cut, false);
   return { nextPart, parts, removedTemps, rewritten, streamSchema };
 }
 
@@ -86,7 +89,7 @@ async function rewriteWithoutLaterSteps(path: string, cut: number): Promise<bool
 }
 
 /** Keep the complete batches of an existing stream file, minus steps after `cut`; returns its schema. */
-async function prepareArrowStream(path: string, cut: number | undefined): Promise<Schema | undefined> {
+async function prepareArrowStream(path: string, cut: number | undefined, appending: boolean): Promise<Schema | undefined> {
   if (!(await exists(path))) return undefined;
   // Always rewritten: a cleanly closed stream ends with end-of-stream, after which nothing may
   // be appended, and a killed writer may have left a partial last message.
@@ -95,8 +98,8 @@ async function prepareArrowStream(path: string, cut: number | undefined): Promis
   const buf = new TableBuffer({ path, columns: columnsOf(table) });
   for (const row of rowsWhere(table, (s) => cut === undefined || s <= cut)) buf.append(row);
   const batch = buf.take();
-  const bytes = batch ? withoutEos(tableToIPC(new Table([batch]), 'stream')) : schemaMessage(tableToIPC(new Table(table.schema), 'stream'));
-  await writeFileAtomic(path, bytes);
+  const open = batch ? withoutEos(tableToIPC(new Table([batch]), 'stream')) : schemaMessage(tableToIPC(new Table(table.schema), 'stream'));
+  await writeFileAtomic(path, appending ? open : Buffer.concat([open, END_OF_STREAM]));
   return table.schema;
 }
 

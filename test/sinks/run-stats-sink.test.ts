@@ -160,3 +160,11 @@ test('a step event without its batches is an error, not silently empty domain an
   plane.attach(sink);
   await assert.rejects(plane.emit({ ...fakeStepEvent('r', 1, 1, shape), batches: [] }), /sink parquet statistics: step 1: StepEvent\.batches is empty/);
 });
+
+test('resuming without the Arrow stream option still removes later steps from an existing stream', async () => {
+  const dir = await runDir();
+  await writeSteps(dir, 1, 8, { arrowStream: true });
+  await writeSteps(dir, 6, 7, { arrowStream: false, resumeFromStep: 5 });
+  const t = tableFromIPC(await readFile(join(dir, 'routing/experts.arrows')));
+  assert.deepEqual([...new Set(t.getChild('step')!.toArray())], [1, 2, 3, 4, 5]);
+});
