@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/load.js';
 import { OverrideError } from '../config/overrides.js';
 import { EXIT, NotAvailableError, UsageError } from './errors.js';
+import { REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './help.js';
 import { moeflowVersion } from './versions.js';
 
 export const MAIN_HELP = `Usage: pipeline <command> [options]
@@ -55,6 +56,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (verb === '-v' || verb === '--version' || verb === 'version') {
     process.stdout.write(`moeflow ${moeflowVersion()}\n`);
+    return EXIT.ok;
+  }
+  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, tokenizer: TOKENIZER_HELP };
+  if (help[verb] && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${help[verb]}\n`);
     return EXIT.ok;
   }
   const load = COMMANDS[verb];

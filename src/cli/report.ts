@@ -2,27 +2,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseVerbArgs } from './args.js';
+import { REPORT_HELP } from './help.js';
 import { EXIT, UsageError } from './errors.js';
 import { auxChart, domainChart, entropyChart, expertLoadChart, lossChart, maxVioChart } from './report/charts.js';
 import { renderPng } from './report/render.js';
 import { RunDb, type Rows } from './report/run-db.js';
 import { readRunConfig } from './run-dir.js';
 
-export const REPORT_HELP = `Usage: pipeline report RUN_DIR [--out DIR]
-
-Read the statistics of a run (runs/<run-id>/, Parquet, via DuckDB) and write:
-  loss.png           train loss per step and eval loss
-  aux.png            each auxiliary loss (summed over layers) per step
-  expert-load.png    share of token-slots per expert over training, one heatmap per layer
-  entropy.png        router entropy per layer (top-k normalised by log K; full distribution)
-  maxvio.png         load imbalance (MaxVio) per layer
-  domains.png        domain × expert load per layer (second half of training)
-  report.md          a text summary linking the plots
-Works on a run in progress (it reads the parts flushed so far).
-
-Options:
-  --out DIR     where to write (default: RUN_DIR/report)
-  -h, --help    this help`;
 
 export interface ReportResult {
   readonly dir: string;

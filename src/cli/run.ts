@@ -11,6 +11,7 @@ import { EventPlane } from '../events/event-plane.js';
 import type { RunEvent } from '../events/step-event.js';
 import { RunStatsSink } from '../sinks/run-stats-sink.js';
 import { parseVerbArgs } from './args.js';
+import { RUN_HELP } from './help.js';
 import { EXIT, NotAvailableError, UsageError } from './errors.js';
 import { formatDuration, renderProgress } from './progress.js';
 import { checkpointSteps, newRunDir, readRunConfig, writeRunConfig, type RunRecord } from './run-dir.js';
@@ -119,23 +120,6 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
   return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, tables: sink.written() };
 }
 
-export const RUN_HELP = `Usage: pipeline run FILE [options]
-       pipeline run --resume RUN_DIR [options]
-
-Train the pipeline in FILE (YAML, see docs/run.md) and write runs/<run-id>/:
-config.yaml, metrics-*.parquet, eval-*.parquet, routing/*.parquet, checkpoints/.
-
-Options:
-  --set KEY.PATH=VALUE   override a key (repeatable); VALUE is YAML: 3e-4, true, [a.jsonl.zst,b.jsonl.zst]
-  --out DIR              runs directory (default: out.dir of the pipeline, "runs")
-  --backend NAME         auto | tensorflow | webgpu | wasm | cpu (same as --set trainer.backend=NAME)
-  --resume RUN_DIR       continue RUN_DIR from its last checkpoint; statistics written after
-                         that checkpoint by the interrupted run are removed first
-  --dry-run              validate and print the resolved pipeline; create nothing
-  -h, --help             this help
-
-Exit codes: 0 done, 1 the run failed, 2 bad command line or pipeline, 3 not available in this build,
-130 interrupted (resume with --resume).`;
 
 export interface RunCommandDeps {
   /** Injected by tests; the CLI uses `integratedTrainer`. */

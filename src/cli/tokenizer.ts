@@ -1,20 +1,8 @@
 /** `pipeline tokenizer train`: train a BPE/Unigram tokenizer from a stream sample of the data files. */
 import { parseVerbArgs } from './args.js';
+import { TOKENIZER_HELP } from './help.js';
 import { EXIT, NotAvailableError, UsageError } from './errors.js';
 
-export const TOKENIZER_HELP = `Usage: pipeline tokenizer train --files GLOB [--files GLOB]... --out tokenizer.json [options]
-
-Train LibMoE's tokenizer (byte-level BPE, digits split, <STORY_SEP> separator) on a sample of
-documents streamed from SlimPajama-format files and save it as a HuggingFace tokenizer.json
-(usable as data.tokenizer.path in a pipeline).
-
-Options:
-  --files GLOB        input files (.jsonl, .jsonl.zst, .jsonl.gz, directories, globs); repeatable
-  --out FILE          where to write tokenizer.json (required)
-  --vocab-size N      vocabulary size (default 8000, LibMoE's)
-  --sample-docs N     documents to sample (default 2000)
-  --seed N            sampling seed (default 1234)
-  -h, --help          this help`;
 
 export interface TokenizerTrainRequest {
   readonly files: readonly string[];
