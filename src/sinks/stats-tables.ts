@@ -99,7 +99,7 @@ export function metricsSpec(auxNames: readonly string[]): TableSpec {
       { name: 'ms_sinks', type: 'float32', doc: 'ms waiting for the sinks after the previous step (backpressure)' },
       { name: 'tokens_per_s', type: 'float32', doc: 'tokens / (ms_data + ms_compute + ms_stats + ms_sinks)' },
       { name: 'flops', type: 'float64', doc: 'model FLOPs of the step (forward + backward)' },
-      { name: 'time', type: 'float64', doc: 'wall clock at the end of the step (ms since the Unix epoch)' },
+      { name: 'time', type: 'timestamp_ms', doc: 'wall clock at the end of the step (UTC)' },
     ],
   };
 }
@@ -112,7 +112,7 @@ export const EVAL: TableSpec = {
     { name: 'perplexity', type: 'float64', doc: 'exp(loss)' },
     { name: 'accuracy', type: 'float64', doc: 'next-token top-1 accuracy' },
     { name: 'tokens', type: 'int32', doc: 'held-out tokens evaluated' },
-    { name: 'time', type: 'float64', doc: 'wall clock (ms since the Unix epoch)' },
+    { name: 'time', type: 'timestamp_ms', doc: 'wall clock when the evaluation finished (UTC)' },
   ],
 };
 

@@ -1,5 +1,5 @@
 import {
-  Dictionary, Field, Float32, Float64, Int16, Int32, List, RecordBatch, Schema, Struct, Utf8,
+  Dictionary, Field, Float32, Float64, Int16, Int32, List, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8,
   makeData, vectorFromArray, type Data, type DataType, type Vector,
 } from 'apache-arrow';
 import type { CellValue, ColumnDef, ColumnType, Row, TableSpec } from './table-spec.js';
@@ -11,6 +11,7 @@ export function arrowType(type: ColumnType, dictId: number): DataType {
     case 'int32': return new Int32();
     case 'float32': return new Float32();
     case 'float64': return new Float64();
+    case 'timestamp_ms': return new TimestampMillisecond('UTC');
     case 'dict': return new Dictionary(new Utf8(), new Int32(), dictId, false);
     case 'list<int16>': return new List(new Field('item', new Int16(), false));
     case 'list<float32>': return new List(new Field('item', new Float32(), false));
@@ -94,6 +95,7 @@ export class TableBuffer {
       case 'int32': return makeData({ type: type as Int32, length: n, nullCount: 0, data: Int32Array.from(vals) });
       case 'float32': return makeData({ type: type as Float32, length: n, nullCount: 0, data: Float32Array.from(vals) });
       case 'float64': return makeData({ type: type as Float64, length: n, nullCount: 0, data: Float64Array.from(vals) });
+      case 'timestamp_ms': return makeData({ type: type as TimestampMillisecond, length: n, nullCount: 0, data: BigInt64Array.from(vals, (v) => BigInt(Math.round(v))) });
       case 'dict': {
         const d = this.dicts[i]!;
         d.vector ??= vectorFromArray(d.values.slice(), new Utf8());

@@ -8,6 +8,7 @@ export function columnsOf(table: Table): ColumnDef[] {
 
 function columnType(t: DataType, name: string): ColumnType {
   if (DataType.isDictionary(t)) return 'dict';
+  if (DataType.isTimestamp(t)) return 'timestamp_ms';
   if (DataType.isInt(t) && t.bitWidth === 16) return 'int16';
   if (DataType.isInt(t) && t.bitWidth === 32) return 'int32';
   if (DataType.isFloat(t)) return t.precision === 1 ? 'float32' : 'float64';

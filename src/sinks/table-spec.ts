@@ -4,6 +4,8 @@
  */
 export type ColumnType =
   | 'int16' | 'int32' | 'float32' | 'float64'
+  /** Wall-clock instant, ms since the Unix epoch (timestamp[ms, UTC]). */
+  | 'timestamp_ms'
   /** Dictionary-encoded string (dictionary<int32, utf8>): run ids, domain names. */
   | 'dict'
   | 'list<int16>' | 'list<float32>';

@@ -168,3 +168,12 @@ test('resuming without the Arrow stream option still removes later steps from an
   const t = tableFromIPC(await readFile(join(dir, 'routing/experts.arrows')));
   assert.deepEqual([...new Set(t.getChild('step')!.toArray())], [1, 2, 3, 4, 5]);
 });
+
+test('wall-clock columns are UTC timestamps that survive a resume rewrite', async () => {
+  const dir = await runDir();
+  await writeSteps(dir, 1, 4);
+  await writeSteps(dir, 3, 4, { resumeFromStep: 2 });
+  const q = await query(`SELECT step, epoch_ms(time)::DOUBLE t FROM read_parquet('${dir}/metrics-*.parquet') ORDER BY step`);
+  assert.equal((await query(`SELECT time FROM read_parquet('${dir}/metrics-00000.parquet') LIMIT 1`)).types.time, 'TIMESTAMP WITH TIME ZONE');
+  assert.deepEqual(q.rows.map((r) => r.t), [1, 2, 3, 4].map((s) => 1.7e12 + s * 1000));
+});
