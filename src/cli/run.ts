@@ -25,7 +25,12 @@ export interface TrainContext {
   /** Continue after this checkpoint step (its directory is `checkpointDir(step)`); undefined for a fresh run. */
   readonly resumeFromStep?: number;
   checkpointDir(step: number): string;
-  /** Push an event; AWAIT it: it resolves when the sinks can take more (backpressure). Returns the ms waited (→ next StepTiming.msSinks). */
+  /**
+   * Push an event; AWAIT it: it resolves when the sinks can take more (backpressure). Returns the
+   * ms waited (→ next StepTiming.msSinks). Step numbers are 1-based = optimiser steps completed
+   * (LmTrainer's StepResult.step is the 0-based index: emit step + 1), so checkpoint N and the
+   * rows up to step N describe the same state.
+   */
   emit(event: RunEvent): Promise<number>;
   /** Make every statistic emitted so far durable. Call BEFORE writing checkpoint step N, so a resume from N loses nothing. */
   flush(): Promise<void>;

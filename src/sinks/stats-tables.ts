@@ -20,7 +20,7 @@ function auxColumns(auxNames: readonly string[], fixed: readonly string[]): stri
 }
 
 const RUN: ColumnDef = { name: 'run_id', type: 'dict', doc: 'run identifier (directory name under runs/)' };
-const STEP: ColumnDef = { name: 'step', type: 'int32', doc: 'optimiser step (1-based: the step that produced the row)' };
+const STEP: ColumnDef = { name: 'step', type: 'int32', doc: 'optimiser steps completed when the row was produced (1-based; an eval or checkpoint at step N follows step N)' };
 const LAYER: ColumnDef = { name: 'layer', type: 'int16', doc: 'transformer block index of the MoE layer' };
 const EXPERT: ColumnDef = { name: 'expert', type: 'int16', doc: 'expert index within the layer' };
 
