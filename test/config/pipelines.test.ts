@@ -108,3 +108,14 @@ test('the tokenizer is either a path or a training spec', () => {
   assert.deepEqual(config.data.tokenizer, { path: 'tok.json' });
   assert.match(problems(minimal, ['data.tokenizer={file: tok.json}']).join('\n'), /data\.tokenizer/);
 });
+
+test('the small shipped pipelines read files that ship with the repository', async () => {
+  const { glob } = await import('tinyglobby');
+  for (const f of (await readdir(pipelinesDir)).filter((x) => x.endsWith('.yaml') && x !== 'lm-154m.yaml')) {
+    const { config } = await loadPipeline(join(pipelinesDir, f));
+    for (const pattern of config.data.files) {
+      const hits = await glob(pattern, { cwd: process.cwd() });
+      assert.ok(hits.length > 0, `${f}: ${pattern} matches no file`);
+    }
+  }
+});
