@@ -50,3 +50,13 @@ test('toObservable forwards a stage error to the subscriber', async () => {
   };
   await assert.rejects(firstValueFrom(toObservable(stage).pipe(toArray())), /bad line 7/);
 });
+
+test('toObservable never reads ahead: when the subscriber gets item n, the stage has been pulled exactly n times', async () => {
+  const c = countingStage(50);
+  const seen: [number, number][] = [];
+  await new Promise<void>((resolve, reject) => {
+    toObservable(c.stage).subscribe({ next: (v) => { seen.push([v + 1, c.pulls()]); }, error: reject, complete: resolve });
+  });
+  assert.equal(seen.length, 50);
+  for (const [delivered, pulled] of seen) assert.equal(pulled, delivered);
+});
