@@ -34,9 +34,13 @@ export class RunStatsSink implements EventSink {
   readonly name = 'parquet statistics';
   private readonly tables = new Map<string, RollingTableSink>();
   private metricAux?: readonly string[];
+  /** Last step written (the checkpoint step on resume): steps must increase from there. */
+  private lastStep: number;
   private layerAux?: readonly string[];
 
-  private constructor(private readonly opts: RunStatsSinkOptions, private readonly prepared: ReadonlyMap<string, PreparedTable>) {}
+  private constructor(private readonly opts: RunStatsSinkOptions, private readonly prepared: ReadonlyMap<string, PreparedTable>) {
+    this.lastStep = opts.resumeFromStep ?? 0;
+  }
 
   static async open(opts: RunStatsSinkOptions): Promise<RunStatsSink> {
     const prepared = new Map<string, PreparedTable>();
@@ -72,6 +76,11 @@ export class RunStatsSink implements EventSink {
 
   private consumeStep(ev: StepEvent): void {
     const r = ev.result;
+    // Catches off-by-one drivers (0-based steps) and repeated steps, which would break resume.
+    if (!(Number.isInteger(r.step) && r.step > this.lastStep)) {
+      throw new Error(`step ${r.step} after step ${this.lastStep}: step numbers must increase and are 1-based (steps completed; checkpoint N is followed by step N + 1)`);
+    }
+    this.lastStep = r.step;
     this.metricAux ??= Object.keys(r.aux).sort();
     this.layerAux ??= [...new Set(r.routing.flatMap((l) => Object.keys(l.aux)))].sort();
     checkKnown('metrics', Object.keys(r.aux), this.metricAux);

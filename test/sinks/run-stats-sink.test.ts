@@ -177,3 +177,14 @@ test('wall-clock columns are UTC timestamps that survive a resume rewrite', asyn
   assert.equal((await query(`SELECT time FROM read_parquet('${dir}/metrics-00000.parquet') LIMIT 1`)).types.time, 'TIMESTAMP WITH TIME ZONE');
   assert.deepEqual(q.rows.map((r) => r.t), [1, 2, 3, 4].map((s) => 1.7e12 + s * 1000));
 });
+
+test('step numbers must be 1-based and increasing, also across a resume', async () => {
+  const dir = await runDir();
+  const open = (resumeFromStep?: number) => RunStatsSink.open({ runDir: dir, flush: { everyRows: 20, everySeconds: 0 }, tokenSampleRate: 0, seed: 1, arrowStream: false, resumeFromStep });
+  const plane = new EventPlane();
+  plane.attach(await open());
+  await assert.rejects(plane.emit(fakeStepEvent('r', 0, 5, shape)), /step 0 after step 0: step numbers must increase and are 1-based/);
+  const resumed = new EventPlane();
+  resumed.attach(await open(4));
+  await assert.rejects(resumed.emit(fakeStepEvent('r', 4, 9, shape)), /step 4 after step 4/);
+});
