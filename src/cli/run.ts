@@ -200,8 +200,9 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
   const record: RunRecord = {
     id: runId,
     created: previous?.created ?? (deps.now ?? new Date()).toISOString(),
-    source,
-    overrides: sets,
+    // On resume, keep where the run came from and every override ever applied, in order.
+    source: previous?.source ?? source,
+    overrides: [...(previous?.overrides ?? []), ...sets],
     seed: { data: config.data.seed, trainer: config.trainer.seed },
     backend: { requested: config.trainer.backend },
     versions: runtimeVersions(),

@@ -67,7 +67,7 @@ test('resume after a crash continues from the last checkpoint without duplicatin
   assert.equal(before.rows[0]!.s, 47, 'the failing run still flushed what it computed');
 
   let err = '';
-  const code = await runCommand(['--resume', dir], { trainer: fakeTrainer(shape), stderr: (s) => { err += s; }, stdout: () => {}, tty: false });
+  const code = await runCommand(['--resume', dir, '--set', 'stats.flushEverySeconds=5'], { trainer: fakeTrainer(shape), stderr: (s) => { err += s; }, stdout: () => {}, tty: false });
   assert.equal(code, 0, err);
   assert.match(err, /resuming after step 40/);
   for (const t of ['metrics', 'routing/layers', 'routing/experts', 'eval']) {
@@ -77,8 +77,11 @@ test('resume after a crash continues from the last checkpoint without duplicatin
   }
   const steps = await query(`SELECT count(DISTINCT step)::INT n FROM read_parquet('${dir}/metrics-*.parquet')`);
   assert.equal(steps.rows[0]!.n, 60, 'every step present exactly once');
-  const saved = parseYaml(await readFile(join(dir, 'config.yaml'), 'utf8')) as { run: { resumedFromStep: number } };
+  const saved = parseYaml(await readFile(join(dir, 'config.yaml'), 'utf8')) as { run: { resumedFromStep: number; source: string; overrides: string[] }; stats: { flushEverySeconds: number } };
   assert.equal(saved.run.resumedFromStep, 40);
+  assert.equal(saved.run.source, 'pipelines/quickstart.yaml', 'the original pipeline file is kept');
+  assert.ok(saved.run.overrides.includes('trainer.steps=60') && saved.run.overrides.at(-1) === 'stats.flushEverySeconds=5', 'overrides accumulate');
+  assert.equal(saved.stats.flushEverySeconds, 5, 'a --set on resume changes the saved pipeline');
 });
 
 test('resume refuses a run directory without checkpoints', async () => {
