@@ -1,4 +1,101 @@
+/** `pipeline`: the moeflow command line. Each verb lives in its own file; this only dispatches. */
+import { ConfigError } from '../config/load.js';
+import { OverrideError } from '../config/overrides.js';
+import { EXIT, NotAvailableError, UsageError } from './errors.js';
+import { REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './help.js';
+import { moeflowVersion } from './versions.js';
+
+export const MAIN_HELP = `Usage: pipeline <command> [options]
+
+moeflow: LibMoE's MoE routers as a TypeScript dataflow pipeline
+(streaming data → MoE training on TensorFlow.js → routing statistics in Parquet).
+
+Commands:
+  run FILE              train a pipeline (YAML); writes runs/<run-id>/
+  report RUN_DIR        plots (PNG) and a text summary of a run's statistics
+  tokenizer train ...   train a tokenizer on a sample of data files
+  inspect ...           look at the items a pipeline's data flow produces
+
+Options:
+  -h, --help            help (also: pipeline <command> --help)
+  -v, --version         print the version
+
+Docs: docs/run.md (pipelines, run directory, Parquet tables, DuckDB examples).`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** Verbs load lazily so `pipeline --help` does not pay for DuckDB, Arrow or TensorFlow.js. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.js')).runCommand,
+  report: async () => (await import('./report.js')).reportCommand,
+  tokenizer: async () => (await import('./tokenizer.js')).tokenizerCommand,
+  inspect: loadInspect,
+};
+
+/** `inspect` is written by another part of the project; until it is merged, say so instead of crashing. */
+async function loadInspect(): Promise<Command> {
+  const specifier = './inspect.js'; // not a literal: the file may be absent from this build
+  let mod: { inspectCommand?: Command };
+  try {
+    mod = (await import(specifier)) as { inspectCommand?: Command };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('inspect.js')) {
+      throw new NotAvailableError('`pipeline inspect` is not part of this build yet (src/cli/inspect.ts is not merged)');
+    }
+    throw e;
+  }
+  if (typeof mod.inspectCommand !== 'function') throw new NotAvailableError('src/cli/inspect.ts does not export inspectCommand(argv)');
+  return mod.inspectCommand;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  console.log('pipeline', argv.join(' '));
-  return 0;
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '-h' || verb === '--help' || verb === 'help') {
+    process.stdout.write(`${MAIN_HELP}\n`);
+    return verb === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (verb === '-v' || verb === '--version' || verb === 'version') {
+    process.stdout.write(`moeflow ${moeflowVersion()}\n`);
+    return EXIT.ok;
+  }
+  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, tokenizer: TOKENIZER_HELP };
+  if (help[verb] && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${help[verb]}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[verb];
+  if (!load) {
+    process.stderr.write(`pipeline: unknown command "${verb}". Commands: ${Object.keys(COMMANDS).join(', ')}. See pipeline --help.\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (e) {
+    return reportError(e, verb);
+  }
+}
+
+/** One clear message per failure class; a stack trace only for unexpected errors (or MOEFLOW_DEBUG=1). */
+export function reportError(e: unknown, verb: string): number {
+  const write = (s: string): boolean => process.stderr.write(s);
+  if (e instanceof UsageError) {
+    write(`pipeline ${e.verb ?? verb}: ${e.message}\nSee: pipeline ${e.verb ?? verb} --help\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof OverrideError) {
+    write(`pipeline ${verb}: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof ConfigError) {
+    write(`pipeline ${verb}: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof NotAvailableError) {
+    write(`pipeline ${verb}: ${e.message}\n`);
+    return EXIT.notAvailable;
+  }
+  const err = e as Error;
+  write(`pipeline ${verb}: ${err?.message ?? String(e)}\n`);
+  if (process.env.MOEFLOW_DEBUG) write(`${err?.stack ?? ''}\n`);
+  return EXIT.failed;
 }

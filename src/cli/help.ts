@@ -1,0 +1,49 @@
+/** Usage texts, kept apart from the commands so `--help` loads nothing heavy (DuckDB, Arrow, vega). */
+
+export const RUN_HELP = `Usage: pipeline run FILE [options]
+       pipeline run --resume RUN_DIR [options]
+
+Train the pipeline in FILE (YAML, see docs/run.md) and write runs/<run-id>/:
+config.yaml, metrics-*.parquet, eval-*.parquet, routing/*.parquet, checkpoints/.
+
+Options:
+  --set KEY.PATH=VALUE   override a key (repeatable); VALUE is YAML: 3e-4, true, [a.jsonl.zst,b.jsonl.zst]
+  --out DIR              runs directory (default: out.dir of the pipeline, "runs")
+  --backend NAME         auto | tensorflow | webgpu | wasm | cpu (same as --set trainer.backend=NAME)
+  --resume RUN_DIR       continue RUN_DIR from its last checkpoint; statistics written after
+                         that checkpoint by the interrupted run are removed first
+  --dry-run              validate and print the resolved pipeline; create nothing
+  -h, --help             this help
+
+Exit codes: 0 done, 1 the run failed, 2 bad command line or pipeline, 3 not available in this build,
+130 interrupted (resume with --resume).`;
+
+export const REPORT_HELP = `Usage: pipeline report RUN_DIR [--out DIR]
+
+Read the statistics of a run (runs/<run-id>/, Parquet, via DuckDB) and write:
+  loss.png           train loss per step and eval loss
+  aux.png            each auxiliary loss (summed over layers) per step
+  expert-load.png    share of token-slots per expert over training, one heatmap per layer
+  entropy.png        router entropy per layer (top-k normalised by log K; full distribution)
+  maxvio.png         load imbalance (MaxVio) per layer
+  domains.png        domain × expert load per layer (second half of training)
+  report.md          a text summary linking the plots
+Works on a run in progress (it reads the parts flushed so far).
+
+Options:
+  --out DIR     where to write (default: RUN_DIR/report)
+  -h, --help    this help`;
+
+export const TOKENIZER_HELP = `Usage: pipeline tokenizer train --files GLOB [--files GLOB]... --out tokenizer.json [options]
+
+Train LibMoE's tokenizer (byte-level BPE, digits split, <STORY_SEP> separator) on a sample of
+documents streamed from SlimPajama-format files and save it as a HuggingFace tokenizer.json
+(usable as data.tokenizer.path in a pipeline).
+
+Options:
+  --files GLOB        input files (.jsonl, .jsonl.zst, .jsonl.gz, directories, globs); repeatable
+  --out FILE          where to write tokenizer.json (required)
+  --vocab-size N      vocabulary size (default 8000, LibMoE's)
+  --sample-docs N     documents to sample (default 2000)
+  --seed N            sampling seed (default 1234)
+  -h, --help          this help`;

@@ -1,0 +1,60 @@
+/**
+ * The event plane's vocabulary (ARCHITECTURE.md §1): what the trainer pushes after each
+ * step, evaluation and checkpoint. Built from the models side's host data (`StepResult`,
+ * `EvalResult`) plus the timing only the training loop can measure.
+ */
+import type { EvalResult, StepResult, TokenBatch } from '../models/train-types.js';
+
+/** Wall-clock split of one optimiser step, measured by the loop that drives it. */
+export interface StepTiming {
+  /** Time spent awaiting the data plane for this step's batches. */
+  readonly msData: number;
+  /** Forward + backward + update (StepResult.msCompute). */
+  readonly msCompute: number;
+  /** Reading routing statistics back to the host (StepResult.msStats). */
+  readonly msStats: number;
+  /** Time the loop waited for the sinks after the previous step's event (backpressure). */
+  readonly msSinks: number;
+}
+
+export interface StepEvent {
+  readonly kind: 'step';
+  readonly runId: string;
+  readonly result: StepResult;
+  readonly timing: StepTiming;
+  /** The micro-batches of this step, in the order their tokens were routed (domain ids, token ids). */
+  readonly batches: readonly TokenBatch[];
+  /** Steps the run will make in total (for progress and ETA). */
+  readonly totalSteps: number;
+  /** Milliseconds since the epoch when the step finished. */
+  readonly time: number;
+}
+
+export interface EvalEvent {
+  readonly kind: 'eval';
+  readonly runId: string;
+  readonly step: number;
+  readonly result: EvalResult;
+  readonly time: number;
+}
+
+export interface CheckpointEvent {
+  readonly kind: 'checkpoint';
+  readonly runId: string;
+  readonly step: number;
+  readonly dir: string;
+  readonly time: number;
+}
+
+export type RunEvent = StepEvent | EvalEvent | CheckpointEvent;
+
+/** Total wall time of a step as the loop saw it. */
+export function stepWallMs(t: StepTiming): number {
+  return t.msData + t.msCompute + t.msStats + t.msSinks;
+}
+
+/** Tokens per second over the whole step (data wait and sink wait included: what a user experiences). */
+export function tokensPerSecond(ev: StepEvent): number {
+  const ms = stepWallMs(ev.timing);
+  return ms > 0 ? (ev.result.tokens * 1000) / ms : 0;
+}

@@ -1,0 +1,42 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** Suffix of a part being written; never matched by the `*.parquet` globs readers use. */
+export const TEMP_SUFFIX = '.tmp';
+
+/**
+ * Write `bytes` so that `path` either does not exist or holds all of them: write a temp
+ * file beside it, fsync, then rename (atomic on POSIX filesystems). A crash leaves at
+ * most a `*.tmp` file, which `cleanTemps` removes on resume.
+ * `beforeRename` exists for crash tests: throwing from it simulates dying mid-part.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRename?: () => void): Promise<void> {
+  const tmp = path + TEMP_SUFFIX;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  beforeRename?.(); // a throw leaves the temp file behind, exactly as a real crash would
+  await rename(tmp, path);
+  await syncDir(dirname(path));
+}
+
+/** Persist the rename itself (the directory entry) against power loss; best effort where unsupported. */
+async function syncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories: the rename is still atomic.
+  } finally {
+    await fh?.close();
+  }
+}
+
+export async function removeIfExists(path: string): Promise<void> {
+  await rm(path, { force: true });
+}

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatDuration, progressLine } from '../../src/cli/progress.js';
+import { fakeStepEvent } from '../sinks/fake-steps.js';
+
+test('durations read as h/m/s', () => {
+  assert.equal(formatDuration(12_400), '12s');
+  assert.equal(formatDuration(185_000), '3m05s');
+  assert.equal(formatDuration(3_725_000), '1h02m');
+  assert.equal(formatDuration(NaN), '?');
+});
+
+test('a progress line shows step/total, tokens/s, loss, every aux loss and an ETA from the pace so far', () => {
+  const ev = fakeStepEvent('r', 50, 200, { layers: 1, experts: 4, topK: 2, batchSize: 2, seqLen: 8 });
+  // 50 steps in 100 s → 2 s/step → 150 steps left = 5m00s
+  const line = progressLine(ev, { totalSteps: 200, elapsedMs: 100_000, stepsDone: 50 });
+  assert.match(line, /^step 50\/200 \(25%\) \| \d+ tok\/s \| loss \d+\.\d{4} \| balance_loss [\d.]+ router_z_loss [\d.e-]+ \| ETA 5m00s$/);
+});
+
+test('after a resume the ETA uses only the steps this process made', () => {
+  const ev = fakeStepEvent('r', 150, 200, { layers: 1, experts: 4, topK: 2, batchSize: 2, seqLen: 8 });
+  const line = progressLine(ev, { totalSteps: 200, elapsedMs: 10_000, stepsDone: 10 });
+  assert.match(line, /ETA 50s$/);
+});
