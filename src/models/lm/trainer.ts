@@ -1,0 +1,335 @@
+/**
+ * The training core of the LM: one optimiser step per batch (micro-batched gradient
+ * accumulation, aux losses summed over layers as LibMoE's LM does, global-norm clipping,
+ * AdamW with warm-up + cosine), one evaluation pass, and NaN/Inf detection. Everything the
+ * host needs from a step is read back in ONE batch (see Readback).
+ */
+import { tf, type Variable } from '../tf.js';
+import type { Json } from '../../streams/stage.js';
+import type { EvalResult, LayerRoutingStats, StepResult, TokenBatch } from '../train-types.js';
+import type { MoeOutput } from '../moe/types.js';
+import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
+import { lrAt, type LrSchedule } from '../optim/schedule.js';
+import { correctCount, crossEntropy } from './cross-entropy.js';
+import { forwardFlops } from './flops.js';
+import { NonFiniteError } from './non-finite.js';
+import { Readback } from './readback.js';
+import type { TransformerLM } from './transformer-lm.js';
+
+export interface TrainConfig extends LrSchedule {
+  readonly adamw?: AdamWConfig;
+  /** Max global gradient norm (LibMoE `grad_clip`: 0.1 at 154M); null = no clipping. */
+  readonly gradClip: number | null;
+  /** Micro-batches per step (the batch's rows are split evenly). Default 1. */
+  readonly microBatches?: number;
+}
+
+/** One micro-batch's slice of a TokenBatch: inputs = window[:-1], targets = window[1:]. */
+export interface MicroBatch {
+  readonly inputs: Int32Array;
+  readonly targets: Int32Array;
+  readonly rows: number;
+  readonly seqLen: number;
+}
+
+export function splitBatch(batch: TokenBatch, parts: number): MicroBatch[] {
+  const { batchSize: B, seqLen: T, tokens } = batch;
+  if (tokens.length !== B * (T + 1)) throw new Error(`TokenBatch.tokens has ${tokens.length} ids, expected batchSize·(seqLen+1) = ${B * (T + 1)}`);
+  if (B % parts !== 0) throw new Error(`batchSize ${B} is not divisible into ${parts} micro-batches`);
+  const rows = B / parts;
+  const out: MicroBatch[] = [];
+  for (let m = 0; m < parts; m++) {
+    const inputs = new Int32Array(rows * T);
+    const targets = new Int32Array(rows * T);
+    for (let r = 0; r < rows; r++) {
+      const src = (m * rows + r) * (T + 1);
+      inputs.set(tokens.subarray(src, src + T), r * T);
+      targets.set(tokens.subarray(src + 1, src + T + 1), r * T);
+    }
+    out.push({ inputs, targets, rows, seqLen: T });
+  }
+  return out;
+}
+
+/** Host-side accumulation of one MoE layer's routing statistics over the micro-batches of a step. */
+interface LayerAcc {
+  layer: number;
+  tokens: number;
+  tokenSlots?: Float64Array;
+  top1Count?: Float64Array;
+  probMass?: Float64Array;
+  gateMass?: Float64Array;
+  entropyTopKSum: number;
+  entropyFullSum: number;
+  marginSum: number;
+  droppedSlots: number;
+  aux: Record<string, number>;
+  selected: Int32Array[];
+  gates: Float32Array[];
+}
+
+export class LmTrainer {
+  /** Optimiser steps completed. */
+  step = 0;
+  readonly optimizer: AdamW;
+  private readonly names: string[];
+  private readonly byTfName = new Map<string, string>();
+
+  constructor(
+    readonly model: TransformerLM,
+    readonly config: TrainConfig,
+  ) {
+    this.optimizer = new AdamW(model.params, config.adamw ?? LIBMOE_ADAMW);
+    this.names = [...model.params.keys()];
+    for (const [name, v] of model.params) this.byTfName.set(v.name, name);
+  }
+
+  /** One optimiser step on `batch`. Throws NonFiniteError (weights untouched) if the loss, an activation or a gradient is NaN/Inf. */
+  async trainStep(batch: TokenBatch): Promise<StepResult> {
+    const t0 = performance.now();
+    const nMicro = this.config.microBatches ?? 1;
+    const micro = splitBatch(batch, nMicro);
+    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
+    const varList = this.names.map((n) => this.model.params.get(n)!) as Variable[];
+    const rb = new Readback();
+    const grads = new Map<string, tf.Tensor>();
+    const problems: string[] = [];
+    let ceSum = 0;
+    const aux: Record<string, number> = {};
+    let auxTotal = 0;
+    const layers = new Map<number, LayerAcc>();
+    try {
+      for (const mb of micro) {
+        const kept: { ce?: tf.Scalar; moe: { layer: number; out: MoeOutput }[]; probes: { label: string; flag: tf.Tensor }[] } = { moe: [], probes: [] };
+        const { value, grads: g } = tf.variableGrads(() => {
+          const ids = tf.tensor1d(mb.inputs, 'int32');
+          const targets = tf.tensor1d(mb.targets, 'int32');
+          const fwd = this.model.forward(ids, mb.rows, mb.seqLen, ctx, (label, x) => {
+            // 0·x sums to 0 iff every entry is finite (no overflow, unlike Σx²).
+            kept.probes.push({ label, flag: tf.keep(tf.sum(tf.mul(x, 0))) });
+          });
+          const ce = crossEntropy(fwd.logits, targets);
+          kept.ce = tf.keep(ce);
+          let total: tf.Scalar = ce;
+          for (const m of fwd.moe) {
+            keepMoeOutput(m.out);
+            kept.moe.push(m);
+            // LibMoE LM: the regulariser of every MoE layer is added to the objective (summed over layers).
+            total = tf.add(total, m.out.auxTotal);
+          }
+          return tf.mul(total, 1 / nMicro) as tf.Scalar;
+        }, varList);
+        value.dispose();
+        for (const [tfName, gi] of Object.entries(g)) {
+          const name = this.byTfName.get(tfName)!;
+          const prev = grads.get(name);
+          if (prev === undefined) grads.set(name, gi);
+          else {
+            grads.set(name, tf.add(prev, gi));
+            tf.dispose([prev, gi]);
+          }
+        }
+        rb.add(kept.ce!, ([v]) => {
+          ceSum += v!;
+          if (!Number.isFinite(v!)) problems.push('loss');
+        });
+        for (const p of kept.probes) rb.add(p.flag, ([v]) => { if (!Number.isFinite(v!)) problems.push(`activation:${p.label}`); });
+        for (const { layer, out } of kept.moe) this.queueLayer(rb, layers, layer, out, mb.rows * mb.seqLen, aux, problems, (v) => (auxTotal += v));
+      }
+      // Parameters off the loss path (torch: grad None) get no gradient and, as in torch, no update.
+      const withGrad = this.names.filter((n) => grads.has(n));
+      const gradSq = tf.tidy(() => tf.stack(withGrad.map((n) => tf.sum(tf.square(grads.get(n)!)))));
+      let sumSq = 0;
+      rb.add(gradSq, (vals) => {
+        vals.forEach((v, i) => {
+          if (!Number.isFinite(v)) problems.push(`grad:${withGrad[i]}`);
+          sumSq += v;
+        });
+      });
+      await rb.read();
+      const tStats = performance.now();
+      if (problems.length > 0) throw new NonFiniteError(this.step, orderProblems(problems));
+      const gradNorm = Math.sqrt(sumSq);
+      const clip = this.config.gradClip;
+      // torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6), only when < 1.
+      const scale = clip !== null && clip / (gradNorm + 1e-6) < 1 ? clip / (gradNorm + 1e-6) : 1;
+      const lr = lrAt(this.config, this.step);
+      this.optimizer.update(grads, lr, scale);
+      const routing = [...layers.values()].map((a) => this.finishLayer(a));
+      const msStats = performance.now() - tStats;
+      const tokens = batch.batchSize * batch.seqLen;
+      const result: StepResult = {
+        step: this.step,
+        loss: ceSum / nMicro,
+        auxTotal: auxTotal / nMicro,
+        aux: Object.fromEntries(Object.entries(aux).map(([k, v]) => [k, v / nMicro])),
+        lr,
+        gradNorm,
+        tokens,
+        flops: 3 * forwardFlops(this.model.config, tokens, batch.seqLen),
+        msCompute: performance.now() - t0 - msStats,
+        msStats,
+        routing,
+      };
+      this.step++;
+      return result;
+    } finally {
+      rb.dispose();
+      tf.dispose([...grads.values()]);
+    }
+  }
+
+  /** Loss, perplexity and next-token accuracy of the model on `batch` (no update, MoE layers in eval mode). */
+  async evalStep(batch: TokenBatch): Promise<EvalResult> {
+    const micro = splitBatch(batch, this.config.microBatches ?? 1);
+    const rb = new Readback();
+    let ceTokens = 0;
+    let correct = 0;
+    let tokens = 0;
+    try {
+      for (const mb of micro) {
+        const n = mb.rows * mb.seqLen;
+        tokens += n;
+        const [ce, ok] = tf.tidy(() => {
+          const fwd = this.model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, { training: false, step: this.step, totalSteps: this.config.totalSteps });
+          const targets = tf.tensor1d(mb.targets, 'int32');
+          return [crossEntropy(fwd.logits, targets), correctCount(fwd.logits, targets)];
+        });
+        rb.add(ce, ([v]) => (ceTokens += v! * n));
+        rb.add(ok, ([v]) => (correct += v!));
+      }
+      await rb.read();
+    } finally {
+      rb.dispose();
+    }
+    const loss = ceTokens / tokens;
+    return { loss, perplexity: Math.exp(loss), accuracy: correct / tokens, tokens };
+  }
+
+  /** JSON state beside the weights: step, optimiser step count, each MoE layer's state (bias, λ, ...). */
+  state(): Json {
+    return {
+      step: this.step,
+      optimizerSteps: this.optimizer.steps,
+      moeLayers: this.model.moeLayers.map((l, i) => (l ? { layer: i, state: l.state() } : null)),
+    };
+  }
+
+  setState(s: Json): void {
+    const st = s as { step: number; optimizerSteps: number; moeLayers: ({ layer: number; state: Json } | null)[] };
+    this.step = st.step;
+    this.optimizer.steps = st.optimizerSteps;
+    st.moeLayers.forEach((entry, i) => {
+      const layer = this.model.moeLayers[i];
+      if ((entry === null) !== (layer === null || layer === undefined)) throw new Error(`checkpoint state: block ${i} is ${entry ? 'MoE' : 'dense'} in the checkpoint but not in this model`);
+      if (entry && layer) layer.setState(entry.state);
+    });
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  private queueLayer(rb: Readback, layers: Map<number, LayerAcc>, layer: number, out: MoeOutput, tokens: number, aux: Record<string, number>, problems: string[], addTotal: (v: number) => void): void {
+    let acc = layers.get(layer);
+    if (acc === undefined) {
+      acc = { layer, tokens: 0, entropyTopKSum: 0, entropyFullSum: 0, marginSum: 0, droppedSlots: 0, aux: {}, selected: [], gates: [] };
+      layers.set(layer, acc);
+    }
+    const a = acc;
+    a.tokens += tokens;
+    a.selected.push(out.selected);
+    rb.add(out.auxTotal, ([v]) => {
+      addTotal(v!);
+      if (!Number.isFinite(v!)) problems.push(`aux:layer ${layer}:aux_total`);
+    });
+    for (const [name, t] of Object.entries(out.aux)) {
+      rb.add(t, ([v]) => {
+        a.aux[name] = (a.aux[name] ?? 0) + v!;
+        aux[name] = (aux[name] ?? 0) + v!;
+        if (!Number.isFinite(v!)) problems.push(`aux:layer ${layer}:${name}`);
+      });
+    }
+    const s = out.stats;
+    const addVec = (key: 'tokenSlots' | 'top1Count' | 'probMass' | 'gateMass') => (vals: Float32Array) => {
+      const dst = (a[key] ??= new Float64Array(vals.length));
+      vals.forEach((v, i) => (dst[i]! += v));
+    };
+    rb.add(s.tokenSlots, addVec('tokenSlots'));
+    rb.add(s.top1Count, addVec('top1Count'));
+    rb.add(s.probMass, addVec('probMass'));
+    rb.add(s.gateMass, addVec('gateMass'));
+    rb.add(s.entropyTopKSum, ([v]) => (a.entropyTopKSum += v!));
+    rb.add(s.entropyFullSum, ([v]) => (a.entropyFullSum += v!));
+    rb.add(s.marginSum, ([v]) => (a.marginSum += v!));
+    rb.add(s.droppedSlots, ([v]) => (a.droppedSlots += v!));
+    rb.add(out.gates, (vals) => a.gates.push(vals.slice()));
+  }
+
+  private finishLayer(a: LayerAcc): LayerRoutingStats {
+    const layer = this.model.moeLayers[a.layer]!;
+    const bias = biasOf(layer.state());
+    return {
+      layer: a.layer,
+      nExperts: layer.spec.nExperts,
+      topK: layer.spec.topK,
+      tokens: a.tokens,
+      tokenSlots: a.tokenSlots ?? new Float64Array(0),
+      top1Count: a.top1Count ?? new Float64Array(0),
+      probMass: a.probMass ?? new Float64Array(0),
+      gateMass: a.gateMass ?? new Float64Array(0),
+      ...(bias ? { bias } : {}),
+      entropyTopKSum: a.entropyTopKSum,
+      entropyFullSum: a.entropyFullSum,
+      marginSum: a.marginSum,
+      droppedSlots: a.droppedSlots,
+      aux: a.aux,
+      selected: concatInt32(a.selected),
+      gates: concatFloat32(a.gates),
+    };
+  }
+}
+
+/** Tensors a MoE layer returns are created inside the tape's tidy: keep them until the readback consumed them. */
+function keepMoeOutput(out: MoeOutput): void {
+  tf.keep(out.auxTotal);
+  for (const t of Object.values(out.aux)) tf.keep(t);
+  tf.keep(out.gates);
+  for (const t of Object.values(out.stats)) tf.keep(t as tf.Tensor);
+}
+
+/** The first non-finite activation in forward order is the most useful clue; gradients follow. */
+function orderProblems(p: string[]): string[] {
+  const rank = (s: string): number => (s.startsWith('activation:') ? 0 : s.startsWith('aux:') ? 1 : s === 'loss' ? 2 : 3);
+  return [...new Set(p)].sort((a, b) => rank(a) - rank(b));
+}
+
+/** DeepSeek-style layers expose their routing bias in state(); report it when present. */
+function biasOf(state: Json): Float64Array | undefined {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return undefined;
+  for (const key of ['bias', 'e_score_correction_bias']) {
+    const v = (state as Record<string, Json>)[key];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return Float64Array.from(v as number[]);
+  }
+  return undefined;
+}
+
+function concatInt32(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function concatFloat32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
