@@ -16,6 +16,8 @@ export type FfnConfig =
       /** Router options under LibMoE's names (perplexity_reg, selection_mode, ...). */
       readonly options?: Readonly<Record<string, Json>>;
       readonly capacityFactor?: number;
+      /** Width of the dense FFN in non-MoE blocks (every > 1). Default K·s (compute-matched); an upcycled model keeps its dense width. */
+      readonly denseHidden?: number;
     };
 
 /** A pre-LN decoder-only Transformer LM (LibMoE `preln_rope` / `preln_moe`). */
@@ -73,12 +75,13 @@ export function isMoeLayer(c: LmConfig, layer: number): boolean {
 
 /** Width of the dense FFN in blocks without MoE: the MoE's ACTIVE width K·s (compute-matched, LibMoE §3.5). */
 export function denseWidth(ffn: FfnConfig): number {
-  return ffn.kind === 'dense' ? ffn.hidden : ffn.topK * ffn.expertSize;
+  return ffn.kind === 'dense' ? ffn.hidden : ffn.denseHidden ?? ffn.topK * ffn.expertSize;
 }
 
 /** The dense baseline of an MoE config: same everything, dense FFN of width K·s in every block. */
 export function denseBaselineOf(c: LmConfig): LmConfig {
-  return { ...c, ffn: { kind: 'dense', hidden: denseWidth(c.ffn) } };
+  const ffn = c.ffn;
+  return { ...c, ffn: { kind: 'dense', hidden: ffn.kind === 'dense' ? ffn.hidden : ffn.topK * ffn.expertSize } };
 }
 
 /** LibMoE's 154M SlimPajama MoE (`slimpajama_moe_no_attmoe_154M_standard_lb`). */

@@ -1,4 +1,4 @@
-import { isMoeLayer, type ResolvedLmConfig } from './config.js';
+import { denseWidth, isMoeLayer, type ResolvedLmConfig } from './config.js';
 
 /**
  * Model FLOPs of one forward pass over `tokens` tokens in windows of `seqLen`
@@ -11,7 +11,7 @@ export function forwardFlops(c: ResolvedLmConfig, tokens: number, seqLen: number
   for (let i = 0; i < c.nLayers; i++) {
     perToken += 2 * (d * 3 * h * hd + h * hd * d) + 2 * 2 * seqLen * h * hd;
     if (isMoeLayer(c, i) && c.ffn.kind === 'moe') perToken += 2 * 2 * d * c.ffn.expertSize * c.ffn.topK + 2 * d * c.ffn.nExperts;
-    else perToken += 2 * 2 * d * (c.ffn.kind === 'dense' ? c.ffn.hidden : c.ffn.topK * c.ffn.expertSize);
+    else perToken += 2 * 2 * d * denseWidth(c.ffn);
   }
   return perToken * tokens;
 }

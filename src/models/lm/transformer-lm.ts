@@ -30,6 +30,9 @@ export interface LmForward {
   readonly moe: readonly { readonly layer: number; readonly out: MoeOutput }[];
 }
 
+/** σ-MoE tensors LibMoE initialises with the depth factor (expert keys/values, router, shared experts). */
+const DEPTH_SCALED = /\.ffn\.(keys|values|keys_shared|values_shared|expert_sel)$/;
+
 /** Globally unique tfjs variable names, so several models (e.g. a resumed copy) can coexist. */
 let modelCounter = 0;
 
@@ -71,7 +74,13 @@ export class TransformerLM {
           name: `${this.uid}.${p}ffn.`,
         });
         // Checkpoint keys drop the per-instance prefix so any model of this config can load them.
-        for (const [name, variable] of layer.variables) this.params.set(name.replace(`${this.uid}.`, ''), variable);
+        for (const [name, variable] of layer.variables) {
+          const key = name.replace(`${this.uid}.`, '');
+          this.params.set(key, variable);
+          // LibMoE's MoE init carries the pre-LN depth factor √(layer_std_constant / n_layers),
+          // layer_std_constant = 2 (relative_moe_transformer.py); the layer leaves it to its host.
+          if (DEPTH_SCALED.test(key)) tf.tidy(() => variable.assign(tf.mul(variable, Math.sqrt(2 / L))));
+        }
         moeLayers.push(layer);
       } else {
         const w = denseWidth(c.ffn);
