@@ -4,7 +4,7 @@
  * + experts + dropless dispatch/combine. Several variants can live in one process.
  */
 import type { Json } from '../../streams/stage.js';
-import type { Scalar, Tensor1D, Tensor2D, Tensor3D, Variable } from '../tf.js';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '../tf.js';
 
 /** Expert FFN families of the two LibMoE stacks. */
 export type ExpertSpec =
@@ -37,6 +37,8 @@ export interface MoeCallContext {
   /** Global optimiser step (Hyper-R's dynamic K, schedules). */
   readonly step: number;
   readonly totalSteps: number;
+  /** Return router internals under LibMoE's names in `MoeOutput.internals` (parity tests, debugging). */
+  readonly collectInternals?: boolean;
 }
 
 /**
@@ -44,11 +46,12 @@ export interface MoeCallContext {
  * reads them all back in one batch. Counts are over token-slots of this call.
  */
 export interface RoutingStatTensors {
-  /** [E] token-slots routed to each expert (all K picks). */
+  /** [E_r] token-slots routed to each router index (all K picks); E_r is the router's width
+   *  (TC-MoE: 2E + K ternary slots; MoE++: E + 2). */
   readonly tokenSlots: Tensor1D;
   /** [E] tokens whose first pick is the expert. */
   readonly top1Count: Tensor1D;
-  /** [E] Σ over tokens of the router probability (softmax of the router logits). */
+  /** [E] Σ over tokens of the router probability (softmax of the router logits, for every router). */
   readonly probMass: Tensor1D;
   /** [E] Σ of gate weights given to the expert. */
   readonly gateMass: Tensor1D;
@@ -67,11 +70,16 @@ export interface MoeOutput {
   readonly aux: Readonly<Record<string, Scalar>>;
   /** The sum that enters the objective (`aux_total`). */
   readonly auxTotal: Scalar;
-  /** Host copy of the selected experts, [B·T·K] row-major (routing runs outside the tape). */
+  /** Host copy of the selected experts (router index space), [B·T·K] row-major (routing runs outside the tape). */
   readonly selected: Int32Array;
-  /** [B·T, K] gate weights as used in the combine (no gradient). */
+  /** K of this call: Hyper-R's dynamic K varies with the step; shared-expert variants route K−1. */
+  readonly k: number;
+  /** [B·T, K] gate weights as used in the combine (signed for TC-MoE). Do not put it in a loss. */
   readonly gates: Tensor2D;
   readonly stats: RoutingStatTensors;
+  /** Router internals under LibMoE/golden names (router_logits, gate_weights, ...) when
+   *  `ctx.collectInternals`; tensors, host integer arrays or numbers. */
+  readonly internals?: Readonly<Record<string, Tensor | Int32Array | Float32Array | number>>;
 }
 
 export interface MoeLayer {

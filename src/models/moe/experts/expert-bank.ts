@@ -1,0 +1,38 @@
+import type { Tensor2D, Variable } from '../../tf.js';
+
+/**
+ * The experts a router can send token rows to, by bank index. Dispatch calls `run` once per
+ * non-empty expert with that expert's rows, so any per-expert function fits (FFNs, MoE++'s
+ * constant expert). Router slots that compute nothing (null, zero expert, dropped) never
+ * reach the bank.
+ */
+export interface ExpertBank {
+  readonly size: number;
+  /** Trainable parameters by LibMoE state_dict name (unprefixed). */
+  readonly variables: ReadonlyMap<string, Variable>;
+  /** rows [n, D] → [n, D] through expert e. */
+  run(e: number, rows: Tensor2D): Tensor2D;
+}
+
+/** Concatenate banks: indices of `b` follow those of `a`. */
+export function joinBanks(...banks: ExpertBank[]): ExpertBank {
+  const variables = new Map<string, Variable>();
+  const offsets: number[] = [];
+  let size = 0;
+  for (const b of banks) {
+    offsets.push(size);
+    size += b.size;
+    for (const [k, v] of b.variables) {
+      if (variables.has(k)) throw new Error(`joinBanks: parameter ${k} defined twice`);
+      variables.set(k, v);
+    }
+  }
+  return {
+    size,
+    variables,
+    run(e, rows) {
+      for (let i = banks.length - 1; i >= 0; i--) if (e >= offsets[i]!) return banks[i]!.run(e - offsets[i]!, rows);
+      throw new RangeError(`expert ${e}`);
+    },
+  };
+}

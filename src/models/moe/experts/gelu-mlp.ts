@@ -1,0 +1,40 @@
+import { tf, type Tensor2D, type Variable } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
+import { geluExact } from '../../kernels/gelu-exact.js';
+import type { ParamFactory } from '../init.js';
+import type { ExpertBank } from './expert-bank.js';
+
+/** Weights of one VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
+export interface GeluMlpWeights {
+  readonly w1: Variable;
+  readonly b1: Variable;
+  readonly w2: Variable;
+  readonly b2: Variable;
+}
+
+/** FFN(x) = W2·gelu(W1·x + b1) + b2 with exact GELU (LibMoE's VLM experts). */
+export function geluMlp(w: GeluMlpWeights, rows: Tensor2D): Tensor2D {
+  const h = geluExact(tf.add(matMul2D(rows, tf.transpose(w.w1) as Tensor2D), w.b1) as Tensor2D);
+  return tf.add(matMul2D(h, tf.transpose(w.w2) as Tensor2D), w.b2) as Tensor2D;
+}
+
+/**
+ * E FFNs named `{prefix}{first+e}.0.weight` … as LibMoE's `experts` ModuleList
+ * (`Sequential(Linear, GELU, Linear)`). Default init: torch.nn.Linear's U(±1/√fan_in).
+ */
+export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hidden: number, first = 0, prefix = 'experts.'): ExpertBank & { weights: GeluMlpWeights[] } {
+  const variables = new Map<string, Variable>();
+  const weights: GeluMlpWeights[] = [];
+  for (let e = 0; e < count; e++) {
+    const p = `${prefix}${first + e}.`;
+    const w: GeluMlpWeights = {
+      w1: pf.uniform(`${p}0.weight`, [hidden, dModel], 1 / Math.sqrt(dModel)),
+      b1: pf.uniform(`${p}0.bias`, [hidden], 1 / Math.sqrt(dModel)),
+      w2: pf.uniform(`${p}2.weight`, [dModel, hidden], 1 / Math.sqrt(hidden)),
+      b2: pf.uniform(`${p}2.bias`, [dModel], 1 / Math.sqrt(hidden)),
+    };
+    variables.set(`${p}0.weight`, w.w1).set(`${p}0.bias`, w.b1).set(`${p}2.weight`, w.w2).set(`${p}2.bias`, w.b2);
+    weights.push(w);
+  }
+  return { size: count, variables, weights, run: (e, rows) => geluMlp(weights[e]!, rows) };
+}

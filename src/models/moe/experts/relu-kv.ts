@@ -1,0 +1,25 @@
+import { tf, type Tensor2D, type Variable } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
+import type { ParamFactory } from '../init.js';
+import type { ExpertBank } from './expert-bank.js';
+
+/**
+ * LibMoE's LM experts (σ-MoE): y_e(x) = relu(x·keys[e])·values[e], keys [E, D, s],
+ * values [E, s, D], no biases. One variable per tensor as in LibMoE's state_dict; each expert
+ * slices its [D, s] / [s, D] matrices (slice's gradient is a pad, available on every backend).
+ * Init N(0, 1/fan_in) per matrix (LibMoE scales by a depth factor the host model can apply).
+ */
+export function reluKvBank(pf: ParamFactory, count: number, dModel: number, size: number, keysName = 'keys', valuesName = 'values'): ExpertBank {
+  const keys = pf.normal(keysName, [count, dModel, size], 1 / Math.sqrt(dModel));
+  const values = pf.normal(valuesName, [count, size, dModel], 1 / Math.sqrt(size));
+  const variables = new Map<string, Variable>([[keysName, keys], [valuesName, values]]);
+  return {
+    size: count,
+    variables,
+    run(e, rows) {
+      const k = count === 1 ? tf.reshape(keys, [dModel, size]) : tf.reshape(tf.slice(keys, [e, 0, 0], [1, dModel, size]), [dModel, size]);
+      const v = count === 1 ? tf.reshape(values, [size, dModel]) : tf.reshape(tf.slice(values, [e, 0, 0], [1, size, dModel]), [size, dModel]);
+      return matMul2D(tf.relu(matMul2D(rows, k as Tensor2D)), v as Tensor2D);
+    },
+  };
+}

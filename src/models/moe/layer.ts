@@ -1,0 +1,60 @@
+import type { Json } from '../../streams/stage.js';
+import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
+import { dispatch } from './dispatch.js';
+import { routingStats } from './stats.js';
+import type { Internal, MoeAlgorithm } from './routing.js';
+import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from './types.js';
+
+/**
+ * An MoE layer: algorithm (router + experts + shared-expert finish) around the common
+ * dropless dispatch and the statistics. Call `apply` inside the training tape (tf.grads /
+ * tf.variableGrads) or a tf.tidy; every tensor it creates is then released with the step.
+ */
+export class ComposedMoeLayer implements MoeLayer {
+  readonly variables: ReadonlyMap<string, Variable>;
+
+  constructor(readonly spec: MoeLayerSpec, private readonly algo: MoeAlgorithm) {
+    const prefix = spec.name ?? '';
+    const vars = new Map<string, Variable>();
+    for (const src of [algo.variables, algo.bank.variables]) {
+      for (const [k, v] of src) {
+        if (vars.has(prefix + k)) throw new Error(`${spec.algorithm}: parameter ${k} defined twice`);
+        vars.set(prefix + k, v);
+      }
+    }
+    this.variables = vars;
+  }
+
+  apply(x: Tensor3D, ctx: MoeCallContext): MoeOutput {
+    const [b, t, d] = x.shape;
+    if (d !== this.spec.dModel) throw new Error(`${this.spec.algorithm}: input width ${d}, layer expects ${this.spec.dModel}`);
+    const input = { x: tf.reshape(x, [b * t, d]) as Tensor2D, batch: b, seqLen: t, ctx };
+    const routing = this.algo.route(input);
+    const disp = dispatch(input.x, routing.expertOf, routing.k, routing.combine, this.algo.bank, this.spec.capacityFactor);
+    const internals: Record<string, Internal> = { ...routing.internals };
+    const y2 = this.algo.finish ? this.algo.finish(disp.y, input, internals) : disp.y;
+    const stats = routingStats(routing.probs, routing.slots, routing.combine, routing.k, disp.dropped);
+    return {
+      y: tf.reshape(y2, [b, t, d]) as Tensor3D,
+      aux: routing.aux,
+      auxTotal: routing.auxTotal,
+      selected: routing.slots,
+      k: routing.k,
+      gates: routing.combine,
+      stats,
+      ...(ctx.collectInternals ? { internals } : {}),
+    };
+  }
+
+  state(): Json {
+    return this.algo.state ? this.algo.state() : {};
+  }
+
+  setState(state: Json): void {
+    if (this.algo.setState) this.algo.setState(state);
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+  }
+}

@@ -1,0 +1,53 @@
+import { tf, type Scalar, type Tensor2D, type Variable } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
+import { gatherSlots } from '../../kernels/slot-gather.js';
+import { hostTopK } from '../host-topk.js';
+import { numOpt } from '../options.js';
+import type { MoeLayerSpec } from '../types.js';
+
+/** x·Wᵀ (+ b) for a torch-layout weight W [out, in]. */
+export function linear(x: Tensor2D, w: Variable | Tensor2D, b?: Variable | tf.Tensor1D): Tensor2D {
+  const y = matMul2D(x, tf.transpose(w) as Tensor2D);
+  return b ? (tf.add(y, b) as Tensor2D) : y;
+}
+
+/** The host copy of a score matrix (one read-back per routing call). */
+export function hostScores(s: Tensor2D): Float32Array {
+  return s.dataSync() as Float32Array;
+}
+
+export interface Picked {
+  readonly idx: Int32Array;
+  /** [N, K] differentiable values of `scores` at the picks. */
+  readonly v: Tensor2D;
+}
+
+/** Top-K of `selectOn` decided on the host; values taken differentiably from `valuesFrom`. */
+export function pickTopK(selectOn: Tensor2D, k: number, valuesFrom: Tensor2D = selectOn): Picked {
+  const [n, e] = selectOn.shape;
+  const { idx } = hostTopK(hostScores(selectOn), n, e, k);
+  return { idx, v: gatherSlots(valuesFrom, idx, k) };
+}
+
+/** v / (Σ_k v + eps). */
+export function renormalise(v: Tensor2D, eps: number): Tensor2D {
+  return tf.div(v, tf.add(tf.sum(v, 1, true), eps)) as Tensor2D;
+}
+
+/** VLM loss coefficients (LibMoE defaults of the SFT scripts: 0.01 / 0.001). */
+export function vlmCoefs(spec: MoeLayerSpec): { cb: number; cz: number } {
+  return { cb: numOpt(spec, 'balance_loss_coef', 0.01), cz: numOpt(spec, 'router_z_loss_coef', 0.001) };
+}
+
+/** c_b·L_bal + c_z·L_z with both components reported. */
+export function vlmAux(bal: Scalar, z: Scalar, cb: number, cz: number): { aux: Record<string, Scalar>; auxTotal: Scalar } {
+  const auxTotal = tf.add(tf.mul(bal, cb), tf.mul(z, cz)) as Scalar;
+  return { aux: { balance_loss: bal, router_z_loss: z, aux_total: auxTotal }, auxTotal };
+}
+
+/** The first pick of each token: [N]. */
+export function firstPicks(idx: Int32Array, n: number, k: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let t = 0; t < n; t++) out[t] = idx[t * k]!;
+  return out;
+}

@@ -1,0 +1,36 @@
+import { tf, type Variable } from '../../tf.js';
+import { reluKvBank } from '../experts/relu-kv.js';
+import type { ParamFactory } from '../init.js';
+import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { MoeLayerSpec } from '../types.js';
+import { linear, pickTopK, renormalise } from './common.js';
+import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
+
+/**
+ * `moe_layer` (LibMoE language_modeling/layers/moe_layer.py, σ-MoE): l = x·expert_selᵀ,
+ * s = softmax(l) (`gate`) or σ(l) (`sigmoid`), top-K of s (unordered in LibMoE; we keep
+ * descending order), w = v/(Σv + 1e-20), experts relu(x·keys[e])·values[e].
+ * Regulariser: `standard` balance or the `step`/`time`/`global` entropy on the raw logits.
+ */
+export function moeLayer(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
+  const o = lmOptions(spec, ['standard', 'step', 'time', 'global']);
+  const e = spec.nExperts;
+  const sel = pf.normal('expert_sel', [e, spec.dModel], 1 / Math.sqrt(spec.dModel));
+  const bank = reluKvBank(pf, e, spec.dModel, o.expertSize);
+  return {
+    variables: new Map<string, Variable>([['expert_sel', sel]]),
+    bank,
+    route({ x, batch, seqLen }: RouteInput): Routing {
+      const k = spec.topK;
+      const l = linear(x, sel);
+      const s = selectionActivation(l, o.selection);
+      const { idx, v } = pickTopK(s, k);
+      const w = renormalise(v, 1e-20);
+      const { aux, auxTotal } = lmRegulariser(o, s, l, idx, batch, seqLen, k);
+      return {
+        k, slots: idx, expertOf: idx, combine: w, probs: tf.softmax(l), aux, auxTotal,
+        internals: { router_logits: l, selection_scores: s, gate_weights: w },
+      };
+    },
+  };
+}

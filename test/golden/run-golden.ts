@@ -1,0 +1,29 @@
+/**
+ * `npm run golden`: one PASS/FAIL line per golden case and backend, failures explained,
+ * exit status 1 on any failure. GOLDEN_DIR=/some/folder picks the vectors; GOLDEN_BACKENDS
+ * (comma list, default cpu,wasm) the backends.
+ */
+import { goldenDir } from './golden-format.js';
+import { describeFailure, listCases, runOnBackend } from './suite.js';
+
+// node --test runs every .js under a test/ folder; golden.test.ts covers this there.
+if (process.env['NODE_TEST_CONTEXT']) process.exit(0);
+
+const { dir, why } = goldenDir();
+const backends = (process.env['GOLDEN_BACKENDS'] ?? 'cpu,wasm').split(',').map((b) => b.trim()) as ('cpu' | 'wasm')[];
+console.log(`golden vectors: ${dir} (${why}); backends: ${backends.join(', ')}`);
+let failed = 0;
+let total = 0;
+for (const c of listCases(dir)) {
+  for (const b of backends) {
+    total++;
+    const r = await runOnBackend(b, c);
+    console.log(`${r.ok ? 'PASS' : 'FAIL'} [${b}] ${c.id} (${r.checks.length} checks)`);
+    if (!r.ok) {
+      failed++;
+      for (const line of describeFailure(r).split('\n')) console.log(`     ${line}`);
+    }
+  }
+}
+console.log(`${total - failed}/${total} passed`);
+process.exit(failed === 0 ? 0 : 1);
