@@ -9,6 +9,7 @@ import { LmTrainer, type TrainConfig } from '../../src/models/lm/trainer.js';
 import { loadLmCheckpoint, saveLmCheckpoint } from '../../src/models/checkpoint/lm-checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/models/checkpoint/safetensors.js';
 import type { LmConfig } from '../../src/models/lm/config.js';
+import { createMoeLayer } from '../../src/models/moe/registry.js';
 import { TINY_DENSE, tinyBatch } from './lm-fixtures.js';
 
 const CFG: LmConfig = { ...TINY_DENSE, vocabSize: 16, dModel: 16, headDim: 8, ffn: { kind: 'dense', hidden: 32 } };
@@ -33,23 +34,25 @@ test('safetensors: 8-byte LE header length, JSON header with dtype/shape/data_of
   assert.throws(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4)), /out of range/);
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  test(`${backend}: 3 steps, save, load into a fresh model, 2 more steps equals 5 uninterrupted steps bit for bit`, async () => {
+const MOE: LmConfig = { ...CFG, ffn: { kind: 'moe', algorithm: 'moe_layer', nExperts: 4, topK: 2, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'standard', perplexity_reg: 0.01 } } };
+
+for (const [backend, cfg, label] of [['cpu', CFG, 'dense'], ['wasm', CFG, 'dense'], ['wasm', MOE, 'MoE (moe_layer)']] as const) {
+  test(`${backend}, ${label}: 3 steps, save, load into a fresh model, 2 more steps equals 5 uninterrupted steps bit for bit`, async () => {
     await selectBackend(backend);
     const batches = [1, 2, 3, 4, 5].map((s) => tinyBatch(4, 6, CFG.vocabSize, s));
     const dir = await mkdtemp(join(tmpdir(), 'moeflow-ckpt-'));
     try {
-      const straight = new LmTrainer(new TransformerLM(CFG), TRAIN);
+      const straight = new LmTrainer(new TransformerLM(cfg, createMoeLayer), TRAIN);
       const straightLoss: number[] = [];
       for (const b of batches) straightLoss.push((await straight.trainStep(b)).loss);
 
-      const first = new LmTrainer(new TransformerLM(CFG), TRAIN);
+      const first = new LmTrainer(new TransformerLM(cfg, createMoeLayer), TRAIN);
       for (const b of batches.slice(0, 3)) await first.trainStep(b);
       await saveLmCheckpoint(dir, first, { note: 'stream state would go here' });
       first.model.dispose();
       first.dispose();
 
-      const resumed = new LmTrainer(new TransformerLM({ ...CFG, seed: 999 }), TRAIN);
+      const resumed = new LmTrainer(new TransformerLM({ ...cfg, seed: 999 }, createMoeLayer), TRAIN);
       assert.deepEqual(await loadLmCheckpoint(dir, resumed), { note: 'stream state would go here' });
       assert.equal(resumed.step, 3);
       const resumedLoss: number[] = [];
