@@ -1,0 +1,149 @@
+/**
+ * MoE layer forward+backward throughput per router, as JSON.
+ *
+ * For each shape and every algorithm in the registry: one MoE FFN layer on T tokens, the
+ * gradient of sum(y·r) + aux_total w.r.t. the input and every layer parameter (what one
+ * layer costs inside a training step; no optimiser update). Reported:
+ *   tokensPerSec       T / median step time
+ *   gflops             expert + router FLOPs (3 × forward) / step time
+ *   moeEfficiency      gflops ÷ the same backend's plain 2-D matMul rate measured in this run
+ *                      on the compute-matched dense shape [T, d]×[d, K·h]
+ * plus a dense FFN of width K·h as a baseline row, and, when Debian's python3-torch is
+ * installed, our step time ÷ PyTorch's for the anchor shape (anchors/moe_layer_torch.py).
+ *
+ * Usage: node dist/bench/moe-layer.js [backend=wasm] [reps=3]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend, type BackendRequest } from '../src/models/backend.js';
+import { tf, type Tensor2D, type Tensor3D, type Variable } from '../src/models/tf.js';
+import { matMul2D } from '../src/models/kernels/fast-matmul.js';
+import { createMoeLayer, moeAlgorithms } from '../src/models/moe/registry.js';
+import type { MoeLayerSpec } from '../src/models/moe/types.js';
+import { matmulRate, median, round } from './matmul-rate.js';
+
+interface Shape {
+  readonly name: string;
+  readonly T: number;
+  readonly d: number;
+  readonly h: number;
+  readonly E: number;
+  readonly K: number;
+}
+
+const SHAPES: Shape[] = [
+  { name: 'T2048-d256-h512-E8-K2', T: 2048, d: 256, h: 512, E: 8, K: 2 },
+  { name: 'T2048-d256-h128-E64-K8', T: 2048, d: 256, h: 128, E: 64, K: 8 },
+];
+
+/** Options that make each LM router run its LibMoE sweep setting (softmax selection, standard balance). */
+const ROUTER_OPTIONS: Record<string, Record<string, string | number>> = {
+  moe_layer: { selection_mode: 'gate', perplexity_reg_mode: 'standard', perplexity_reg: 0.01 },
+};
+
+const request = (process.argv[2] ?? 'wasm') as BackendRequest;
+const reps = Number(process.argv[3] ?? 3);
+const backend = await selectBackend(request);
+
+/** Median ms of `reps` timed calls after one warm-up; `run` returns a tensor to read back (the sync point). */
+async function timeSteps(run: () => tf.Tensor): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i <= reps; i++) {
+    const t0 = performance.now();
+    const t = run();
+    await t.data();
+    t.dispose();
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** One forward+backward through `f(x)`; returns Σ of every gradient's sum so one readback waits for all of them. */
+function gradStep(x: Variable, vars: Variable[], f: () => tf.Scalar): tf.Tensor {
+  const { value, grads } = tf.variableGrads(f, [x, ...vars]);
+  const all = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(g))));
+  tf.dispose([value, ...Object.values(grads)]);
+  return all;
+}
+
+function specFor(algorithm: string, s: Shape): MoeLayerSpec {
+  const lm = algorithm.startsWith('moe_layer');
+  return {
+    algorithm,
+    dModel: s.d,
+    nExperts: s.E,
+    topK: s.K,
+    expert: lm ? { kind: 'relu-kv', size: s.h } : { kind: 'gelu-mlp', hidden: s.h },
+    options: ROUTER_OPTIONS[algorithm] ?? {},
+    seed: 1,
+  };
+}
+
+const results: unknown[] = [];
+let softmaxE8Ms: number | null = null;
+for (const s of SHAPES) {
+  const dense = await matmulRate(s.T, s.d, s.K * s.h, reps + 2);
+  const flops = 3 * (2 * s.T * s.K * 2 * s.d * s.h + 2 * s.T * s.d * s.E);
+  const rows: unknown[] = [];
+  const x = tf.variable(tf.randomNormal([2, s.T / 2, s.d], 0, 1, 'float32', 3) as Tensor3D, true);
+  const r = tf.randomNormal([2, s.T / 2, s.d], 0, 1, 'float32', 4);
+
+  // Dense FFN with the same active width: the compute-matched baseline.
+  {
+    const w1 = tf.variable(tf.randomNormal([s.d, s.K * s.h], 0, 0.05, 'float32', 5) as Tensor2D);
+    const w2 = tf.variable(tf.randomNormal([s.K * s.h, s.d], 0, 0.05, 'float32', 6) as Tensor2D);
+    const times = await timeSteps(() => gradStep(x, [w1, w2], () => {
+      const x2 = tf.reshape(x, [s.T, s.d]) as Tensor2D;
+      return tf.sum(tf.mul(matMul2D(tf.relu(matMul2D(x2, w1)), w2), tf.reshape(r, [s.T, s.d]))) as tf.Scalar;
+    }));
+    const ms = median(times);
+    const denseFlops = 3 * 2 * s.T * 2 * s.d * s.K * s.h;
+    rows.push({ router: 'dense-ffn (width K·h)', medianMs: round(ms), runsMs: times.map((t) => round(t, 0)), tokensPerSec: round(s.T / (ms / 1000), 0), gflops: round(denseFlops / (ms * 1e6)), moeEfficiency: round(denseFlops / (ms * 1e6) / dense.gflops, 3) });
+    tf.dispose([w1, w2]);
+  }
+
+  for (const algorithm of moeAlgorithms()) {
+    let layer;
+    try {
+      layer = createMoeLayer(specFor(algorithm, s));
+    } catch (e) {
+      rows.push({ router: algorithm, error: (e as Error).message.split('\n')[0] });
+      continue;
+    }
+    const ctx = { training: true, step: 0, totalSteps: 1000 };
+    try {
+      const times = await timeSteps(() => gradStep(x, [...layer.variables.values()], () => {
+        const out = layer.apply(x as unknown as Tensor3D, ctx);
+        return tf.add(tf.sum(tf.mul(out.y, r)), out.auxTotal) as tf.Scalar;
+      }));
+      const ms = median(times);
+      const gflops = flops / (ms * 1e6);
+      rows.push({ router: algorithm, options: ROUTER_OPTIONS[algorithm] ?? {}, medianMs: round(ms), runsMs: times.map((t) => round(t, 0)), tokensPerSec: round(s.T / (ms / 1000), 0), gflops: round(gflops), moeEfficiency: round(gflops / dense.gflops, 3) });
+      if (algorithm === 'moe_layer' && s.E === 8) softmaxE8Ms = ms;
+    } catch (e) {
+      rows.push({ router: algorithm, error: (e as Error).message.split('\n')[0] });
+    } finally {
+      layer.dispose();
+    }
+  }
+  tf.dispose([x, r]);
+  results.push({ shape: s, flopsPerStep: flops, denseMatmul: dense, routers: rows });
+}
+
+/** PyTorch anchor (same shape as SHAPES[0], top-2 of 8, Adam update included on its side). */
+function torchAnchor(): { ratio: number | null; torchMs: number | null; reason: string; torch?: unknown } {
+  const py = '/usr/bin/python3';
+  const script = join(process.cwd(), '..', 'shared', 'anchors', 'moe_layer_torch.py');
+  if (!existsSync(script)) return { ratio: null, torchMs: null, reason: `${script} not found (needs ../shared beside the repo)` };
+  const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { ratio: null, torchMs: null, reason: 'Debian python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)' };
+  const run = spawnSync(py, [script], { encoding: 'utf8', timeout: 300_000 });
+  if (run.status !== 0) return { ratio: null, torchMs: null, reason: `anchor failed: ${(run.stderr || '').split('\n').slice(-3).join(' ')}` };
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch_moe_fwd_bwd: { medianMsPerStep: number } };
+  const torchMs = out.torch_moe_fwd_bwd.medianMsPerStep;
+  if (softmaxE8Ms === null) return { ratio: null, torchMs, reason: 'moe_layer did not run on the E8 shape', torch: out };
+  return { ratio: round(softmaxE8Ms / torchMs, 2), torchMs, reason: 'our moe_layer (gate) step ms ÷ PyTorch step ms, same shape; PyTorch also runs an Adam update', torch: out };
+}
+
+console.log(JSON.stringify({ bench: 'moe-layer', backend: backend.name, reason: backend.reason, node: process.version, reps, results, pytorchAnchor: torchAnchor() }, null, 2));
