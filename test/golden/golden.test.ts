@@ -2,8 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goldenDir } from './golden-format.js';
 import { describeFailure, listCases, runOnBackend } from './suite.js';
-import { registryName } from './case-spec.js';
-import { moeAlgorithms } from '../../src/models/moe/registry.js';
 
 /**
  * LibMoE parity: every case in GOLDEN_DIR (default ../shared/golden, else the fixtures copy)
@@ -19,9 +17,7 @@ test(`golden directory ${dir} (${why}) holds cases`, () => {
 
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const c of cases) {
-    // TEMPORARY while the remaining routers land on this branch: skip, never pass, unknown ones.
-    const pending = !moeAlgorithms().includes(registryName(c));
-    test(`[${backend}] ${c.id} matches LibMoE`, { skip: pending ? `${registryName(c)} not implemented yet` : false }, async () => {
+    test(`[${backend}] ${c.id} matches LibMoE`, async () => {
       const r = await runOnBackend(backend, c);
       assert.ok(r.ok, describeFailure(r));
     });

@@ -18,6 +18,8 @@ export function hostScores(s: Tensor2D): Float32Array {
 
 export interface Picked {
   readonly idx: Int32Array;
+  /** [N·K] host copy of the selection scores at the picks. */
+  readonly val: Float32Array;
   /** [N, K] differentiable values of `scores` at the picks. */
   readonly v: Tensor2D;
 }
@@ -25,8 +27,8 @@ export interface Picked {
 /** Top-K of `selectOn` decided on the host; values taken differentiably from `valuesFrom`. */
 export function pickTopK(selectOn: Tensor2D, k: number, valuesFrom: Tensor2D = selectOn): Picked {
   const [n, e] = selectOn.shape;
-  const { idx } = hostTopK(hostScores(selectOn), n, e, k);
-  return { idx, v: gatherSlots(valuesFrom, idx, k) };
+  const { idx, val } = hostTopK(hostScores(selectOn), n, e, k);
+  return { idx, val, v: gatherSlots(valuesFrom, idx, k) };
 }
 
 /** v / (Σ_k v + eps). */
@@ -50,4 +52,27 @@ export function firstPicks(idx: Int32Array, n: number, k: number): Int32Array {
   const out = new Int32Array(n);
   for (let t = 0; t < n; t++) out[t] = idx[t * k]!;
   return out;
+}
+
+/** Row-wise x / max(‖x‖₂, eps) (torch.nn.functional.normalize). */
+export function l2Normalize(x: Tensor2D, eps: number): Tensor2D {
+  const norm = tf.sqrt(tf.sum(tf.square(x), 1, true));
+  return tf.div(x, tf.maximum(norm, eps)) as Tensor2D;
+}
+
+/**
+ * X-MoE's in-place embedding renormalisation (no gradient): each row rescaled to `norm`.
+ * The variable then holds ê, so the gradient the step computes is ∂/∂ê, as in LibMoE.
+ */
+export function renormaliseRowsInPlace(v: Variable, norm: number): void {
+  const next = tf.tidy(() => tf.mul(v, tf.div(norm, tf.sqrt(tf.sum(tf.square(v), 1, true)))));
+  v.assign(next);
+  next.dispose();
+}
+
+/** A routing's slot → expert map where zero-valued picks compute nothing (ReMoE). */
+export function activeOnly(idx: Int32Array, val: Float32Array): { expertOf: Int32Array; mask: Int32Array } {
+  const expertOf = Int32Array.from(idx, (j, i) => (val[i]! > 0 ? j : -1));
+  const mask = Int32Array.from(val, (v) => (v > 0 ? 1 : 0));
+  return { expertOf, mask };
 }

@@ -5,7 +5,8 @@ import { numOpt, strOpt } from '../options.js';
 import type { MoeLayerSpec } from '../types.js';
 
 export type SelectionMode = 'gate' | 'sigmoid';
-export type PerplexityMode = 'standard' | EntropyMode | 'deepseek';
+/** `deepseek`: DeepSeek-V2 group routing + aux-free bias; `tcmoe`: TC-MoE's own balance. */
+export type PerplexityMode = 'standard' | EntropyMode | 'deepseek' | 'tcmoe';
 
 export interface LmOptions {
   readonly selection: SelectionMode;
@@ -38,6 +39,7 @@ export function selectionActivation(l: Tensor2D, mode: SelectionMode): Tensor2D 
 export function lmRegulariser(
   o: LmOptions, scores: Tensor2D, entropyLogits: Tensor2D, idx: Int32Array, batch: number, seqLen: number, k: number, renormalise = true,
 ): { aux: Record<string, Scalar>; auxTotal: Scalar } {
+  if (o.mode === 'tcmoe') throw new Error('lmRegulariser: TC-MoE computes its own balance');
   if (o.mode === 'standard' || o.mode === 'deepseek') {
     const unscaled = lmBalanceLoss(scores, idx, batch, seqLen, k, renormalise);
     const scaled = tf.mul(unscaled, o.lambda) as Scalar;

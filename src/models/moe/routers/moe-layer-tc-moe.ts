@@ -1,0 +1,38 @@
+import { tf, type Scalar, type Variable } from '../../tf.js';
+import { reluKvBank } from '../experts/relu-kv.js';
+import { tcBalance, tcNullReward } from '../losses/tcmoe-losses.js';
+import type { ParamFactory } from '../init.js';
+import { numOpt } from '../options.js';
+import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { MoeLayerSpec } from '../types.js';
+import { linear } from './common.js';
+import { lmOptions } from './lm-common.js';
+import { tcSlots, ternaryRoute } from './tcmoe-common.js';
+
+/**
+ * `moe_layer_tc_moe` (LibMoE moe_layer_tc_moe.py, fixed reductions): ternary slots over the
+ * E relu-kv experts, router expert_sel [2E+K, D], softmax selection, w = p_idx/(den + 1e-20)
+ * (no clamp, unlike the VLM). aux: null_reward, balance_loss = λ·L, balance_loss_unscaled = L.
+ */
+export function moeLayerTcMoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
+  const o = lmOptions(spec, ['tcmoe']);
+  const reward = numOpt(spec, 'reward_factor', 1e-5);
+  const sel = pf.normal('expert_sel', [tcSlots(spec), spec.dModel], 1 / Math.sqrt(spec.dModel));
+  return {
+    variables: new Map<string, Variable>([['expert_sel', sel]]),
+    bank: reluKvBank(pf, spec.nExperts, spec.dModel, o.expertSize),
+    route({ x, batch, seqLen }: RouteInput): Routing {
+      const l = linear(x, sel);
+      const t = ternaryRoute(spec, l, undefined);
+      const unscaled = tcBalance(t.probs, t.idx, spec.nExperts, batch, seqLen, t.k);
+      const bal = tf.mul(unscaled, o.lambda) as Scalar;
+      const nullReward = tcNullReward(t.probs, spec.nExperts, reward);
+      const auxTotal = tf.add(nullReward, bal) as Scalar;
+      return {
+        k: t.k, slots: t.idx, expertOf: t.expertOf, combine: t.signed, probs: t.probs,
+        aux: { null_reward: nullReward, balance_loss: bal, balance_loss_unscaled: unscaled, aux_total: auxTotal }, auxTotal,
+        internals: { router_logits: l, biased_logits: t.biased, selection_scores: t.probs, base_experts: t.baseExperts, signs: t.signs, gate_weights: t.w, gate_weights_signed: t.signed },
+      };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { tf, type Variable } from '../../tf.js';
+import { constantExpertBank } from '../experts/constant-expert.js';
+import { joinBanks } from '../experts/expert-bank.js';
+import { switchBalanceLoss } from '../losses/switch-balance.js';
+import { routerZLoss } from '../losses/z-loss.js';
+import type { ParamFactory } from '../init.js';
+import { numOpt } from '../options.js';
+import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { MoeLayerSpec } from '../types.js';
+import { firstPicks, linear, pickTopK, renormalise, vlmAux, vlmCoefs } from './common.js';
+import { vlmBank, vlmGate } from './vlm-common.js';
+
+/**
+ * `smoe_plus_plus` (MoE++, LibMoE moe_plus_plus.py): E FFN experts plus a zero expert (router
+ * index E, computes nothing) and a constant expert (index E+1). Router over E+2, softmax,
+ * top-K↓, renormalised. Balance: E'²·mean(t_e·P·f) with LibMoE's hard-coded t_4 = 1.3
+ * (`balance_column_4_weight`; the zero expert only when E = 4).
+ */
+export function smoePlusPlus(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
+  const { cb, cz } = vlmCoefs(spec);
+  const e = spec.nExperts;
+  const width = e + 2;
+  const gate = vlmGate(spec, pf, width);
+  const bank = joinBanks(vlmBank(spec, pf), constantExpertBank(pf, e + 1, spec.dModel));
+  const colWeights = new Float32Array(width).fill(1);
+  if (width > 4) colWeights[4] = numOpt(spec, 'balance_column_4_weight', 1.3);
+  return {
+    variables: new Map<string, Variable>([['gate.weight', gate]]),
+    bank,
+    route({ x, batch, seqLen }: RouteInput): Routing {
+      const k = spec.topK;
+      const l = linear(x, gate);
+      const p = tf.softmax(l);
+      const { idx, v } = pickTopK(p, k);
+      const w = renormalise(v, 0);
+      // Router index E is the zero expert; E+1 is bank entry E (the constant expert).
+      const expertOf = Int32Array.from(idx, (j) => (j < e ? j : j === e ? -1 : e));
+      const { aux, auxTotal } = vlmAux(switchBalanceLoss(p, firstPicks(idx, x.shape[0], k), batch, seqLen, colWeights), routerZLoss(l), cb, cz);
+      return { k, slots: idx, expertOf, combine: w, probs: p, aux, auxTotal, internals: { router_logits: l, router_probs: p, gate_weights: w, balance_column_weights: colWeights } };
+    },
+  };
+}

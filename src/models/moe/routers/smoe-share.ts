@@ -1,0 +1,50 @@
+import { tf, type Tensor2D, type Variable } from '../../tf.js';
+import { switchBalanceLoss } from '../losses/switch-balance.js';
+import { routerZLoss } from '../losses/z-loss.js';
+import type { ParamFactory } from '../init.js';
+import type { AlgorithmFactory, Internal, MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { MoeLayerSpec } from '../types.js';
+import { firstPicks, linear, pickTopK, renormalise, vlmAux, vlmCoefs } from './common.js';
+import { vlmBank, vlmGate } from './vlm-common.js';
+
+/**
+ * SharedE variants (LibMoE shard_smoe.py `smoe_share`, shard_smoe_v3.py `smoe_sharev3`):
+ * E counts the shared expert. experts.0..E−2 are routed by gate.weight [E−1, D] with top-(K−1),
+ * experts.{E−1} is always on, and output = 0.5·shared + 0.5·routed. V2 selects on softmax(l),
+ * V3 on σ(l); both renormalise the picked scores, and the balance loss uses softmax(l) over
+ * the E−1 routed experts. (V3's routed_scaling_factor is unused in LibMoE.)
+ */
+function sharedExpertLayer(selection: 'softmax' | 'sigmoid'): AlgorithmFactory {
+  return (spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm => {
+    const { cb, cz } = vlmCoefs(spec);
+    const er = spec.nExperts - 1;
+    if (er < 1 || spec.topK < 2) throw new Error(`${spec.algorithm}: needs E ≥ 2 and K ≥ 2 (E and K count the shared expert)`);
+    const gate = vlmGate(spec, pf, er);
+    const bank = vlmBank(spec, pf);
+    return {
+      variables: new Map<string, Variable>([['gate.weight', gate]]),
+      bank,
+      route({ x, batch, seqLen }: RouteInput): Routing {
+        const k = spec.topK - 1;
+        const l = linear(x, gate);
+        const p = tf.softmax(l);
+        const s = selection === 'softmax' ? p : tf.sigmoid(l);
+        const { idx, v } = pickTopK(s, k);
+        const w = renormalise(v, 0);
+        const { aux, auxTotal } = vlmAux(switchBalanceLoss(p, firstPicks(idx, x.shape[0], k), batch, seqLen), routerZLoss(l), cb, cz);
+        const internals: Record<string, Internal> = { router_logits: l, router_probs: p, gate_weights: w };
+        if (selection === 'sigmoid') internals['selection_scores'] = s;
+        return { k, slots: idx, expertOf: idx, combine: w, probs: p, aux, auxTotal, internals };
+      },
+      finish(routed: Tensor2D, { x }: RouteInput, internals: Record<string, Internal>): Tensor2D {
+        const shared = bank.run(er, x);
+        internals['routed_output'] = routed;
+        internals['shared_expert_output'] = shared;
+        return tf.add(tf.mul(shared, 0.5), tf.mul(routed, 0.5)) as Tensor2D;
+      },
+    };
+  };
+}
+
+export const smoeShare = sharedExpertLayer('softmax');
+export const smoeShareV3 = sharedExpertLayer('sigmoid');
