@@ -11,7 +11,7 @@
  * plus a dense FFN of width K·h as a baseline row, and, when Debian's python3-torch is
  * installed, our step time ÷ PyTorch's for the anchor shape (anchors/moe_layer_torch.py).
  *
- * Usage: node dist/bench/moe-layer.js [backend=wasm] [reps=3]
+ * Usage: node dist/bench/moe-layer.js [backend=wasm] [reps=3] [router,router,...]   (MOEFLOW_SHARED=path/to/shared)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -44,6 +44,7 @@ const ROUTER_OPTIONS: Record<string, Record<string, string | number>> = {
 
 const request = (process.argv[2] ?? 'wasm') as BackendRequest;
 const reps = Number(process.argv[3] ?? 3);
+const only = process.argv[4] ? process.argv[4].split(',') : null;
 const backend = await selectBackend(request);
 
 /** Median ms of `reps` timed calls after one warm-up; `run` returns a tensor to read back (the sync point). */
@@ -103,7 +104,7 @@ for (const s of SHAPES) {
     tf.dispose([w1, w2]);
   }
 
-  for (const algorithm of moeAlgorithms()) {
+  for (const algorithm of only ?? moeAlgorithms()) {
     let layer;
     try {
       layer = createMoeLayer(specFor(algorithm, s));
@@ -134,8 +135,10 @@ for (const s of SHAPES) {
 /** PyTorch anchor (same shape as SHAPES[0], top-2 of 8, Adam update included on its side). */
 function torchAnchor(): { ratio: number | null; torchMs: number | null; reason: string; torch?: unknown } {
   const py = '/usr/bin/python3';
-  const script = join(process.cwd(), '..', 'shared', 'anchors', 'moe_layer_torch.py');
-  if (!existsSync(script)) return { ratio: null, torchMs: null, reason: `${script} not found (needs ../shared beside the repo)` };
+  // CI layout: <repo>/../shared; MOEFLOW_SHARED overrides (e.g. a worktree elsewhere).
+  const shared = process.env['MOEFLOW_SHARED'] ?? join(process.cwd(), '..', 'shared');
+  const script = join(shared, 'anchors', 'moe_layer_torch.py');
+  if (!existsSync(script)) return { ratio: null, torchMs: null, reason: `${script} not found (run from the repo root with ../shared beside it, or set MOEFLOW_SHARED)` };
   const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { ratio: null, torchMs: null, reason: 'Debian python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)' };
   const run = spawnSync(py, [script], { encoding: 'utf8', timeout: 300_000 });

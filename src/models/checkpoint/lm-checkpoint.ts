@@ -38,9 +38,13 @@ export async function loadLmCheckpoint(dir: string, trainer: LmTrainer): Promise
   // A tensor the model has no place for means the checkpoint is of another model: never drop it silently.
   const extra = [...[...weights.keys()].filter((k) => !trainer.model.params.has(k)), ...[...moments.keys()].filter((k) => !trainer.model.params.has(k.slice(2)))];
   if (extra.length > 0) throw new Error(`${dir}: checkpoint holds tensors this model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`);
-  assignAll(trainer.model.params, weights, '', `${dir}/model.safetensors`);
-  assignAll(trainer.optimizer.m, moments, 'm.', `${dir}/optimizer.safetensors`);
-  assignAll(trainer.optimizer.v, moments, 'v.', `${dir}/optimizer.safetensors`);
+  // Check everything before touching anything: a failed load leaves the model as it was.
+  const plan = [
+    ...match(trainer.model.params, weights, '', `${dir}/model.safetensors`),
+    ...match(trainer.optimizer.m, moments, 'm.', `${dir}/optimizer.safetensors`),
+    ...match(trainer.optimizer.v, moments, 'v.', `${dir}/optimizer.safetensors`),
+  ];
+  for (const [v, t] of plan) tf.tidy(() => v.assign(tf.tensor(t.data, [...t.shape], t.dtype === 'F32' ? 'float32' : 'int32')));
   trainer.setState(state.trainer);
   return state.extra;
 }
@@ -56,11 +60,13 @@ async function snapshot(vars: ReadonlyMap<string, Variable>): Promise<Map<string
   return out;
 }
 
-function assignAll(vars: ReadonlyMap<string, Variable>, tensors: ReadonlyMap<string, SafeTensor>, prefix: string, source: string): void {
+function match(vars: ReadonlyMap<string, Variable>, tensors: ReadonlyMap<string, SafeTensor>, prefix: string, source: string): [Variable, SafeTensor][] {
+  const out: [Variable, SafeTensor][] = [];
   for (const [name, v] of vars) {
     const t = tensors.get(prefix + name);
     if (t === undefined) throw new Error(`${source}: missing tensor "${prefix + name}"`);
     if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) throw new Error(`${source}: "${prefix + name}" has shape [${t.shape}], the model expects [${v.shape}]`);
-    tf.tidy(() => v.assign(tf.tensor(t.data, [...t.shape], t.dtype === 'F32' ? 'float32' : 'int32')));
+    out.push([v, t]);
   }
+  return out;
 }
