@@ -115,3 +115,15 @@ test('the same seed gives the same initial weights; another seed does not', asyn
   assert.notDeepEqual(await a.param('layers.0.ffn.w1').data(), await c.param('layers.0.ffn.w1').data());
   [a, b, c].forEach((m) => m.dispose());
 });
+
+test('a token id outside the vocabulary is rejected naming its row and position', async () => {
+  const model = new TransformerLM(SMALL);
+  const trainer = new LmTrainer(model, TRAIN);
+  const batch = tinyBatch(2, 6, SMALL.vocabSize);
+  const tokens = Int32Array.from(batch.tokens);
+  tokens[7 + 3] = SMALL.vocabSize;
+  await assert.rejects(trainer.trainStep({ ...batch, tokens }), /row 1, position 3: token id 16 outside the vocabulary \[0, 16\)/);
+  await assert.rejects(trainer.evalStep({ ...batch, tokens }), /row 1, position 3/);
+  trainer.dispose();
+  model.dispose();
+});

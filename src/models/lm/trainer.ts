@@ -32,9 +32,16 @@ export interface MicroBatch {
   readonly seqLen: number;
 }
 
-export function splitBatch(batch: TokenBatch, parts: number): MicroBatch[] {
+export function splitBatch(batch: TokenBatch, parts: number, vocabSize?: number): MicroBatch[] {
   const { batchSize: B, seqLen: T, tokens } = batch;
   if (tokens.length !== B * (T + 1)) throw new Error(`TokenBatch.tokens has ${tokens.length} ids, expected batchSize·(seqLen+1) = ${B * (T + 1)}`);
+  if (vocabSize !== undefined) {
+    // An out-of-range id would gather garbage (wasm does not bounds-check): fail naming it.
+    for (let i = 0; i < tokens.length; i++) {
+      const id = tokens[i]!;
+      if (!(id >= 0 && id < vocabSize)) throw new RangeError(`TokenBatch row ${Math.floor(i / (T + 1))}, position ${i % (T + 1)}: token id ${id} outside the vocabulary [0, ${vocabSize})`);
+    }
+  }
   if (B % parts !== 0) throw new Error(`batchSize ${B} is not divisible into ${parts} micro-batches`);
   const rows = B / parts;
   const out: MicroBatch[] = [];
@@ -88,7 +95,7 @@ export class LmTrainer {
   async trainStep(batch: TokenBatch): Promise<StepResult> {
     const t0 = performance.now();
     const nMicro = this.config.microBatches ?? 1;
-    const micro = splitBatch(batch, nMicro);
+    const micro = splitBatch(batch, nMicro, this.model.config.vocabSize);
     const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
     const varList = this.names.map((n) => this.model.params.get(n)!) as Variable[];
     const rb = new Readback();
@@ -181,7 +188,7 @@ export class LmTrainer {
 
   /** Loss, perplexity and next-token accuracy of the model on `batch` (no update, MoE layers in eval mode). */
   async evalStep(batch: TokenBatch): Promise<EvalResult> {
-    const micro = splitBatch(batch, this.config.microBatches ?? 1);
+    const micro = splitBatch(batch, this.config.microBatches ?? 1, this.model.config.vocabSize);
     const rb = new Readback();
     let ceTokens = 0;
     let correct = 0;
