@@ -1,15 +1,17 @@
 import { tf, type Tensor1D, type Tensor2D } from '../tf.js';
+import { takeRows, withZeroRow } from './take-rows.js';
 
 /**
- * Row moves for dropless dispatch, as a pair of mutually adjoint injective gathers.
+ * Injective row moves as a pair of mutually adjoint gathers (used for the differentiable
+ * gate-weight gather and the statistics scatter).
  *
  * `sel[m]` names the source row of output row m (all distinct); `inv[r]` is the position of
  * row r in `sel`, or `sel.length` (a sentinel pointing at an appended zero row) when row r is
- * not selected. Both directions are plain `tf.gather`s with a custom gradient that is the other
+ * not selected. Each direction is a gather (`takeRows`) whose custom gradient is the other
  * direction: tf.gather's built-in gradient needs UnsortedSegmentSum, which wasm lacks and cpu
- * runs in O(rows²) (ts-stack.md §5b). Indices are host data, so they live outside the tape;
- * the index tensors are handed to `save` (the engine keeps clones), so the caller may dispose
- * its RowIndex as soon as the forward call returns.
+ * runs in O(rows²) (ts-stack.md §5b). Indices are host data, outside the tape; the index
+ * tensors are handed to `save` (the engine keeps clones), so the caller may dispose its
+ * RowIndex as soon as the forward call returns.
  */
 export interface RowIndex {
   /** [M] int32: source rows, distinct. */
@@ -36,17 +38,13 @@ export function disposeRowIndex(ix: RowIndex): void {
   ix.inv.dispose();
 }
 
-function withZeroRow(x: Tensor2D): Tensor2D {
-  return tf.concat([x, tf.zeros([1, x.shape[1]])], 0);
-}
-
 /** [R, D] → [M, D]: rows `sel` of x. Gradient: scatter back (unselected rows get 0). */
 export function selectRows(x: Tensor2D, ix: RowIndex): Tensor2D {
   const f = tf.customGrad(((xx: Tensor2D, save: tf.GradSaveFunc) => {
     save([ix.sel, ix.inv]);
     return {
-      value: tf.gather(xx, ix.sel) as Tensor2D,
-      gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => tf.gather(withZeroRow(dy), saved[1]!) as Tensor2D,
+      value: takeRows(xx, ix.sel),
+      gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => takeRows(withZeroRow(dy), saved[1] as Tensor1D),
     };
   }) as never) as unknown as (x: Tensor2D) => Tensor2D;
   return f(x);
@@ -57,8 +55,8 @@ export function scatterRows(z: Tensor2D, ix: RowIndex): Tensor2D {
   const f = tf.customGrad(((zz: Tensor2D, save: tf.GradSaveFunc) => {
     save([ix.sel, ix.inv]);
     return {
-      value: tf.gather(withZeroRow(zz), ix.inv) as Tensor2D,
-      gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => tf.gather(dy, saved[0]!) as Tensor2D,
+      value: takeRows(withZeroRow(zz), ix.inv),
+      gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => takeRows(dy, saved[0] as Tensor1D),
     };
   }) as never) as unknown as (z: Tensor2D) => Tensor2D;
   return f(z);

@@ -44,10 +44,3 @@ export function pyRound(x: number): number {
   if (d < 0.5) return f;
   return f % 2 === 0 ? f : f + 1;
 }
-
-/** Counts of each index over a [N·K] selection (negative entries skipped). */
-export function countSlots(idx: Int32Array, e: number): Float32Array {
-  const c = new Float32Array(e);
-  for (const j of idx) if (j >= 0) c[j]! += 1;
-  return c;
-}

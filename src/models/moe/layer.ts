@@ -51,7 +51,11 @@ export class ComposedMoeLayer implements MoeLayer {
   }
 
   setState(state: Json): void {
-    if (this.algo.setState) this.algo.setState(state);
+    if (this.algo.setState) return this.algo.setState(state);
+    // A stateless layer given a non-empty state is a checkpoint from another layer type.
+    if (state !== null && typeof state === 'object' && Object.keys(state).length > 0) {
+      throw new Error(`${this.spec.algorithm}: this layer has no state, got ${JSON.stringify(state).slice(0, 80)}`);
+    }
   }
 
   dispose(): void {

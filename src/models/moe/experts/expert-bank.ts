@@ -12,6 +12,9 @@ export interface ExpertBank {
   readonly variables: ReadonlyMap<string, Variable>;
   /** rows [n, D] → [n, D] through expert e. */
   run(e: number, rows: Tensor2D): Tensor2D;
+  /** Optional whole-bank op: rows [M, D] sorted by expert, counts[e] rows each (zeros
+   *  allowed) → outputs in the same order. Dispatch prefers it to calling `run` per expert. */
+  runGrouped?(rows: Tensor2D, counts: Int32Array): Tensor2D;
 }
 
 /** Concatenate banks: indices of `b` follow those of `a`. */

@@ -1,6 +1,7 @@
 import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { geluExact } from '../../kernels/gelu-exact.js';
+import { groupedGeluMlp, type GeluMlpTensors } from '../../kernels/grouped-gelu-mlp.js';
 import type { ParamFactory } from '../init.js';
 import type { ExpertBank } from './expert-bank.js';
 
@@ -36,5 +37,9 @@ export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hid
     variables.set(`${p}0.weight`, w.w1).set(`${p}0.bias`, w.b1).set(`${p}2.weight`, w.w2).set(`${p}2.bias`, w.b2);
     weights.push(w);
   }
-  return { size: count, variables, weights, run: (e, rows) => geluMlp(weights[e]!, rows) };
+  return {
+    size: count, variables, weights,
+    run: (e, rows) => geluMlp(weights[e]!, rows),
+    runGrouped: (rows, counts) => groupedGeluMlp(rows, weights as unknown as GeluMlpTensors[], counts),
+  };
 }

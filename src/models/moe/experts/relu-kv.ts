@@ -1,5 +1,6 @@
 import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
+import { groupedReluKv } from '../../kernels/grouped-relu-kv.js';
 import type { ParamFactory } from '../init.js';
 import type { ExpertBank } from './expert-bank.js';
 
@@ -21,5 +22,6 @@ export function reluKvBank(pf: ParamFactory, count: number, dModel: number, size
       const v = count === 1 ? tf.reshape(values, [size, dModel]) : tf.reshape(tf.slice(values, [e, 0, 0], [1, size, dModel]), [size, dModel]);
       return matMul2D(tf.relu(matMul2D(rows, k as Tensor2D)), v as Tensor2D);
     },
+    runGrouped: (rows, counts) => groupedReluKv(rows, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, counts),
   };
 }

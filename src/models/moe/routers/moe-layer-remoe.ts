@@ -10,7 +10,8 @@ import { activeOnly, hostScores, linear, pickTopK } from './common.js';
 
 /** ReMoE's adaptive λ step: ×m below the target sparsity, ÷m otherwise, clamped, float32. */
 export function nextRemoeLambda(lambda: number, sparsity: number, target: number, multiplier: number, lo: number, hi: number): number {
-  const next = sparsity < target ? lambda * multiplier : lambda / multiplier;
+  // torch compares the float32 sparsity tensor with the target cast to float32.
+  const next = Math.fround(sparsity) < Math.fround(target) ? lambda * multiplier : lambda / multiplier;
   return Math.fround(Math.min(hi, Math.max(lo, next)));
 }
 

@@ -15,7 +15,8 @@ import { tcSlots, ternaryRoute } from './tcmoe-common.js';
  * (no clamp, unlike the VLM). aux: null_reward, balance_loss = λ·L, balance_loss_unscaled = L.
  */
 export function moeLayerTcMoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
-  const o = lmOptions(spec, ['tcmoe']);
+  // The layer computes TC-MoE's balance whatever the mode says (LibMoE's tcmoe configs say 'tcmoe').
+  const o = lmOptions(spec, ['tcmoe', 'standard']);
   const reward = numOpt(spec, 'reward_factor', 1e-5);
   const sel = pf.normal('expert_sel', [tcSlots(spec), spec.dModel], 1 / Math.sqrt(spec.dModel));
   return {

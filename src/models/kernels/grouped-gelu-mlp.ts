@@ -1,0 +1,79 @@
+import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../tf.js';
+import { rowRange } from './row-range.js';
+
+/** One VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
+export interface GeluMlpTensors {
+  readonly w1: Tensor2D;
+  readonly b1: Tensor1D;
+  readonly w2: Tensor2D;
+  readonly b2: Tensor1D;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * All VLM experts in one op: rows [M, D] sorted by expert (counts[e] each) →
+ * W2_e·gelu(W1_e·x + b1_e) + b2_e per block, exact erf GELU.
+ *
+ * A hand-written backward (gelu'(z) = Φ(z) + z·φ(z)) lets torch-layout weights be used
+ * without transposing them back and forth: only x_e·W1ᵀ, g·W2ᵀ and two gradient products
+ * need an explicit transpose, and dx = dpre·W1, dg = dy·W2 need none. Plain 2-D matMuls
+ * only (ts-stack.md §5a).
+ */
+export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[], counts: Int32Array): Tensor2D {
+  const e = experts.length;
+  const starts = new Int32Array(e + 1);
+  for (let i = 0; i < e; i++) starts[i + 1] = starts[i]! + counts[i]!;
+  if (starts[e] !== rows.shape[0]) throw new Error(`groupedGeluMlp: counts sum to ${starts[e]}, rows ${rows.shape[0]}`);
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const x = args[0] as Tensor2D;
+    const p = args.slice(1, 1 + 4 * e) as Tensor[];
+    const pres: Tensor2D[] = [];
+    const cdfs: Tensor2D[] = [];
+    const ys: Tensor2D[] = [];
+    for (let i = 0; i < e; i++) {
+      if (counts[i] === 0) continue;
+      const [w1, b1, w2, b2] = p.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+      const pre = tf.add(tf.matMul(rowRange(x, starts[i]!, counts[i]!), tf.transpose(w1)), b1) as Tensor2D;
+      // Φ(z) = 0.5·(1 + erf(z/√2)), kept for the backward.
+      const cdf = tf.mul(tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1), 0.5) as Tensor2D;
+      const g = tf.mul(pre, cdf) as Tensor2D;
+      pres.push(pre);
+      cdfs.push(cdf);
+      ys.push(tf.add(tf.matMul(g, tf.transpose(w2)), b2) as Tensor2D);
+    }
+    save([x, ...p, ...pres, ...cdfs]);
+    return {
+      value: ys.length === 1 ? ys[0]! : (tf.concat(ys, 0) as Tensor2D),
+      gradFunc: (dy: Tensor2D, saved: Tensor[]) => {
+        const sx = saved[0] as Tensor2D;
+        const sp = saved.slice(1, 1 + 4 * e);
+        const used = (saved.length - 1 - 4 * e) / 2;
+        const sPre = saved.slice(1 + 4 * e, 1 + 4 * e + used) as Tensor2D[];
+        const sCdf = saved.slice(1 + 4 * e + used) as Tensor2D[];
+        const dxs: Tensor2D[] = [];
+        const dps: Tensor[] = [];
+        let j = 0;
+        for (let i = 0; i < e; i++) {
+          const [w1, b1, w2, b2] = sp.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+          if (counts[i] === 0) {
+            dps.push(tf.zerosLike(w1), tf.zerosLike(b1), tf.zerosLike(w2), tf.zerosLike(b2));
+            continue;
+          }
+          const pre = sPre[j]!;
+          const cdf = sCdf[j++]!;
+          const xe = rowRange(sx, starts[i]!, counts[i]!);
+          const dye = rowRange(dy, starts[i]!, counts[i]!);
+          const g = tf.mul(pre, cdf) as Tensor2D;
+          const dGelu = tf.add(cdf, tf.mul(pre, tf.mul(tf.exp(tf.mul(tf.square(pre), -0.5)), INV_SQRT_2PI)));
+          const dPre = tf.mul(tf.matMul(dye, w2), dGelu) as Tensor2D;
+          dps.push(tf.matMul(tf.transpose(dPre), xe), tf.sum(dPre, 0), tf.matMul(tf.transpose(dye), g), tf.sum(dye, 0));
+          dxs.push(tf.matMul(dPre, w1));
+        }
+        return [dxs.length === 1 ? dxs[0]! : tf.concat(dxs, 0), ...dps];
+      },
+    };
+  }) as never) as unknown as (...inputs: Tensor[]) => Tensor2D;
+  return f(rows, ...experts.flatMap((w) => [w.w1, w.b1, w.w2, w.b2]));
+}
