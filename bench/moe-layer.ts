@@ -6,8 +6,9 @@
  * layer costs inside a training step; no optimiser update). Reported:
  *   tokensPerSec       T / median step time
  *   gflops             expert + router FLOPs (3 × forward) / step time
- *   moeEfficiency      gflops ÷ the same backend's plain 2-D matMul rate measured in this run
- *                      on the compute-matched dense shape [T, d]×[d, K·h]
+ *   moeEfficiency      achieved FLOP/s ÷ the same backend's plain 2-D matMul rate on the
+ *                      compute-matched dense shape [T, d]×[d, K·h], measured right after each
+ *                      timed step (median of the per-step ratios)
  * plus a dense FFN of width K·h as a baseline row, and, when Debian's python3-torch is
  * installed, our step time ÷ PyTorch's for the anchor shape (anchors/moe_layer_torch.py).
  *
@@ -47,17 +48,32 @@ const reps = Number(process.argv[3] ?? 3);
 const only = process.argv[4] ? process.argv[4].split(',') : null;
 const backend = await selectBackend(request);
 
-/** Median ms of `reps` timed calls after one warm-up; `run` returns a tensor to read back (the sync point). */
-async function timeSteps(run: () => tf.Tensor): Promise<number[]> {
-  const times: number[] = [];
+/**
+ * `reps` timed calls after one warm-up, each followed by one timed plain matMul of the
+ * reference shape: on a shared machine the load drifts, and a ratio of neighbours is stable
+ * where a ratio of two separate medians is not. `run` returns a tensor to read back (the sync point).
+ */
+async function timeSteps(run: () => tf.Tensor, ref: Shape): Promise<{ ms: number[]; refGflops: number[] }> {
+  const ms: number[] = [];
+  const refGflops: number[] = [];
   for (let i = 0; i <= reps; i++) {
     const t0 = performance.now();
     const t = run();
     await t.data();
     t.dispose();
-    if (i > 0) times.push(performance.now() - t0);
+    if (i > 0) {
+      ms.push(performance.now() - t0);
+      refGflops.push((await matmulRate(ref.T, ref.d, ref.K * ref.h, 1)).gflops);
+    }
   }
-  return times;
+  return { ms, refGflops };
+}
+
+/** Efficiency = median over reps of (achieved FLOP/s ÷ the matMul rate measured right after). */
+function summary(label: string, flops: number, t: { ms: number[]; refGflops: number[] }, T: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const ms = median(t.ms);
+  const ratios = t.ms.map((m, i) => flops / (m * 1e6) / t.refGflops[i]!);
+  return { router: label, ...extra, medianMs: round(ms), runsMs: t.ms.map((x) => round(x, 0)), tokensPerSec: round(T / (ms / 1000), 0), gflops: round(flops / (ms * 1e6)), refMatmulGflops: t.refGflops.map((g) => round(g, 1)), moeEfficiency: round(median(ratios), 3) };
 }
 
 /** One forward+backward through `f(x)`; returns Σ of every gradient's sum so one readback waits for all of them. */
@@ -97,10 +113,8 @@ for (const s of SHAPES) {
     const times = await timeSteps(() => gradStep(x, [w1, w2], () => {
       const x2 = tf.reshape(x, [s.T, s.d]) as Tensor2D;
       return tf.sum(tf.mul(matMul2D(tf.relu(matMul2D(x2, w1)), w2), tf.reshape(r, [s.T, s.d]))) as tf.Scalar;
-    }));
-    const ms = median(times);
-    const denseFlops = 3 * 2 * s.T * 2 * s.d * s.K * s.h;
-    rows.push({ router: 'dense-ffn (width K·h)', medianMs: round(ms), runsMs: times.map((t) => round(t, 0)), tokensPerSec: round(s.T / (ms / 1000), 0), gflops: round(denseFlops / (ms * 1e6)), moeEfficiency: round(denseFlops / (ms * 1e6) / dense.gflops, 3) });
+    }), s);
+    rows.push(summary('dense-ffn (width K·h)', 3 * 2 * s.T * 2 * s.d * s.K * s.h, times, s.T));
     tf.dispose([w1, w2]);
   }
 
@@ -117,11 +131,9 @@ for (const s of SHAPES) {
       const times = await timeSteps(() => gradStep(x, [...layer.variables.values()], () => {
         const out = layer.apply(x as unknown as Tensor3D, ctx);
         return tf.add(tf.sum(tf.mul(out.y, r)), out.auxTotal) as tf.Scalar;
-      }));
-      const ms = median(times);
-      const gflops = flops / (ms * 1e6);
-      rows.push({ router: algorithm, options: ROUTER_OPTIONS[algorithm] ?? {}, medianMs: round(ms), runsMs: times.map((t) => round(t, 0)), tokensPerSec: round(s.T / (ms / 1000), 0), gflops: round(gflops), moeEfficiency: round(gflops / dense.gflops, 3) });
-      if (algorithm === 'moe_layer' && s.E === 8) softmaxE8Ms = ms;
+      }), s);
+      rows.push(summary(algorithm, flops, times, s.T, { options: ROUTER_OPTIONS[algorithm] ?? {} }));
+      if (algorithm === 'moe_layer' && s.E === 8) softmaxE8Ms = median(times.ms);
     } catch (e) {
       rows.push({ router: algorithm, error: (e as Error).message.split('\n')[0] });
     } finally {
@@ -129,7 +141,7 @@ for (const s of SHAPES) {
     }
   }
   tf.dispose([x, r]);
-  results.push({ shape: s, flopsPerStep: flops, denseMatmul: dense, routers: rows });
+  results.push({ shape: s, flopsPerStep: flops, denseMatmulBefore: dense, routers: rows });
 }
 
 /** PyTorch anchor (same shape as SHAPES[0], top-2 of 8, Adam update included on its side). */
