@@ -9,7 +9,7 @@ import { LmTrainer, type TrainConfig } from '../../src/models/lm/trainer.js';
 import { loadLmCheckpoint, saveLmCheckpoint } from '../../src/models/checkpoint/lm-checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/models/checkpoint/safetensors.js';
 import type { LmConfig } from '../../src/models/lm/config.js';
-import { createMoeLayer } from '../../src/models/moe/registry.js';
+import { createMoeLayer, moeAlgorithms } from '../../src/models/moe/registry.js';
 import { TINY_DENSE, tinyBatch } from './lm-fixtures.js';
 
 const CFG: LmConfig = { ...TINY_DENSE, vocabSize: 16, dModel: 16, headDim: 8, ffn: { kind: 'dense', hidden: 32 } };
@@ -36,9 +36,17 @@ test('safetensors: 8-byte LE header length, JSON header with dtype/shape/data_of
 
 const MOE: LmConfig = { ...CFG, ffn: { kind: 'moe', algorithm: 'moe_layer', nExperts: 4, topK: 2, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'standard', perplexity_reg: 0.01 } } };
 
-for (const [backend, cfg, label] of [['cpu', CFG, 'dense'], ['wasm', CFG, 'dense'], ['wasm', MOE, 'MoE (moe_layer)']] as const) {
+/** Stateful routers: their JSON state (DeepSeek bias, ReMoE λ) must travel with the checkpoint for an exact resume. */
+const DEEPSEEK: LmConfig = { ...MOE, ffn: { kind: 'moe', algorithm: 'moe_layer_deepseekv2', nExperts: 8, topK: 3, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'deepseek', perplexity_reg: 0.01, n_group: 4, topk_group: 2 } } };
+const REMOE: LmConfig = { ...MOE, ffn: { kind: 'moe', algorithm: 'moe_layer_remoe', nExperts: 4, topK: 2, expertSize: 8 } };
+
+const CASES: [string, LmConfig, string][] = [['cpu', CFG, 'dense'], ['wasm', CFG, 'dense'], ['wasm', MOE, 'MoE (moe_layer)']];
+if (moeAlgorithms().includes('moe_layer_deepseekv2')) CASES.push(['wasm', DEEPSEEK, 'MoE with routing bias (moe_layer_deepseekv2, deepseek mode)']);
+if (moeAlgorithms().includes('moe_layer_remoe')) CASES.push(['wasm', REMOE, 'MoE with adaptive λ (moe_layer_remoe)']);
+
+for (const [backend, cfg, label] of CASES) {
   test(`${backend}, ${label}: 3 steps, save, load into a fresh model, 2 more steps equals 5 uninterrupted steps bit for bit`, async () => {
-    await selectBackend(backend);
+    await selectBackend(backend as 'cpu' | 'wasm');
     const batches = [1, 2, 3, 4, 5].map((s) => tinyBatch(4, 6, CFG.vocabSize, s));
     const dir = await mkdtemp(join(tmpdir(), 'moeflow-ckpt-'));
     try {
@@ -59,6 +67,7 @@ for (const [backend, cfg, label] of [['cpu', CFG, 'dense'], ['wasm', CFG, 'dense
       for (const b of batches.slice(3)) resumedLoss.push((await resumed.trainStep(b)).loss);
 
       assert.deepEqual(resumedLoss, straightLoss.slice(3));
+      assert.deepEqual(resumed.state(), straight.state());
       for (const [name, v] of straight.model.params) assert.deepEqual(await resumed.model.param(name).data(), await v.data(), name);
       for (const [name, m] of straight.optimizer.v) assert.deepEqual(await resumed.optimizer.v.get(name)!.data(), await m.data(), `v.${name}`);
       for (const t of [straight, resumed]) {

@@ -146,3 +146,16 @@ test('MoE LM gradients agree with central differences along random directions (m
   tf.dispose(Object.values(grads));
   model.dispose();
 });
+
+test('a DeepSeek-style layer reports its routing bias in the step result, after the step\'s update', async (t) => {
+  if (!LM_ROUTERS.includes('moe_layer_deepseekv2')) return t.skip('moe_layer_deepseekv2 not registered');
+  const model = new TransformerLM(moeConfig('moe_layer_deepseekv2', { ffn: { kind: 'moe', algorithm: 'moe_layer_deepseekv2', nExperts: 8, topK: 3, expertSize: 8, options: { perplexity_reg_mode: 'deepseek', perplexity_reg: 0.01, n_group: 4, topk_group: 2 } } }), createMoeLayer);
+  const trainer = new LmTrainer(model, TRAIN);
+  const r = await trainer.trainStep(tinyBatch(2, 8, 16));
+  const bias = r.routing[0]!.bias;
+  assert.ok(bias !== undefined && bias.length === 8);
+  assert.ok(bias.some((b) => b !== 0), 'the aux-free update moved the bias');
+  assert.deepEqual([...bias], (model.moeLayers[0]!.state() as { e_score_correction_bias: number[] }).e_score_correction_bias);
+  trainer.dispose();
+  model.dispose();
+});
