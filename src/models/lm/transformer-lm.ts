@@ -42,7 +42,7 @@ export class TransformerLM {
   readonly params = new Map<string, Variable>();
   /** Per block: its MoE layer, or null for a dense FFN. */
   readonly moeLayers: readonly (MoeLayer | null)[];
-  private readonly consts = new Map<number, AttentionConsts>();
+  private readonly consts = new Map<string, AttentionConsts>();
   private readonly uid = `lm${modelCounter++}`;
 
   constructor(config: LmConfig, moeFactory?: MoeFactory) {
@@ -101,7 +101,7 @@ export class TransformerLM {
    */
   forward(inputs: tf.Tensor1D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe): LmForward {
     const c = this.config;
-    const consts = this.attentionConsts(seqLen);
+    const consts = this.attentionConsts(batch, seqLen);
     const P = (n: string): Variable => this.param(n);
     let h = embeddingLookup(P('embedding.weight'), inputs);
     const moe: { layer: number; out: MoeOutput }[] = [];
@@ -147,14 +147,15 @@ export class TransformerLM {
     this.consts.clear();
   }
 
-  private attentionConsts(seqLen: number): AttentionConsts {
-    let k = this.consts.get(seqLen);
+  private attentionConsts(batch: number, seqLen: number): AttentionConsts {
+    const key = `${batch}x${seqLen}`;
+    let k = this.consts.get(key);
     if (k === undefined) {
       const nRotate = rotatedDims(this.config.headDim, this.config.ropeFraction);
       // Created inside whatever scope called forward: keep them past its tidy.
-      const { cos, sin } = nRotate > 0 ? ropeTables(seqLen, nRotate, this.config.ropeBase) : { cos: tf.zeros([seqLen, 0]) as tf.Tensor2D, sin: tf.zeros([seqLen, 0]) as tf.Tensor2D };
+      const { cos, sin } = nRotate > 0 ? ropeTables(batch, seqLen, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
       k = { cos: tf.keep(cos), sin: tf.keep(sin), causalMask: tf.keep(causalMask(seqLen)), nRotate };
-      this.consts.set(seqLen, k);
+      this.consts.set(key, k);
     }
     return k;
   }
