@@ -128,11 +128,18 @@ for (const s of SHAPES) {
     }
     const ctx = { training: true, step: 0, totalSteps: 1000 };
     try {
+      let k = s.K;
       const times = await timeSteps(() => gradStep(x, [...layer.variables.values()], () => {
         const out = layer.apply(x as unknown as Tensor3D, ctx);
+        k = out.k;
         return tf.add(tf.sum(tf.mul(out.y, r)), out.auxTotal) as tf.Scalar;
       }), s);
-      rows.push(summary(algorithm, flops, times, s.T, { options: ROUTER_OPTIONS[algorithm] ?? {} }));
+      // FLOPs of the K this call actually routed (Hyper-R's dynamic K starts at topk_min),
+      // plus the always-on shared expert: one expert for the VLM smoe_share*, width 2s
+      // (= 2 slots) for the LM DeepSeek variants.
+      const slots = k + (algorithm.startsWith('moe_layer_deepseek') ? 2 : algorithm.startsWith('smoe_share') ? 1 : 0);
+      const routedFlops = 3 * (2 * s.T * slots * 2 * s.d * s.h + 2 * s.T * s.d * s.E);
+      rows.push(summary(algorithm, routedFlops, times, s.T, { options: ROUTER_OPTIONS[algorithm] ?? {}, kThisCall: k }));
       if (algorithm === 'moe_layer' && s.E === 8) softmaxE8Ms = median(times.ms);
     } catch (e) {
       rows.push({ router: algorithm, error: (e as Error).message.split('\n')[0] });
