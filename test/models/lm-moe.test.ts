@@ -159,3 +159,29 @@ test('a DeepSeek-style layer reports its routing bias in the step result, after 
   trainer.dispose();
   model.dispose();
 });
+
+test('an error raised inside a layer during a step propagates and leaks no tensors', async () => {
+  let calls = 0;
+  const failing = (spec: Parameters<typeof createMoeLayer>[0]) => {
+    const layer = createMoeLayer(spec);
+    const apply = layer.apply.bind(layer);
+    return Object.assign(Object.create(Object.getPrototypeOf(layer)), layer, {
+      apply: (x: Parameters<typeof apply>[0], ctx: Parameters<typeof apply>[1]) => {
+        if (++calls === 4) throw new Error('router exploded');
+        return apply(x, ctx);
+      },
+    });
+  };
+  const model = new TransformerLM(moeConfig('moe_layer'), failing);
+  const trainer = new LmTrainer(model, TRAIN);
+  const batch = tinyBatch(2, 6, 16);
+  await trainer.trainStep(batch);
+  const live = tf.memory().numTensors;
+  await assert.rejects(trainer.trainStep(batch), /router exploded/);
+  assert.equal(tf.memory().numTensors, live);
+  assert.equal(trainer.step, 1);
+  await trainer.trainStep(batch);
+  assert.equal(tf.memory().numTensors, live);
+  trainer.dispose();
+  model.dispose();
+});

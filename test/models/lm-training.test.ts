@@ -93,6 +93,7 @@ test('a NaN weight stops the step with an error naming the step and the first bl
   const w = model.param('layers.1.attn.qkv');
   tf.tidy(() => w.assign(tf.fill(w.shape, NaN)));
   const before = await model.param('lm_head.weight').data();
+  const liveBefore = tf.memory().numTensors;
   await assert.rejects(trainer.trainStep(batch), (e: unknown) => {
     assert.ok(e instanceof NonFiniteError);
     assert.equal(e.step, 1);
@@ -103,6 +104,7 @@ test('a NaN weight stops the step with an error naming the step and the first bl
   });
   assert.deepEqual(await model.param('lm_head.weight').data(), before);
   assert.equal(trainer.step, 1);
+  assert.equal(tf.memory().numTensors, liveBefore, 'the failed step released its tensors');
   trainer.dispose();
   model.dispose();
 });

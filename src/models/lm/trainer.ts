@@ -14,6 +14,7 @@ import { correctCount, crossEntropy } from './cross-entropy.js';
 import { forwardFlops } from './flops.js';
 import { NonFiniteError } from './non-finite.js';
 import { Readback } from './readback.js';
+import { releaseTapeAfterError } from './tape-cleanup.js';
 import type { TransformerLM } from './transformer-lm.js';
 
 export interface TrainConfig extends LrSchedule {
@@ -107,25 +108,37 @@ export class LmTrainer {
     const layers = new Map<number, LayerAcc>();
     try {
       for (const mb of micro) {
-        const kept: { ce?: tf.Scalar; moe: { layer: number; out: MoeOutput }[]; probes: { label: string; flag: tf.Tensor }[] } = { moe: [], probes: [] };
-        const { value, grads: g } = tf.variableGrads(() => {
-          const ids = tf.tensor1d(mb.inputs, 'int32');
-          const targets = tf.tensor1d(mb.targets, 'int32');
-          const fwd = this.model.forward(ids, mb.rows, mb.seqLen, ctx, (label, x) => {
-            // 0·x sums to 0 iff every entry is finite (no overflow, unlike Σx²).
-            kept.probes.push({ label, flag: tf.keep(tf.sum(tf.mul(x, 0))) });
-          });
-          const ce = crossEntropy(fwd.logits, targets);
-          kept.ce = tf.keep(ce);
-          let total: tf.Scalar = ce;
-          for (const m of fwd.moe) {
-            keepMoeOutput(m.out);
-            kept.moe.push(m);
-            // LibMoE LM: the regulariser of every MoE layer is added to the objective (summed over layers).
-            total = tf.add(total, m.out.auxTotal);
-          }
-          return tf.mul(total, 1 / nMicro) as tf.Scalar;
-        }, varList);
+        const tokens = mb.rows * mb.seqLen;
+        // Everything the host needs is queued on the readback as it is created (and kept past the
+        // tape's tidy), so a failure anywhere still releases it with the readback.
+        let step: { value: tf.Scalar; grads: tf.NamedTensorMap };
+        try {
+          step = tf.variableGrads(() => {
+            const ids = tf.tensor1d(mb.inputs, 'int32');
+            const targets = tf.tensor1d(mb.targets, 'int32');
+            const fwd = this.model.forward(ids, mb.rows, mb.seqLen, ctx, (label, x) => {
+              // 0·x sums to 0 iff every entry is finite (no overflow, unlike Σx²).
+              rb.add(tf.keep(tf.sum(tf.mul(x, 0))), ([v]) => { if (!Number.isFinite(v!)) problems.push(`activation:${label}`); });
+            });
+            const ce = crossEntropy(fwd.logits, targets);
+            rb.add(tf.keep(ce), ([v]) => {
+              ceSum += v!;
+              if (!Number.isFinite(v!)) problems.push('loss');
+            });
+            let total: tf.Scalar = ce;
+            for (const m of fwd.moe) {
+              keepMoeOutput(m.out);
+              this.queueLayer(rb, layers, m.layer, m.out, tokens, aux, problems, (v) => (auxTotal += v));
+              // LibMoE LM: the regulariser of every MoE layer is added to the objective (summed over layers).
+              total = tf.add(total, m.out.auxTotal);
+            }
+            return tf.mul(total, 1 / nMicro) as tf.Scalar;
+          }, varList);
+        } catch (e) {
+          releaseTapeAfterError();
+          throw e;
+        }
+        const { value, grads: g } = step;
         value.dispose();
         for (const [tfName, gi] of Object.entries(g)) {
           const name = this.byTfName.get(tfName)!;
@@ -136,12 +149,6 @@ export class LmTrainer {
             tf.dispose([prev, gi]);
           }
         }
-        rb.add(kept.ce!, ([v]) => {
-          ceSum += v!;
-          if (!Number.isFinite(v!)) problems.push('loss');
-        });
-        for (const p of kept.probes) rb.add(p.flag, ([v]) => { if (!Number.isFinite(v!)) problems.push(`activation:${p.label}`); });
-        for (const { layer, out } of kept.moe) this.queueLayer(rb, layers, layer, out, mb.rows * mb.seqLen, aux, problems, (v) => (auxTotal += v));
       }
       // Parameters off the loss path (torch: grad None) get no gradient and, as in torch, no update.
       const withGrad = this.names.filter((n) => grads.has(n));
