@@ -43,6 +43,9 @@ for (const algorithm of LM_ROUTERS) {
     assert.equal(tf.memory().numTensors, tensors, 'live tensors grew over 20 steps');
     for (let i = 0; i < 40; i++) last = await trainer.trainStep(batch);
     assert.ok(last.loss < first.loss / 4, `loss ${first.loss} → ${last.loss}`);
+    const ev = await trainer.evalStep(batch);
+    assert.ok(ev.accuracy > 0.6, `eval accuracy ${ev.accuracy}`);
+    assert.equal(tf.memory().numTensors, tensors, 'eval left tensors behind');
     assert.equal(last.routing.length, 2);
     for (const r of last.routing) {
       assert.equal(r.tokens, 48);
