@@ -180,7 +180,7 @@ export class LmTrainer {
         lr,
         gradNorm,
         tokens,
-        flops: 3 * forwardFlops(this.model.config, tokens, batch.seqLen),
+        flops: 3 * forwardFlops(this.model.config, tokens, batch.seqLen, (i) => this.model.sharedExpertWidth(i)),
         msCompute: performance.now() - t0 - msStats,
         msStats,
         routing,

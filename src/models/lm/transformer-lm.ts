@@ -133,6 +133,12 @@ export class TransformerLM {
     return v;
   }
 
+  /** Hidden width of block `layer`'s always-on shared expert (DeepSeek variants' `keys_shared` [1, D, w]), else 0. */
+  sharedExpertWidth(layer: number): number {
+    const v = this.params.get(`layers.${layer}.ffn.keys_shared`);
+    return v === undefined ? 0 : v.shape[v.shape.length - 1]!;
+  }
+
   /** Number of scalar parameters (all experts counted). */
   parameterCount(): number {
     let n = 0;
