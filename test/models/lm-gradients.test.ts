@@ -4,7 +4,7 @@ import { selectBackend } from '../../src/models/backend.js';
 import { tf, type Variable } from '../../src/models/tf.js';
 import { TransformerLM } from '../../src/models/lm/transformer-lm.js';
 import { crossEntropy } from '../../src/models/lm/cross-entropy.js';
-import { splitBatch } from '../../src/models/lm/trainer.js';
+import { splitBatch } from '../../src/models/lm/micro-batch.js';
 import { referenceLoss, type Params64 } from './lm-reference.js';
 import { TINY_DENSE, tinyBatch } from './lm-fixtures.js';
 

@@ -6,14 +6,15 @@
  */
 import { tf, type Variable } from '../tf.js';
 import type { Json } from '../../streams/stage.js';
-import type { EvalResult, LayerRoutingStats, StepResult, TokenBatch } from '../train-types.js';
-import type { MoeOutput } from '../moe/types.js';
+import type { EvalResult, StepResult, TokenBatch } from '../train-types.js';
 import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import { lrAt, type LrSchedule } from '../optim/schedule.js';
 import { correctCount, crossEntropy } from './cross-entropy.js';
 import { forwardFlops } from './flops.js';
 import { NonFiniteError } from './non-finite.js';
+import { splitBatch } from './micro-batch.js';
 import { Readback } from './readback.js';
+import { RoutingAccumulator } from './routing-stats.js';
 import { releaseTapeAfterError } from './tape-cleanup.js';
 import type { TransformerLM } from './transformer-lm.js';
 
@@ -23,57 +24,6 @@ export interface TrainConfig extends LrSchedule {
   readonly gradClip: number | null;
   /** Micro-batches per step (the batch's rows are split evenly). Default 1. */
   readonly microBatches?: number;
-}
-
-/** One micro-batch's slice of a TokenBatch: inputs = window[:-1], targets = window[1:]. */
-export interface MicroBatch {
-  readonly inputs: Int32Array;
-  readonly targets: Int32Array;
-  readonly rows: number;
-  readonly seqLen: number;
-}
-
-export function splitBatch(batch: TokenBatch, parts: number, vocabSize?: number): MicroBatch[] {
-  const { batchSize: B, seqLen: T, tokens } = batch;
-  if (tokens.length !== B * (T + 1)) throw new Error(`TokenBatch.tokens has ${tokens.length} ids, expected batchSize·(seqLen+1) = ${B * (T + 1)}`);
-  if (vocabSize !== undefined) {
-    // An out-of-range id would gather garbage (wasm does not bounds-check): fail naming it.
-    for (let i = 0; i < tokens.length; i++) {
-      const id = tokens[i]!;
-      if (!(id >= 0 && id < vocabSize)) throw new RangeError(`TokenBatch row ${Math.floor(i / (T + 1))}, position ${i % (T + 1)}: token id ${id} outside the vocabulary [0, ${vocabSize})`);
-    }
-  }
-  if (B % parts !== 0) throw new Error(`batchSize ${B} is not divisible into ${parts} micro-batches`);
-  const rows = B / parts;
-  const out: MicroBatch[] = [];
-  for (let m = 0; m < parts; m++) {
-    const inputs = new Int32Array(rows * T);
-    const targets = new Int32Array(rows * T);
-    for (let r = 0; r < rows; r++) {
-      const src = (m * rows + r) * (T + 1);
-      inputs.set(tokens.subarray(src, src + T), r * T);
-      targets.set(tokens.subarray(src + 1, src + T + 1), r * T);
-    }
-    out.push({ inputs, targets, rows, seqLen: T });
-  }
-  return out;
-}
-
-/** Host-side accumulation of one MoE layer's routing statistics over the micro-batches of a step. */
-interface LayerAcc {
-  layer: number;
-  tokens: number;
-  tokenSlots?: Float64Array;
-  top1Count?: Float64Array;
-  probMass?: Float64Array;
-  gateMass?: Float64Array;
-  entropyTopKSum: number;
-  entropyFullSum: number;
-  marginSum: number;
-  droppedSlots: number;
-  aux: Record<string, number>;
-  selected: Int32Array[];
-  gates: Float32Array[];
 }
 
 export class LmTrainer {
@@ -103,9 +53,7 @@ export class LmTrainer {
     const grads = new Map<string, tf.Tensor>();
     const problems: string[] = [];
     let ceSum = 0;
-    const aux: Record<string, number> = {};
-    let auxTotal = 0;
-    const layers = new Map<number, LayerAcc>();
+    const routing = new RoutingAccumulator(rb, problems);
     try {
       for (const mb of micro) {
         const tokens = mb.rows * mb.seqLen;
@@ -127,8 +75,7 @@ export class LmTrainer {
             });
             let total: tf.Scalar = ce;
             for (const m of fwd.moe) {
-              keepMoeOutput(m.out);
-              this.queueLayer(rb, layers, m.layer, m.out, tokens, aux, problems, (v) => (auxTotal += v));
+              routing.queue(m.layer, m.out, tokens);
               // LibMoE LM: the regulariser of every MoE layer is added to the objective (summed over layers).
               total = tf.add(total, m.out.auxTotal);
             }
@@ -161,7 +108,6 @@ export class LmTrainer {
         });
       });
       await rb.read();
-      const tStats = performance.now();
       if (problems.length > 0) throw new NonFiniteError(this.step, orderProblems(problems));
       const gradNorm = Math.sqrt(sumSq);
       const clip = this.config.gradClip;
@@ -169,21 +115,23 @@ export class LmTrainer {
       const scale = clip !== null && clip / (gradNorm + 1e-6) < 1 ? clip / (gradNorm + 1e-6) : 1;
       const lr = lrAt(this.config, this.step);
       this.optimizer.update(grads, lr, scale);
-      const routing = [...layers.values()].map((a) => this.finishLayer(a));
+      // msStats: the host side of the routing statistics (the device side is inside compute).
+      const tStats = performance.now();
+      const layerStats = routing.finish(this.model.moeLayers);
       const msStats = performance.now() - tStats;
       const tokens = batch.batchSize * batch.seqLen;
       const result: StepResult = {
         step: this.step,
         loss: ceSum / nMicro,
-        auxTotal: auxTotal / nMicro,
-        aux: Object.fromEntries(Object.entries(aux).map(([k, v]) => [k, v / nMicro])),
+        auxTotal: routing.auxTotal / nMicro,
+        aux: Object.fromEntries(Object.entries(routing.aux).map(([k, v]) => [k, v / nMicro])),
         lr,
         gradNorm,
         tokens,
         flops: 3 * forwardFlops(this.model.config, tokens, batch.seqLen, (i) => this.model.sharedExpertWidth(i)),
         msCompute: performance.now() - t0 - msStats,
         msStats,
-        routing,
+        routing: layerStats,
       };
       this.step++;
       return result;
@@ -243,107 +191,10 @@ export class LmTrainer {
   dispose(): void {
     this.optimizer.dispose();
   }
-
-  private queueLayer(rb: Readback, layers: Map<number, LayerAcc>, layer: number, out: MoeOutput, tokens: number, aux: Record<string, number>, problems: string[], addTotal: (v: number) => void): void {
-    let acc = layers.get(layer);
-    if (acc === undefined) {
-      acc = { layer, tokens: 0, entropyTopKSum: 0, entropyFullSum: 0, marginSum: 0, droppedSlots: 0, aux: {}, selected: [], gates: [] };
-      layers.set(layer, acc);
-    }
-    const a = acc;
-    a.tokens += tokens;
-    a.selected.push(out.selected);
-    rb.add(out.auxTotal, ([v]) => {
-      addTotal(v!);
-      if (!Number.isFinite(v!)) problems.push(`aux:layer ${layer}:aux_total`);
-    });
-    for (const [name, t] of Object.entries(out.aux)) {
-      rb.add(t, ([v]) => {
-        a.aux[name] = (a.aux[name] ?? 0) + v!;
-        aux[name] = (aux[name] ?? 0) + v!;
-        if (!Number.isFinite(v!)) problems.push(`aux:layer ${layer}:${name}`);
-      });
-    }
-    const s = out.stats;
-    const addVec = (key: 'tokenSlots' | 'top1Count' | 'probMass' | 'gateMass') => (vals: Float32Array) => {
-      const dst = (a[key] ??= new Float64Array(vals.length));
-      vals.forEach((v, i) => (dst[i]! += v));
-    };
-    rb.add(s.tokenSlots, addVec('tokenSlots'));
-    rb.add(s.top1Count, addVec('top1Count'));
-    rb.add(s.probMass, addVec('probMass'));
-    rb.add(s.gateMass, addVec('gateMass'));
-    rb.add(s.entropyTopKSum, ([v]) => (a.entropyTopKSum += v!));
-    rb.add(s.entropyFullSum, ([v]) => (a.entropyFullSum += v!));
-    rb.add(s.marginSum, ([v]) => (a.marginSum += v!));
-    rb.add(s.droppedSlots, ([v]) => (a.droppedSlots += v!));
-    rb.add(out.gates, (vals) => a.gates.push(vals.slice()));
-  }
-
-  private finishLayer(a: LayerAcc): LayerRoutingStats {
-    const layer = this.model.moeLayers[a.layer]!;
-    const bias = biasOf(layer.state());
-    return {
-      layer: a.layer,
-      nExperts: layer.spec.nExperts,
-      topK: layer.spec.topK,
-      tokens: a.tokens,
-      tokenSlots: a.tokenSlots ?? new Float64Array(0),
-      top1Count: a.top1Count ?? new Float64Array(0),
-      probMass: a.probMass ?? new Float64Array(0),
-      gateMass: a.gateMass ?? new Float64Array(0),
-      ...(bias ? { bias } : {}),
-      entropyTopKSum: a.entropyTopKSum,
-      entropyFullSum: a.entropyFullSum,
-      marginSum: a.marginSum,
-      droppedSlots: a.droppedSlots,
-      aux: a.aux,
-      selected: concatInt32(a.selected),
-      gates: concatFloat32(a.gates),
-    };
-  }
-}
-
-/** Tensors a MoE layer returns are created inside the tape's tidy: keep them until the readback consumed them. */
-function keepMoeOutput(out: MoeOutput): void {
-  tf.keep(out.auxTotal);
-  for (const t of Object.values(out.aux)) tf.keep(t);
-  tf.keep(out.gates);
-  for (const t of Object.values(out.stats)) tf.keep(t as tf.Tensor);
 }
 
 /** The first non-finite activation in forward order is the most useful clue; gradients follow. */
 function orderProblems(p: string[]): string[] {
   const rank = (s: string): number => (s.startsWith('activation:') ? 0 : s.startsWith('aux:') ? 1 : s === 'loss' ? 2 : 3);
   return [...new Set(p)].sort((a, b) => rank(a) - rank(b));
-}
-
-/** DeepSeek-style layers expose their routing bias in state(); report it when present. */
-function biasOf(state: Json): Float64Array | undefined {
-  if (state === null || typeof state !== 'object' || Array.isArray(state)) return undefined;
-  for (const key of ['bias', 'e_score_correction_bias']) {
-    const v = (state as Record<string, Json>)[key];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return Float64Array.from(v as number[]);
-  }
-  return undefined;
-}
-
-function concatInt32(parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function concatFloat32(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
