@@ -5,34 +5,113 @@ import { tf } from './tf.js';
 /** Backends in order of preference when the user asks for `auto`. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendChoice {
   readonly name: BackendName;
   /** Why this one: shown at start and saved with the run. */
   readonly reason: string;
+  /** For `auto`: every backend tried before this one and why it was passed over. */
+  readonly skipped: readonly { readonly name: BackendName; readonly why: string }[];
+}
+
+type Probe = { ok: true; detail: string } | { ok: false; why: string };
+
+/**
+ * Select and initialise a backend. `auto` tries tensorflow → webgpu → wasm → cpu and keeps
+ * the first that initialises, recording why each earlier one was skipped; an explicit name
+ * fails loudly (with the reason) if it cannot start.
+ */
+export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+  if (request !== 'auto') {
+    const probe = await PROBES[request]();
+    if (!probe.ok) throw new Error(`backend "${request}" could not start: ${probe.why}`);
+    return { name: request, reason: `requested (${probe.detail})`, skipped: [] };
+  }
+  const skipped: { name: BackendName; why: string }[] = [];
+  for (const name of AUTO_ORDER) {
+    const probe = await PROBES[name]();
+    if (probe.ok) {
+      const passed = skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
+      return { name, reason: `auto: first backend that initialised (${probe.detail})${passed ? `; skipped ${passed}` : ''}`, skipped };
+    }
+    skipped.push({ name, why: probe.why });
+  }
+  throw new Error(`no backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
+}
+
+const PROBES: Record<BackendName, () => Promise<Probe>> = {
+  tensorflow: tryTensorflow,
+  webgpu: tryWebgpu,
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+/** Imports a package that may not be installed without TypeScript resolving it at build time. */
+async function importOptional(name: string): Promise<unknown> {
+  return import(name);
 }
 
 /**
- * Select and initialise a backend. `auto` tries tensorflow → webgpu → wasm → cpu and
- * keeps the first that initialises; an explicit name fails loudly if it cannot start.
- * (The tensorflow/webgpu probes are filled in by the backends work; today they report
- * why they were skipped.)
+ * Native TensorFlow (libtensorflow via tfjs-node-gpu or tfjs-node). Not a dependency: its
+ * install downloads libtensorflow, so it is used only when the user installed it (docs/models.md).
  */
-export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
-  if (request === 'wasm' || request === 'auto') {
-    const wasm = await tryWasm();
-    if (wasm.ok) return { name: 'wasm', reason: request === 'auto' ? 'auto: first backend that initialised (wasm)' : 'requested' };
-    if (request === 'wasm') throw new Error(`backend "wasm" could not start: ${wasm.why}`);
+async function tryTensorflow(): Promise<Probe> {
+  const reasons: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await importOptional(pkg);
+    } catch (e) {
+      reasons.push(notInstalled(e) ? `${pkg} not installed` : `${pkg} failed to load (${firstLine(e)})`);
+      continue;
+    }
+    try {
+      if (tf.findBackend('tensorflow') === null) {
+        reasons.push(`${pkg} loaded but registered no "tensorflow" backend in this tfjs-core (version mismatch with tfjs-core ${tf.version_core}?)`);
+        continue;
+      }
+      if (await tf.setBackend('tensorflow')) {
+        await tf.ready();
+        return { ok: true, detail: `${pkg}` };
+      }
+      reasons.push(`${pkg}: tf.setBackend("tensorflow") returned false`);
+    } catch (e) {
+      reasons.push(`${pkg}: ${firstLine(e)}`);
+    }
   }
-  if (request === 'cpu' || request === 'auto') {
-    await tf.setBackend('cpu');
-    await tf.ready();
-    return { name: 'cpu', reason: request === 'auto' ? 'auto: wasm failed, fell back to cpu' : 'requested' };
-  }
-  throw new Error(`backend "${request}" is not available in this build`);
+  return { ok: false, why: reasons.join('; ') };
 }
 
-async function tryWasm(): Promise<{ ok: true } | { ok: false; why: string }> {
+/**
+ * WebGPU through Dawn (`webgpu` package) + tfjs-backend-webgpu, both optional dependencies.
+ * We ask Dawn for an adapter ourselves first: tfjs would otherwise register a backend
+ * whose init fails late, and a machine without a GPU must fall through quickly.
+ */
+async function tryWebgpu(): Promise<Probe> {
+  let dawn: { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
+  try {
+    dawn = (await importOptional('webgpu')) as typeof dawn;
+  } catch (e) {
+    return { ok: false, why: notInstalled(e) ? 'optional package "webgpu" not installed' : `package "webgpu" failed to load (${firstLine(e)})` };
+  }
+  try {
+    const gpu = dawn.create([]);
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null || adapter === undefined) return { ok: false, why: 'no WebGPU adapter (Dawn found no GPU: no Vulkan driver or device)' };
+    Object.assign(globalThis, dawn.globals);
+    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+    if (nav === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+    else if (nav.gpu === undefined) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tf.setBackend("webgpu") returned false' };
+    await tf.ready();
+    return { ok: true, detail: 'Dawn adapter found' };
+  } catch (e) {
+    return { ok: false, why: `webgpu init failed: ${firstLine(e)}` };
+  }
+}
+
+async function tryWasm(): Promise<Probe> {
   try {
     const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
     // Point the loader at the .wasm files inside node_modules: nothing is fetched.
@@ -41,8 +120,27 @@ async function tryWasm(): Promise<{ ok: true } | { ok: false; why: string }> {
     wasmPkg.setWasmPaths(join(dir, 'dist') + '/');
     const ok = await tf.setBackend('wasm');
     await tf.ready();
-    return ok ? { ok: true } : { ok: false, why: 'tf.setBackend("wasm") returned false' };
+    return ok ? { ok: true, detail: 'wasm SIMD, 1 thread in Node' } : { ok: false, why: 'tf.setBackend("wasm") returned false' };
   } catch (e) {
-    return { ok: false, why: (e as Error).message };
+    return { ok: false, why: firstLine(e) };
   }
+}
+
+async function tryCpu(): Promise<Probe> {
+  const ok = await tf.setBackend('cpu');
+  await tf.ready();
+  if (!ok) return { ok: false, why: 'tf.setBackend("cpu") returned false' };
+  // tfjs-backend-cpu prints an "install tfjs-node" banner on its first tensor write; the
+  // choice was deliberate (and reported), so the banner is noise.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  return { ok: true, detail: 'pure JS' };
+}
+
+function notInstalled(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0]!;
 }

@@ -1,0 +1,177 @@
+/**
+ * A pre-LN decoder-only Transformer LM, top to bottom (nanoGPT's model.py shape, LibMoE's
+ * `preln_rope` / `preln_moe` numerics):
+ *
+ *   h = Embedding(tokens)
+ *   per block: h += Attn(LN1(h));  h += FFN(LN2(h))     FFN = MoE layer or dense ReLU MLP
+ *   logits = LN_f(h) · W_out                             untied output projection
+ *
+ * Parameters are float32 tf.Variables keyed by a stable name (checkpoint keys). Weights are
+ * stored [in, out] so every projection is a plain 2-D matMul (ts-stack.md §5 rules).
+ */
+import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
+import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from '../moe/types.js';
+import { matMul2D } from '../kernels/fast-matmul.js';
+import { causalMask, causalSelfAttention, type AttentionConsts } from './attention.js';
+import { denseFfn } from './dense-ffn.js';
+import { embeddingLookup } from './embedding.js';
+import { layerNorm } from './layer-norm.js';
+import { ropeTables, rotatedDims } from './rope.js';
+import { seededNormal, subSeed } from './seeded-normal.js';
+import { denseWidth, isMoeLayer, resolveLmConfig, type LmConfig, type ResolvedLmConfig } from './config.js';
+
+export type ActivationProbe = (label: string, x: tf.Tensor) => void;
+export type MoeFactory = (spec: MoeLayerSpec) => MoeLayer;
+
+export interface LmForward {
+  /** [B·T, V] next-token logits. */
+  readonly logits: Tensor2D;
+  /** One entry per MoE block, in block order. */
+  readonly moe: readonly { readonly layer: number; readonly out: MoeOutput }[];
+}
+
+/** σ-MoE tensors LibMoE initialises with the depth factor (expert keys/values, router, shared experts). */
+const DEPTH_SCALED = /\.ffn\.(keys|values|keys_shared|values_shared|expert_sel)$/;
+
+/** Globally unique tfjs variable names, so several models (e.g. a resumed copy) can coexist. */
+let modelCounter = 0;
+
+export class TransformerLM {
+  readonly config: ResolvedLmConfig;
+  /** Every trainable parameter (dense ones and each MoE layer's), in a fixed order. */
+  readonly params = new Map<string, Variable>();
+  /** Per block: its MoE layer, or null for a dense FFN. */
+  readonly moeLayers: readonly (MoeLayer | null)[];
+  private readonly consts = new Map<string, AttentionConsts>();
+  private readonly uid = `lm${modelCounter++}`;
+
+  constructor(config: LmConfig, moeFactory?: MoeFactory) {
+    const c = (this.config = resolveLmConfig(config));
+    const { dModel: d, vocabSize: v, nHeads: h, headDim: hd, nLayers: L } = c;
+    // LibMoE init: embedding kaiming-normal (std 1/√D); block projections std √(2/(L·fan_in))
+    // (reset_prenorm_params); output layer std 1/√D.
+    this.normal('embedding.weight', [v, d], 1 / Math.sqrt(d));
+    const moeLayers: (MoeLayer | null)[] = [];
+    for (let i = 0; i < L; i++) {
+      const p = `layers.${i}.`;
+      this.constant(`${p}ln1.weight`, [d], 1);
+      this.constant(`${p}ln1.bias`, [d], 0);
+      this.normal(`${p}attn.qkv`, [d, 3 * h * hd], Math.sqrt(2 / (L * d)));
+      this.normal(`${p}attn.out`, [h * hd, d], Math.sqrt(2 / (L * h * hd)));
+      this.constant(`${p}ln2.weight`, [d], 1);
+      this.constant(`${p}ln2.bias`, [d], 0);
+      if (isMoeLayer(c, i) && c.ffn.kind === 'moe') {
+        if (moeFactory === undefined) throw new Error(`LmConfig.ffn is MoE ("${c.ffn.algorithm}") but no MoE layer factory was given`);
+        const layer = moeFactory({
+          algorithm: c.ffn.algorithm,
+          dModel: d,
+          nExperts: c.ffn.nExperts,
+          topK: c.ffn.topK,
+          expert: { kind: 'relu-kv', size: c.ffn.expertSize },
+          options: c.ffn.options ?? {},
+          ...(c.ffn.capacityFactor !== undefined ? { capacityFactor: c.ffn.capacityFactor } : {}),
+          seed: subSeed(c.seed, `${p}ffn`),
+          name: `${this.uid}.${p}ffn.`,
+        });
+        // Checkpoint keys drop the per-instance prefix so any model of this config can load them.
+        for (const [name, variable] of layer.variables) {
+          const key = name.replace(`${this.uid}.`, '');
+          this.params.set(key, variable);
+          // LibMoE's MoE init carries the pre-LN depth factor √(layer_std_constant / n_layers),
+          // layer_std_constant = 2 (relative_moe_transformer.py); the layer leaves it to its host.
+          if (DEPTH_SCALED.test(key)) tf.tidy(() => variable.assign(tf.mul(variable, Math.sqrt(2 / L))));
+        }
+        moeLayers.push(layer);
+      } else {
+        const w = denseWidth(c.ffn);
+        this.normal(`${p}ffn.w1`, [d, w], Math.sqrt(2 / (L * d)));
+        this.normal(`${p}ffn.w2`, [w, d], Math.sqrt(2 / (L * w)));
+        moeLayers.push(null);
+      }
+    }
+    this.constant('ln_f.weight', [d], 1);
+    this.constant('ln_f.bias', [d], 0);
+    this.normal('lm_head.weight', [d, v], 1 / Math.sqrt(d));
+    this.moeLayers = moeLayers;
+  }
+
+  /**
+   * inputs: [B·T] int32 token ids, row-major. Call inside a tape (training) or tidy (eval).
+   * `probe` sees the residual stream after each sub-block (used to locate the first NaN/Inf).
+   */
+  forward(inputs: tf.Tensor1D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe): LmForward {
+    const c = this.config;
+    const consts = this.attentionConsts(batch, seqLen);
+    const P = (n: string): Variable => this.param(n);
+    let h = embeddingLookup(P('embedding.weight'), inputs);
+    const moe: { layer: number; out: MoeOutput }[] = [];
+    for (let i = 0; i < c.nLayers; i++) {
+      const p = `layers.${i}.`;
+      const a = layerNorm(h, P(`${p}ln1.weight`), P(`${p}ln1.bias`), c.layerNormEps);
+      h = tf.add(h, causalSelfAttention(a, { qkv: P(`${p}attn.qkv`), out: P(`${p}attn.out`) }, consts, batch, seqLen, c.nHeads, c.headDim));
+      probe?.(`block ${i} attention`, h);
+      const f = layerNorm(h, P(`${p}ln2.weight`), P(`${p}ln2.bias`), c.layerNormEps);
+      const layer = this.moeLayers[i];
+      if (layer) {
+        const out = layer.apply(tf.reshape(f, [batch, seqLen, c.dModel]) as Tensor3D, ctx);
+        moe.push({ layer: i, out });
+        h = tf.add(h, tf.reshape(out.y, [batch * seqLen, c.dModel]));
+      } else {
+        h = tf.add(h, denseFfn(f, P(`${p}ffn.w1`), P(`${p}ffn.w2`)));
+      }
+      probe?.(`block ${i} ${layer ? 'moe' : 'ffn'}`, h);
+    }
+    const final = layerNorm(h, P('ln_f.weight'), P('ln_f.bias'), c.layerNormEps);
+    const logits = matMul2D(final, P('lm_head.weight') as unknown as Tensor2D);
+    probe?.('logits', logits);
+    return { logits, moe };
+  }
+
+  param(name: string): Variable {
+    const v = this.params.get(name);
+    if (v === undefined) throw new Error(`no parameter "${name}" in this model`);
+    return v;
+  }
+
+  /** Hidden width of block `layer`'s always-on shared expert (DeepSeek variants' `keys_shared` [1, D, w]), else 0. */
+  sharedExpertWidth(layer: number): number {
+    const v = this.params.get(`layers.${layer}.ffn.keys_shared`);
+    return v === undefined ? 0 : v.shape[v.shape.length - 1]!;
+  }
+
+  /** Number of scalar parameters (all experts counted). */
+  parameterCount(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    for (const layer of this.moeLayers) layer?.dispose();
+    for (const k of this.consts.values()) tf.dispose([k.cos, k.sin, k.causalMask]);
+    this.consts.clear();
+  }
+
+  private attentionConsts(batch: number, seqLen: number): AttentionConsts {
+    const key = `${batch}x${seqLen}`;
+    let k = this.consts.get(key);
+    if (k === undefined) {
+      const nRotate = rotatedDims(this.config.headDim, this.config.ropeFraction);
+      // Created inside whatever scope called forward: keep them past its tidy.
+      const { cos, sin } = nRotate > 0 ? ropeTables(batch, seqLen, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
+      k = { cos: tf.keep(cos), sin: tf.keep(sin), causalMask: tf.keep(causalMask(seqLen)), nRotate };
+      this.consts.set(key, k);
+    }
+    return k;
+  }
+
+  private normal(name: string, shape: number[], std: number): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(seededNormal(size, std, subSeed(this.config.seed, name)), shape), true, `${this.uid}.${name}`)));
+  }
+
+  private constant(name: string, shape: number[], value: number): void {
+    this.params.set(name, tf.tidy(() => tf.variable(tf.fill(shape, value), true, `${this.uid}.${name}`)));
+  }
+}
