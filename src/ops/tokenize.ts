@@ -3,15 +3,20 @@ import { type Op, type Stage, type StageState, opState } from '../streams/stage.
 import { closeUpstream, opStats, pull } from './pulled.js';
 import type { TextRecord } from './text-record.js';
 import type { TokenizedDoc } from './tokenized-doc.js';
-import { type Tokenizer, encodeTexts } from './tokenizer.js';
+import type { Tokenizer } from './tokenizer.js';
+import { type BatchEncoder, tokenizersEncoder } from './batch-encoder.js';
 
 export interface TokenizeOptions {
-  readonly tokenizer: Tokenizer;
+  /** Encode with `tokenizers` itself (any tokenizer.json) ... */
+  readonly tokenizer?: Tokenizer;
+  /** ... or with a chosen encoder (`bestEncoder`: the JavaScript BPE in worker threads). */
+  readonly encoder?: BatchEncoder;
   /** Documents per `encodeBatch` call (default 256): Rust spreads each batch over all cores. */
   readonly batchSize?: number;
   /**
-   * Batches being encoded at once (default 2): while Rust encodes one, JavaScript reads and
-   * parses the next. Bounds the read-ahead to `batchSize × batchesInFlight` documents.
+   * Batches being encoded at once (default 2): while one is encoded (Rust threads or workers),
+   * this thread reads and parses the next. Bounds the read-ahead to
+   * `batchSize × batchesInFlight` documents.
    */
   readonly batchesInFlight?: number;
 }
@@ -38,6 +43,10 @@ interface EncodingBatch {
 export function tokenize(options: TokenizeOptions): Op<TextRecord, TokenizedDoc> {
   const batchSize = options.batchSize ?? 256;
   const batchesInFlight = options.batchesInFlight ?? 2;
+  if ((options.tokenizer === undefined) === (options.encoder === undefined)) {
+    throw new Error('tokenize: give exactly one of tokenizer or encoder');
+  }
+  const encoder = options.encoder ?? tokenizersEncoder(options.tokenizer!);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`tokenize: batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(batchesInFlight) || batchesInFlight < 1) {
     throw new RangeError(`tokenize: batchesInFlight must be a positive integer, got ${batchesInFlight}`);
@@ -69,7 +78,7 @@ export function tokenize(options: TokenizeOptions): Op<TextRecord, TokenizedDoc>
             states.push(next.state);
           }
           if (records.length === 0) return undefined;
-          const ids = encodeTexts(options.tokenizer, records.map((r) => r.text));
+          const ids = encoder.encodeBatch(records.map((r) => r.text));
           // A failure surfaces when this batch's turn comes, not as an unhandled rejection.
           ids.catch(() => undefined);
           return { records, states, ids };
