@@ -27,7 +27,7 @@ export function batch(options: BatchOptions): Op<PackedWindow, TokenBatch> {
     let windowsDropped = 0;
     const stage: Stage<TokenBatch> = {
       state: () => opState(null, upstream.state()),
-      stats: () => opStats({ batches, windows, windowsDropped }, upstream),
+      stats: () => opStats('batch', { batches, windows, windowsDropped }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         let rows: PackedWindow[] = [];

@@ -29,7 +29,7 @@ export function map<A, B>(fn: (item: A) => B | Promise<B>, options: MapOptions =
     let peakInFlight = 0;
     const stage: Stage<B> = {
       state: () => opState(null, delivered),
-      stats: () => opStats({ pulled, delivered: passed, peakInFlight }, upstream),
+      stats: () => opStats('map', { pulled, delivered: passed, peakInFlight }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         const iterator = upstream[Symbol.asyncIterator]();

@@ -131,7 +131,7 @@ export function pack(options: PackOptions): Op<TokenizedDoc, PackedWindow> {
       stats: () => {
         counts.tokensCarried = available;
         counts.efficiency = counts.tokensIn === 0 ? 0 : counts.tokensPacked / counts.tokensIn;
-        return opStats({ ...counts }, upstream);
+        return opStats('pack', { ...counts }, upstream);
       },
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
@@ -145,7 +145,7 @@ export function pack(options: PackOptions): Op<TokenizedDoc, PackedWindow> {
           if (pendingSkip > 0) {
             // Resuming: this document's first `skip` tokens were packed before the checkpoint.
             if (pendingSkip >= length) {
-              throw new Error(`pack: resume state skips ${pendingSkip} tokens but the document at ${doc.provenance.file}:${doc.provenance.line + 1} has ${length}; the input changed since the checkpoint`);
+              throw new Error(`pack: resume state skips ${pendingSkip} tokens but the document at ${doc.provenance.file}:${doc.provenance.line} has ${length}; the input changed since the checkpoint`);
             }
             available += length - pendingSkip;
             counts.tokensIn += length - pendingSkip;

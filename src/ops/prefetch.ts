@@ -17,7 +17,7 @@ export function prefetch<T>(size: number): Op<T, T> {
     let peakBuffered = 0;
     const stage: Stage<T> = {
       state: () => opState(null, delivered),
-      stats: () => opStats({ pulled, delivered: passed, peakBuffered }, upstream),
+      stats: () => opStats('prefetch', { pulled, delivered: passed, peakBuffered }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         const iterator = upstream[Symbol.asyncIterator]();

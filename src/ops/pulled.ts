@@ -21,9 +21,12 @@ export async function pull<T>(iterator: AsyncIterator<T>, upstream: Stage<T>): P
   return { value: result.value, state: upstream.state() };
 }
 
-/** An op's counters nested like its state: its own fields plus `upstream`. */
-export function opStats(local: StageStats, upstream: Stage<unknown>): StageStats {
-  return { ...local, upstream: (upstream.stats?.() ?? null) as Json };
+/**
+ * An op's counters nested like its state: `op` (its name), its own fields, and `upstream`
+ * (the upstream stage's stats, or null for a source without any).
+ */
+export function opStats(op: string, local: StageStats, upstream: Stage<unknown>): StageStats {
+  return { op, ...local, upstream: (upstream.stats?.() ?? null) as Json };
 }
 
 /** Forwards `close()` upstream (an op holds nothing of its own that needs releasing). */

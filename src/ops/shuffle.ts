@@ -39,7 +39,7 @@ export function shuffle<T>(options: ShuffleOptions<T>): Op<T, T> {
 
     const stage: Stage<T> = {
       state: () => opState(localState(), upstream.state()),
-      stats: () => opStats({ pulled, delivered, buffered: buffer.length }, upstream),
+      stats: () => opStats('shuffle', { pulled, delivered, buffered: buffer.length }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         for await (const item of upstream) {

@@ -15,7 +15,7 @@ export function skip<T>(count: number): Op<T, T> {
     let passed = 0;
     const stage: Stage<T> = {
       state: () => opState(skipped, upstream.state()),
-      stats: () => opStats({ skipped, passed }, upstream),
+      stats: () => opStats('skip', { skipped, passed }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         for await (const item of upstream) {

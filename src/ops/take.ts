@@ -7,7 +7,7 @@ export function take<T>(count: number): Op<T, T> {
     let taken = typeof resume === 'number' ? resume : 0;
     const stage: Stage<T> = {
       state: () => opState(taken, upstream.state()),
-      stats: () => opStats({ taken }, upstream),
+      stats: () => opStats('take', { taken }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         if (taken >= count) return;

@@ -5,7 +5,7 @@
 export interface Provenance {
   /** The shard the document came from (as the source names it). */
   readonly file: string;
-  /** 0-based line (or record index) inside that shard. */
+  /** 1-based line number in the decoded shard (or record number for non-line sources). */
   readonly line: number;
 }
 

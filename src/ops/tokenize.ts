@@ -57,7 +57,7 @@ export function tokenize(options: TokenizeOptions): Op<TextRecord, TokenizedDoc>
     const counts: TokenizeStats = { docs: 0, chars: 0, bytes: 0, tokens: 0 };
     const stage: Stage<TokenizedDoc> = {
       state: () => opState(null, delivered),
-      stats: () => opStats({ ...counts }, upstream),
+      stats: () => opStats('tokenize', { ...counts, encoder: encoder.kind }, upstream),
       close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         const iterator = upstream[Symbol.asyncIterator]();
@@ -71,7 +71,7 @@ export function tokenize(options: TokenizeOptions): Op<TextRecord, TokenizedDoc>
             const next = await pull(iterator, upstream);
             if (next === undefined) { ended = true; break; }
             if (typeof next.value.text !== 'string') {
-              const where = next.value.provenance ? `${next.value.provenance.file}:${next.value.provenance.line + 1}` : 'unknown source';
+              const where = next.value.provenance ? `${next.value.provenance.file}:${next.value.provenance.line}` : 'unknown source';
               throw new Error(`tokenize: record from ${where} has no text string`);
             }
             records.push(next.value);

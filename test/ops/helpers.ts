@@ -53,7 +53,7 @@ export function textRecords(count: number, file = 'fixture.jsonl'): TextRecord[]
     const words: string[] = [];
     const len = 1 + next(40);
     for (let w = 0; w < len; w++) words.push(next(7) === 0 ? String(next(100000)) : WORDS[next(WORDS.length)]!);
-    out.push({ text: words.join(next(5) === 0 ? '\n' : ' '), domain: DOMAINS[next(DOMAINS.length)]!, provenance: { file, line: i } });
+    out.push({ text: words.join(next(5) === 0 ? '\n' : ' '), domain: DOMAINS[next(DOMAINS.length)]!, provenance: { file, line: i + 1 } });
   }
   return out;
 }

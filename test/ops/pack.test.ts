@@ -14,7 +14,7 @@ function docs(lengths: readonly number[], domains: readonly string[] = ['a', 'b'
   return lengths.map((len, i) => ({
     ids: Int32Array.from({ length: len }, () => next++),
     domain: domains[i % domains.length]!,
-    provenance: { file: 'f.jsonl', line: i },
+    provenance: { file: 'f.jsonl', line: i + 1 },
     chars: len * 3,
     bytes: len * 3,
   }));

@@ -64,5 +64,5 @@ test('tokenize counts documents, characters, bytes and tokens', async () => {
 test('a record without text fails naming its file and line', async () => {
   const { tokenizer } = await tinyTokenizer();
   const bad = [...RECORDS.slice(0, 3), { domain: 'x', provenance: { file: 'shard-7.jsonl', line: 41 } } as unknown as TextRecord];
-  await assert.rejects(drain(pipe(fromArray(bad), tokenize({ tokenizer }))()), /shard-7\.jsonl:42 has no text/);
+  await assert.rejects(drain(pipe(fromArray(bad), tokenize({ tokenizer }))()), /shard-7\.jsonl:41 has no text/);
 });
