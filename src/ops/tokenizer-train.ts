@@ -11,7 +11,8 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BPE, Tokenizer, byteLevelPreTokenizer, digitsPreTokenizer, sequencePreTokenizer } from 'tokenizers';
+import { spawn } from 'node:child_process';
+import { Tokenizer } from 'tokenizers';
 import { shrinkByteLevelBpe } from './bpe-shrink.js';
 import type { TokenizerJson } from './tokenizer-json.js';
 
@@ -64,12 +65,8 @@ export async function trainTokenizer(
     }
     if (docs === 0) throw new Error('trainTokenizer: the sample is empty');
 
-    const trainer = new Tokenizer(BPE.empty());
-    const byteLevel = byteLevelPreTokenizer(false, true);
-    trainer.setPreTokenizer(options.splitDigits === false ? byteLevel : sequencePreTokenizer([digitsPreTokenizer(true), byteLevel]));
-    trainer.train([samplePath]);
     const rawPath = join(dir, 'trained.json');
-    trainer.save(rawPath, false);
+    await trainInChild(samplePath, rawPath, options.splitDigits !== false);
     const trained = JSON.parse(readFileSync(rawPath, 'utf8')) as TokenizerJson;
 
     const { json, merges } = shrinkByteLevelBpe(trained, { vocabSize, specialTokens });
@@ -78,6 +75,23 @@ export async function trainTokenizer(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Trains the default (30k) byte-level BPE on one file, in a child process (see bpe-train-child.ts). */
+function trainInChild(samplePath: string, outPath: string, splitDigits: boolean): Promise<void> {
+  const script = new URL('./bpe-train-child.js', import.meta.url);
+  const child = spawn(process.execPath, [script.pathname, samplePath, outPath, splitDigits ? 'digits' : 'no-digits'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`trainTokenizer: the BPE trainer failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-500)}`));
+    });
+  });
 }
 
 /** Writes a trained tokenizer's tokenizer.json. */
