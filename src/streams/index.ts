@@ -1,0 +1,21 @@
+/** The sources half of the text data plane: public API (see docs/sources.md). */
+export type { Flow, Json, Op, Stage, StageState, StageStats } from './stage.js';
+export { pipe } from './pipe.js';
+export { fromArray } from './from-array.js';
+export { Rng, type RngState } from './random.js';
+
+export { slimPajama, type SlimPajamaOptions, type TextRecord, type OnError } from './slimpajama/slimpajama.js';
+export { type SkipReason, UNKNOWN_DOMAIN, parseSlimPajamaLine } from './slimpajama/parse-record.js';
+export { type ReadCounts } from './slimpajama/source-stats.js';
+export { type ShardSpec, type Consumer, consumerOf, epochFileOrder, partitionFiles } from './slimpajama/shard.js';
+export { mix, type MixInput, type MixOptions } from './mix.js';
+export { repeat, type RepeatOptions } from './repeat.js';
+export { interleave } from './interleave.js';
+
+export { resolveFiles, JSONL_PATTERN } from './files/resolve-files.js';
+export { LineReader, type Line } from './lines/line-reader.js';
+export { openDecoded, compressionOf, type Compression, type OpenDecodedOptions, type ZstdDecoderChoice } from './decode/open-decoded.js';
+export { type DecodedBytes, type DecoderKind } from './decode/decoded-bytes.js';
+export { DecodeError } from './decode/decode-error.js';
+export { zstdCliAvailable } from './decode/zstd-cli.js';
+export { ZstdStreamDecoder, ZSTD_MAX_WINDOW } from './zstd/zstd-js.js';

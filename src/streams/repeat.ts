@@ -1,0 +1,80 @@
+import type { Flow, Json, Stage, StageState, StageStats } from './stage.js';
+
+export interface RepeatOptions {
+  /** How many passes; `Infinity` never ends. Default 1. */
+  epochs?: number;
+}
+
+interface RepeatState {
+  epoch: number;
+  inner: StageState;
+}
+
+/**
+ * Epochs: runs `flowOfEpoch(0)`, then `flowOfEpoch(1)`, … For SlimPajama pass the epoch on, so
+ * each epoch reads the files in a new order drawn from (seed, epoch):
+ *
+ *   repeat((epoch) => slimPajama({ files, seed, epoch }), { epochs: 3 })
+ *
+ * State: `{ epoch, inner }` with the current epoch's own state. A state saved after the last item
+ * of an epoch resumes with the first item of the next one. Stats sum the finished epochs and add
+ * the running one.
+ */
+export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: RepeatOptions = {}): Flow<T> {
+  const epochs = options.epochs ?? 1;
+  if (!(epochs >= 0) || (!Number.isInteger(epochs) && epochs !== Infinity)) {
+    throw new Error(`repeat: epochs must be a non-negative integer or Infinity, got ${epochs}`);
+  }
+  return (resume?: StageState) => {
+    const saved = resume === undefined ? undefined : checkState(resume);
+    let epoch = saved?.epoch ?? 0;
+    let current: Stage<T> | undefined = epoch < epochs ? flowOfEpoch(epoch)(saved?.inner) : undefined;
+    let finished: StageStats = {};
+    const stage: Stage<T> = {
+      state: (): Json => ({ epoch, inner: current ? current.state() : null } satisfies RepeatState as unknown as Json),
+      stats: (): StageStats => {
+        const running = current?.stats?.();
+        return { epoch, ...(running ? addCounts(finished, running) : finished) } as StageStats;
+      },
+      close: async () => { await current?.close?.(); },
+      async *[Symbol.asyncIterator]() {
+        while (current) {
+          let yielded = 0;
+          for await (const item of current) {
+            yielded++;
+            yield item;
+          }
+          const done = current.stats?.();
+          if (done) finished = addCounts(finished, done);
+          epoch++;
+          // An empty epoch would make an infinite repeat spin forever: stop instead.
+          if (yielded === 0 && epochs === Infinity && saved?.epoch !== epoch - 1) {
+            throw new Error(`repeat: epoch ${epoch - 1} produced no items; refusing to repeat an empty flow forever`);
+          }
+          current = epoch < epochs ? flowOfEpoch(epoch)() : undefined;
+        }
+      },
+    };
+    return stage;
+  };
+}
+
+function checkState(state: StageState): RepeatState {
+  const s = state as unknown as RepeatState;
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || typeof s.epoch !== 'number' || !('inner' in s)) {
+    throw new Error(`repeat: resume state is not a repeat state: ${JSON.stringify(state).slice(0, 120)}`);
+  }
+  return { epoch: s.epoch, inner: s.inner === null ? undefined as unknown as StageState : s.inner };
+}
+
+/** Adds numbers found at the same paths (nested objects merge; other values: the newer one wins). */
+function addCounts(a: Json, b: Json): StageStats {
+  const out: { [key: string]: Json } = { ...(a as object) };
+  for (const [key, value] of Object.entries(b as object) as [string, Json][]) {
+    const prev = out[key];
+    if (typeof value === 'number' && typeof prev === 'number') out[key] = prev + value;
+    else if (value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object' && !Array.isArray(prev)) out[key] = addCounts(prev, value);
+    else out[key] = value;
+  }
+  return out;
+}
