@@ -16,6 +16,8 @@ const NUMERIC = /\p{N}/gu;
 /** Merge keys pack two ids into one number; vocabularies up to 2^26 ids. */
 const ID_SPACE = 2 ** 26;
 const CACHE_LIMIT = 200_000;
+/** Words up to this many bytes merge with a simple rescanning loop (faster than a heap when short). */
+const SHORT_WORD = 48;
 
 export type FastEncoderSupport = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
@@ -62,6 +64,11 @@ export class ByteLevelBpeEncoder {
   private readonly addedIds = new Map<string, number>();
   private readonly cache = new Map<string, Int32Array>();
   private readonly utf8 = new TextEncoder();
+  private readonly byteOfId = new Map<number, number>();
+  /** Per-word working space, reused across words. */
+  private scratch = new Int32Array(256);
+  /** Packed rank * ID_SPACE + merged id of each adjacent pair (`mergeShort`); Infinity: no merge. */
+  private scratchRanks = new Float64Array(256);
 
   constructor(json: TokenizerJson) {
     const support = fastEncoderSupport(json);
@@ -71,7 +78,10 @@ export class ByteLevelBpeEncoder {
     if (this.vocab.size >= ID_SPACE) throw new Error(`fast BPE encoder: vocabulary of ${this.vocab.size} is too large`);
     this.digits = parsePreTokenizer(json.pre_tokenizer)!.digits;
     this.ignoreMerges = model['ignore_merges'] === true;
-    byteLevelChars().forEach((ch, b) => { this.byteIds[b] = this.vocab.get(ch)!; });
+    byteLevelChars().forEach((ch, b) => {
+      this.byteIds[b] = this.vocab.get(ch)!;
+      this.byteOfId.set(this.byteIds[b]!, b);
+    });
     model.merges.forEach((raw, rank) => {
       const [left, right] = mergePair(raw);
       const l = this.vocab.get(left);
@@ -137,15 +147,67 @@ export class ByteLevelBpeEncoder {
 
   /** Applies merges lowest rank first (leftmost among equal ranks), like `tokenizers`' heap. */
   private bpe(word: string): Int32Array {
-    const bytes = this.utf8.encode(word);
-    if (this.ignoreMerges) {
-      const whole = this.vocab.get(byteString(bytes));
+    const n = this.toByteIds(word);
+    if (this.ignoreMerges && n > 1) {
+      const whole = this.vocab.get(byteString(this.scratch, n, this.byteOfId));
       if (whole !== undefined) return Int32Array.of(whole);
     }
-    const n = bytes.length;
-    const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) ids[i] = this.byteIds[bytes[i]!]!;
-    if (n < 2) return ids;
+    if (n < 2) return this.scratch.slice(0, n);
+    return n <= SHORT_WORD ? this.mergeShort(n) : this.mergeLong(n);
+  }
+
+  /** Writes the word's byte-symbol ids into `scratch`; returns how many. */
+  private toByteIds(word: string): number {
+    let ascii = true;
+    for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) > 0x7f) { ascii = false; break; }
+    if (ascii) {
+      this.reserve(word.length);
+      for (let i = 0; i < word.length; i++) this.scratch[i] = this.byteIds[word.charCodeAt(i)]!;
+      return word.length;
+    }
+    const bytes = this.utf8.encode(word);
+    this.reserve(bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.scratch[i] = this.byteIds[bytes[i]!]!;
+    return bytes.length;
+  }
+
+  private reserve(n: number): void {
+    if (this.scratch.length < n) {
+      this.scratch = new Int32Array(n * 2);
+      this.scratchRanks = new Float64Array(n * 2);
+    }
+  }
+
+  /**
+   * Short words (most of them): symbols in an array, with the rank of each adjacent pair
+   * cached; each step merges the leftmost lowest-ranked pair and re-ranks its two neighbours.
+   */
+  private mergeShort(n: number): Int32Array {
+    const ids = this.scratch;
+    const ranks = this.scratchRanks;
+    const rankAt = (i: number): number => {
+      const merge = this.merges.get(ids[i]! * ID_SPACE + ids[i + 1]!);
+      return merge === undefined ? Infinity : merge;
+    };
+    let len = n;
+    for (let i = 0; i + 1 < len; i++) ranks[i] = rankAt(i);
+    for (;;) {
+      let best = Infinity;
+      let at = -1;
+      for (let i = 0; i + 1 < len; i++) if (ranks[i]! < best) { best = ranks[i]!; at = i; }
+      if (at < 0) break;
+      ids[at] = best % ID_SPACE;
+      for (let i = at + 1; i + 1 < len; i++) { ids[i] = ids[i + 1]!; ranks[i] = ranks[i + 1]!; }
+      len--;
+      if (at + 1 < len) ranks[at] = rankAt(at);
+      if (at > 0) ranks[at - 1] = rankAt(at - 1);
+    }
+    return ids.slice(0, len);
+  }
+
+  /** Long words (e.g. unspaced CJK runs): a linked list and a heap of candidate pairs, O(n log n). */
+  private mergeLong(n: number): Int32Array {
+    const ids = this.scratch.slice(0, n);
     const next = new Int32Array(n);
     const prev = new Int32Array(n);
     for (let i = 0; i < n; i++) { next[i] = i + 1; prev[i] = i - 1; }
@@ -251,10 +313,11 @@ class IdBuffer {
 }
 
 let byteChars: string[] | undefined;
-function byteString(bytes: Uint8Array): string {
+/** The byte-level spelling of a word given as byte-symbol ids. */
+function byteString(ids: Int32Array, n: number, byteOfId: Map<number, number>): string {
   byteChars ??= byteLevelChars();
   let s = '';
-  for (const b of bytes) s += byteChars[b];
+  for (let i = 0; i < n; i++) s += byteChars[byteOfId.get(ids[i]!)!];
   return s;
 }
 

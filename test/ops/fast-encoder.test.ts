@@ -17,6 +17,8 @@ const TRICKY = [
   'a\u0085b  \u00a0 c\ufeffd \u3000e\u2028f\u000bg', '  5  6x', '\t\t 42\n\n  end  ', 'x<STORY_SEP><STORY_SEP>  <STORY_SEP>y',
   '<STORY_SEP', '\ud800 lone \udfff surrogates', "it's we'll 'S I'M", 'Ⅻ ½ ² ٣ 四 ①', 'naïve café — 東京都で🚀 x',
   'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '', ' ', '\n', 'ééééééééééééééé', 'The the THE tHe',
+  // Words longer than SHORT_WORD bytes take the heap path.
+  'x'.repeat(200), ` ${'é'.repeat(40)}`, 'ウール県のDamvilleに生まれた父親は裕福な公証人で母親は画家の娘であった', 'the'.repeat(30),
 ];
 
 async function assertSameIds(json: TokenizerJson, texts: readonly string[]): Promise<void> {
