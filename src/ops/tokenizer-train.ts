@@ -23,8 +23,10 @@ export interface TrainTokenizerOptions {
   readonly specialTokens?: readonly string[];
   /** Split numbers into single digits (SentencePiece `split_digits=True`). */
   readonly splitDigits?: boolean;
-  /** Stop reading the sample after this many UTF-16 characters (default 64 M). */
+  /** Stop reading the sample after this many UTF-16 characters (default 64 M) ... */
   readonly sampleChars?: number;
+  /** ... or after this many documents, whichever comes first (default: no limit). */
+  readonly sampleDocs?: number;
 }
 
 export interface TrainedTokenizer {
@@ -45,6 +47,7 @@ export async function trainTokenizer(
   const vocabSize = options.vocabSize ?? LIBMOE_VOCAB_SIZE;
   const specialTokens = options.specialTokens ?? [STORY_SEP];
   const sampleChars = options.sampleChars ?? 64_000_000;
+  const sampleDocs = options.sampleDocs ?? Infinity;
   const dir = mkdtempSync(join(tmpdir(), 'moeflow-bpe-'));
   try {
     // The trainer reads files only; one document per line group (it splits at newlines, as
@@ -55,7 +58,7 @@ export async function trainTokenizer(
     let chars = 0;
     try {
       for await (const text of texts) {
-        if (chars >= sampleChars) break;
+        if (chars >= sampleChars || docs >= sampleDocs) break;
         writeSync(fd, text.endsWith('\n') ? text : `${text}\n`);
         docs++;
         chars += text.length;

@@ -56,6 +56,13 @@ test('decode(encode(x)) == x exactly, also for bytes never seen in training', as
   for (let i = 0; i < texts.length; i++) assert.equal(await decodeIds(tokenizer, ids[i]!), texts[i]);
 });
 
+test('the sample stops at sampleDocs documents or sampleChars characters', async () => {
+  const texts = textRecords(300).map((r) => r.text);
+  assert.deepEqual((await trainTokenizer(texts, { vocabSize: 260, sampleDocs: 7 })).sample, { docs: 7, chars: texts.slice(0, 7).join('').length });
+  const byChars = await trainTokenizer(texts, { vocabSize: 260, sampleChars: 1000 });
+  assert.ok(byChars.sample.chars >= 1000 && byChars.sample.chars - texts[byChars.sample.docs - 1]!.length < 1000);
+});
+
 test('asking for more pieces than the sample can give fails with a clear message', async () => {
   await assert.rejects(trainTokenizer(['tiny sample text'], { vocabSize: 8000 }), /yields only \d+ pieces .* 8000 requested/);
   await assert.rejects(trainTokenizer([], { vocabSize: 300 }), /sample is empty/);
