@@ -91,11 +91,12 @@ function rates(m: Measured, textBytes: number, decodedBytes?: number) {
   };
 }
 
-async function encodeAll(encoder: BatchEncoder, texts: readonly string[], inFlight = 2): Promise<number> {
+/** The encoder alone, batched and queued as `tokenize` does by default. */
+async function encodeAll(encoder: BatchEncoder, texts: readonly string[], inFlight = 4, batchSize = 128): Promise<number> {
   let tokens = 0;
   const pending: Promise<Int32Array[]>[] = [];
-  for (let i = 0; i < texts.length; i += 256) {
-    pending.push(encoder.encodeBatch(texts.slice(i, i + 256)));
+  for (let i = 0; i < texts.length; i += batchSize) {
+    pending.push(encoder.encodeBatch(texts.slice(i, i + batchSize)));
     if (pending.length >= inFlight) for (const ids of await pending.shift()!) tokens += ids.length;
   }
   for (const p of pending) for (const ids of await p) tokens += ids.length;

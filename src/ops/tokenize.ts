@@ -11,12 +11,12 @@ export interface TokenizeOptions {
   readonly tokenizer?: Tokenizer;
   /** ... or with a chosen encoder (`bestEncoder`: the JavaScript BPE in worker threads). */
   readonly encoder?: BatchEncoder;
-  /** Documents per `encodeBatch` call (default 256): Rust spreads each batch over all cores. */
+  /** Documents per `encodeBatch` call (default 128). */
   readonly batchSize?: number;
   /**
-   * Batches being encoded at once (default 2): while one is encoded (Rust threads or workers),
-   * this thread reads and parses the next. Bounds the read-ahead to
-   * `batchSize × batchesInFlight` documents.
+   * Batches being encoded at once (default 4): enough that each of two encoder threads has a
+   * batch queued while this thread reads and parses the next, so none waits for the other.
+   * Bounds the read-ahead to `batchSize × batchesInFlight` documents.
    */
   readonly batchesInFlight?: number;
 }
@@ -41,8 +41,8 @@ interface EncodingBatch {
  * documents read ahead for batching are read and encoded again after a resume.
  */
 export function tokenize(options: TokenizeOptions): Op<TextRecord, TokenizedDoc> {
-  const batchSize = options.batchSize ?? 256;
-  const batchesInFlight = options.batchesInFlight ?? 2;
+  const batchSize = options.batchSize ?? 128;
+  const batchesInFlight = options.batchesInFlight ?? 4;
   if ((options.tokenizer === undefined) === (options.encoder === undefined)) {
     throw new Error('tokenize: give exactly one of tokenizer or encoder');
   }
