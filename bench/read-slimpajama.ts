@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { openDecoded, slimPajama, zstdCliAvailable } from '../src/streams/index.js';
@@ -71,6 +71,8 @@ async function main(): Promise<void> {
 
     const result: Record<string, unknown> = {
       node: process.version,
+      cpus: os.cpus().length,
+      load_average_1m: round(os.loadavg()[0]!, 2),
       source,
       decoded_mb: round(text.length / 1e6),
       zstd_cli: cli,

@@ -18,4 +18,4 @@ export { openDecoded, compressionOf, type Compression, type OpenDecodedOptions, 
 export { type DecodedBytes, type DecoderKind } from './decode/decoded-bytes.js';
 export { DecodeError } from './decode/decode-error.js';
 export { zstdCliAvailable } from './decode/zstd-cli.js';
-export { ZstdStreamDecoder, ZSTD_MAX_WINDOW } from './zstd/zstd-js.js';
+export { ZstdStreamDecoder, ZSTD_MAX_WINDOW } from './zstd/zstd-stream-decoder.js';

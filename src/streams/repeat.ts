@@ -7,7 +7,8 @@ export interface RepeatOptions {
 
 interface RepeatState {
   epoch: number;
-  inner: StageState;
+  /** The running epoch's state; absent once every epoch is done. */
+  inner?: StageState;
 }
 
 /**
@@ -30,8 +31,9 @@ export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: Repe
     let epoch = saved?.epoch ?? 0;
     let current: Stage<T> | undefined = epoch < epochs ? flowOfEpoch(epoch)(saved?.inner) : undefined;
     let finished: StageStats = {};
+    let wholeEpoch = saved === undefined;
     const stage: Stage<T> = {
-      state: (): Json => ({ epoch, inner: current ? current.state() : null } satisfies RepeatState as unknown as Json),
+      state: (): Json => (current ? { epoch, inner: current.state() } : { epoch }) satisfies RepeatState as unknown as Json,
       stats: (): StageStats => {
         const running = current?.stats?.();
         return { epoch, ...(running ? addCounts(finished, running) : finished) } as StageStats;
@@ -47,10 +49,12 @@ export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: Repe
           const done = current.stats?.();
           if (done) finished = addCounts(finished, done);
           epoch++;
-          // An empty epoch would make an infinite repeat spin forever: stop instead.
-          if (yielded === 0 && epochs === Infinity && saved?.epoch !== epoch - 1) {
+          // An empty epoch would make an infinite repeat spin forever: stop instead. (An epoch we
+          // resumed into at its very end legitimately yields nothing.)
+          if (yielded === 0 && epochs === Infinity && wholeEpoch) {
             throw new Error(`repeat: epoch ${epoch - 1} produced no items; refusing to repeat an empty flow forever`);
           }
+          wholeEpoch = true;
           current = epoch < epochs ? flowOfEpoch(epoch)() : undefined;
         }
       },
@@ -61,10 +65,10 @@ export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: Repe
 
 function checkState(state: StageState): RepeatState {
   const s = state as unknown as RepeatState;
-  if (state === null || typeof state !== 'object' || Array.isArray(state) || typeof s.epoch !== 'number' || !('inner' in s)) {
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || typeof s.epoch !== 'number') {
     throw new Error(`repeat: resume state is not a repeat state: ${JSON.stringify(state).slice(0, 120)}`);
   }
-  return { epoch: s.epoch, inner: s.inner === null ? undefined as unknown as StageState : s.inner };
+  return s;
 }
 
 /** Adds numbers found at the same paths (nested objects merge; other values: the newer one wins). */

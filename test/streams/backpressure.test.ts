@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { openDecoded } from '../../src/streams/decode/open-decoded.js';
 import { slimPajama } from '../../src/streams/slimpajama/slimpajama.js';
 import { NO_ZSTD, docs, hasZstdCli, tempDir, writeZstd } from './support/fixtures.js';
@@ -21,13 +22,22 @@ function bigZstd(dir: string, frames: number): { file: string; frameBytes: numbe
   return { file, frameBytes: Buffer.byteLength(text), frameDocs };
 }
 
-for (const [zstd, frames] of [['cli', 256], ['js', 64]] as const) {
-  test(`a slow consumer keeps the ${zstd} decoder's buffered bytes bounded (${frames} MiB stream)`, { skip: !hasZstdCli && NO_ZSTD }, async () => {
+/** The same for gzip: a .gz file may hold concatenated members. */
+function bigGzip(dir: string, members: number): { file: string; frameBytes: number } {
+  const text = docs(256, 'x'.repeat(4000));
+  const one = gzipSync(text);
+  const file = join(dir, 'big.jsonl.gz');
+  writeFileSync(file, Buffer.concat(Array.from({ length: members }, () => one)));
+  return { file, frameBytes: Buffer.byteLength(text) };
+}
+
+for (const [zstd, frames] of [['cli', 256], ['js', 64], ['gzip', 64]] as const) {
+  test(`a slow consumer keeps the ${zstd} decoder's buffered bytes bounded (${frames} MiB stream)`, { skip: zstd !== 'gzip' && !hasZstdCli && NO_ZSTD }, async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const { file, frameBytes } = bigZstd(dir, frames);
+      const { file, frameBytes } = zstd === 'gzip' ? bigGzip(dir, frames) : bigZstd(dir, frames);
       const bound = zstd === 'cli' ? 256 * 1024 : 512 * 1024;
-      const bytes = openDecoded(file, { zstd });
+      const bytes = openDecoded(file, { zstd: zstd === 'gzip' ? undefined : zstd });
       let total = 0;
       let chunks = 0;
       let maxBuffered = 0;

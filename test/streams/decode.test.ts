@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { openDecoded } from '../../src/streams/decode/open-decoded.js';
 import { DecodeError } from '../../src/streams/decode/decode-error.js';
-import { ZstdStreamDecoder } from '../../src/streams/zstd/zstd-js.js';
+import { ZstdStreamDecoder } from '../../src/streams/zstd/zstd-stream-decoder.js';
 import { NO_ZSTD, docs, hasZstdCli, tempDir, writeGzip, writeText, writeZstd } from './support/fixtures.js';
 
 async function decodeAll(file: string, zstd?: 'cli' | 'js', start?: number): Promise<Buffer> {
@@ -64,8 +64,8 @@ test('resuming at a decoded byte offset skips exactly that many bytes, for every
     const text = docs(500);
     const files = [writeText(join(dir, 'r.jsonl'), text), writeGzip(join(dir, 'r.jsonl.gz'), text), writeZstd(join(dir, 'r.jsonl.zst'), text)];
     for (const file of files) {
-      for (const start of [1, 777, Buffer.byteLength(text)]) {
-        assert.equal((await decodeAll(file, 'js', start)).toString('latin1'), Buffer.from(text).subarray(start).toString('latin1'), `${file} @${start}`);
+      for (const [start, zstd] of [[1, 'js'], [777, 'cli'], [Buffer.byteLength(text), 'js']] as const) {
+        assert.equal((await decodeAll(file, zstd, start)).toString('latin1'), Buffer.from(text).subarray(start).toString('latin1'), `${file} @${start}`);
       }
     }
   } finally { cleanup(); }
@@ -87,6 +87,8 @@ test('truncated, corrupt and empty compressed files fail with a DecodeError nami
     cases.push([garbage, 'cli'], [garbage, 'js']);
     const empty = writeText(join(dir, 'e.jsonl.zst'), '');
     cases.push([empty, 'cli'], [empty, 'js']);
+    const missing = join(dir, 'missing.jsonl.zst');
+    cases.push([missing, 'cli'], [missing, 'js']);
     for (const [file, zstd] of cases) {
       await assert.rejects(decodeAll(file, zstd), (error: unknown) => {
         assert.ok(error instanceof DecodeError, String(error));
@@ -105,4 +107,40 @@ test('asking for the CLI decoder when it is missing is a clear error, not a sile
 function writeZstdToBuffer(text: string, args: string[]): Buffer {
   const { dir, cleanup } = tempDir();
   try { return readFileSync(writeZstd(join(dir, 'x.zst'), text, args)); } finally { cleanup(); }
+}
+
+test('the JS decoder matches the input for RLE, raw, compressed, multi-frame and skippable-frame data, whatever the push sizes', { skip: !hasZstdCli && NO_ZSTD }, () => {
+  const random = Buffer.alloc(300_000);
+  let x = 12345;
+  for (let i = 0; i < random.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; random[i] = x >>> 24; }
+  const inputs: [string, Buffer, string[]][] = [
+    ['zeros (RLE blocks)', Buffer.alloc(1_000_000), []],
+    ['random bytes (raw blocks)', random, ['--no-check']],
+    ['text at -16', Buffer.from(docs(3000)), ['-16']],
+    ['text at --long=31 (2 GiB window)', Buffer.from(docs(3000)), ['-3', '--long=31']],
+    ['mixed', Buffer.concat([Buffer.from(docs(500)), random.subarray(0, 50_000), Buffer.alloc(200_000, 7), Buffer.from(docs(500))]), ['-1']],
+  ];
+  const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from('hello')]);
+  const frames: Buffer[] = [];
+  const expected: Buffer[] = [];
+  for (const [, input, args] of inputs) {
+    frames.push(compressBytes(input, args), skippable);
+    expected.push(input);
+  }
+  const stream = Buffer.concat(frames);
+  for (const pushSize of [1_000_003, 4096, 777]) {
+    const decoder = new ZstdStreamDecoder();
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < stream.length; i += pushSize) {
+      decoder.push(stream.subarray(i, i + pushSize));
+      for (let b = decoder.next(); b !== null; b = decoder.next()) out.push(b);
+    }
+    decoder.finish();
+    assert.ok(Buffer.concat(out).equals(Buffer.concat(expected)), `push size ${pushSize}`);
+  }
+});
+
+function compressBytes(input: Buffer, args: string[]): Buffer {
+  const { dir, cleanup } = tempDir();
+  try { return readFileSync(writeZstd(join(dir, 'x.zst'), input, args)); } finally { cleanup(); }
 }

@@ -54,4 +54,8 @@ test('stats sum the finished epochs and the running one', async () => {
 test('an infinite repeat of an empty flow fails instead of spinning', async () => {
   await assert.rejects(drain(repeat(() => fromArray<number>([]), { epochs: Infinity })()), /epoch 0 produced no items/);
   assert.deepEqual(await drain(repeat(() => fromArray([1, 2]), { epochs: Infinity })(), 5), [1, 2, 1, 2, 1]);
+  const flow = repeat(() => fromArray([1, 2]), { epochs: Infinity });
+  const stage = flow();
+  await drain(stage, 2);
+  assert.deepEqual(await drain(flow(roundTrip(stage.state())), 3), [1, 2, 1], 'resuming at the end of an epoch is not an empty epoch');
 });

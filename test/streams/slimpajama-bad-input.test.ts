@@ -48,6 +48,9 @@ test('under onError "fail" the first bad line throws, naming file, line and reas
       const stage = slimPajama({ files: [file] })();
       await assert.rejects(drain(stage), new RegExp(`^Error: ${file.replace(/[.]/g, '\\.')}:2: ${badLines[i]![1]}: `));
     }
+    const failed = slimPajama({ files: [join(dir, 'bad0.jsonl')] })();
+    await assert.rejects(drain(failed));
+    assert.throws(() => failed.state(), /no resumable state after a failure/, 'a saved state would skip the bad line silently');
     const cut = writeText(join(dir, 'cut.jsonl'), `${good('a')}\n{"text": "cut her`);
     await assert.rejects(drain(slimPajama({ files: [cut] })()), /cut\.jsonl:2: truncated_last_line: last line has no newline/);
   } finally { cleanup(); }
@@ -160,6 +163,12 @@ test('a file that disappears after the file list was made is counted as unreadab
     const failing = slimPajama({ files: [kept], partitions: 1 });
     rmSync(kept);
     await assert.rejects(drain(failing()), /b-kept\.jsonl:1: unreadable_file: .*ENOENT/);
+    if (hasZstdCli) {
+      const zst = writeZstd(join(dir, 'c.jsonl.zst'), docs(2));
+      const viaCli = slimPajama({ files: [zst], decoder: 'cli' });
+      rmSync(zst);
+      await assert.rejects(drain(viaCli()), /c\.jsonl\.zst:1: unreadable_file: .*ENOENT/);
+    }
   } finally { cleanup(); }
 });
 

@@ -34,7 +34,8 @@ export function openDecoded(file: string, options: OpenDecodedOptions = {}): Dec
     if (choice === 'cli' && !zstdCliAvailable()) {
       throw new Error(`${file}: decoder 'cli' was requested but no zstd executable is on PATH (use 'js' or 'auto')`);
     }
-    inner = choice === 'js' || (choice === 'auto' && !zstdCliAvailable()) ? zstdJsBytes(file) : zstdCliBytes(file);
+    const kind = choice === 'auto' ? (zstdCliAvailable() ? 'cli' : 'js') : choice;
+    inner = kind === 'cli' ? zstdCliBytes(file) : zstdJsBytes(file);
   }
   return start > 0 ? skipBytes(inner, start) : inner;
 }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import type { DecodedBytes } from './decoded-bytes.js';
 import { DecodeError } from './decode-error.js';
 
@@ -31,6 +32,12 @@ export function zstdCliBytes(file: string): DecodedBytes {
     bufferedBytes: () => child?.stdout?.readableLength ?? 0,
     close: async () => { stop(); child?.stdout?.destroy(); },
     async *[Symbol.asyncIterator]() {
+      // Checked here so a missing or unreadable file is reported as such (errno code), not as bad data.
+      try {
+        accessSync(file, constants.R_OK);
+      } catch (error) {
+        throw new DecodeError(file, 'zstd-cli', (error as Error).message, { cause: error });
+      }
       const proc = spawn('zstd', ['-d', '-c', '-q', '--long=31', '--memory=2048MB', '--', file], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -42,8 +49,22 @@ export function zstdCliBytes(file: string): DecodedBytes {
         proc.on('error', (error) => resolve({ code: null, signal: null, error }));
         proc.on('close', (code, signal) => resolve({ code, signal }));
       });
+      // A stage abandoned mid-file must not keep Node alive: the child and its pipes hold the event
+      // loop only while a read (or the final exit status) is awaited. When Node exits, zstd gets EPIPE.
+      proc.unref();
+      (proc.stderr as unknown as { unref(): void }).unref();
+      const stdout = proc.stdout as unknown as AsyncIterable<Buffer> & { ref(): void; unref(): void };
+      stdout.unref();
+      const chunks = stdout[Symbol.asyncIterator]();
       try {
-        for await (const chunk of proc.stdout!) yield chunk as Buffer;
+        for (;;) {
+          stdout.ref();
+          let next: IteratorResult<Buffer>;
+          try { next = await chunks.next(); } finally { stdout.unref(); }
+          if (next.done) break;
+          yield next.value;
+        }
+        proc.ref();
         const end = await ended;
         if (end.error) throw new DecodeError(file, 'zstd-cli', `could not run zstd: ${end.error.message}`, { cause: end.error });
         if (end.code !== 0) {
@@ -52,6 +73,7 @@ export function zstdCliBytes(file: string): DecodedBytes {
         }
       } finally {
         stop();
+        await chunks.return?.();
         proc.stdout!.destroy();
       }
     },

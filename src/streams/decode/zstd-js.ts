@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { ZstdStreamDecoder, ZSTD_MAX_WINDOW } from '../zstd/zstd-js.js';
+import { ZstdStreamDecoder, ZSTD_MAX_WINDOW } from '../zstd/zstd-stream-decoder.js';
 import type { DecodedBytes } from './decoded-bytes.js';
 import { DecodeError } from './decode-error.js';
 

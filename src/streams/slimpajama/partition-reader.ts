@@ -86,7 +86,8 @@ export class PartitionReader {
       this.reader = null;
       await reader.close().catch(() => undefined);
       const cause = (error as { cause?: { code?: unknown } }).cause;
-      const unreadable = typeof cause?.code === 'string' && cause.code.startsWith('E');
+      // errno codes (ENOENT, EACCES, EISDIR …), not Node's ERR_* or zlib's Z_* codes
+      const unreadable = typeof cause?.code === 'string' && /^E[A-Z]+$/.test(cause.code);
       this.pendingIssue = {
         kind: 'issue', file, lineNo: reader.nextLine,
         reason: unreadable ? 'unreadable_file' : 'corrupt_stream',

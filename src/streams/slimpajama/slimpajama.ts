@@ -70,6 +70,7 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
     const stats = new SourceStats();
     let slot = saved?.slot ?? 0;
     let turn = saved?.turn ?? 0;
+    let failure: Error | undefined;
     const readers = parts.map((partFiles, p) => {
       const at = saved ? saved.parts[p] : [0, 0, 1];
       const start: PartitionPosition | null = at ? { file: at[0], offset: at[1], line: at[2] } : null;
@@ -93,32 +94,47 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
     };
 
     const stage: Stage<TextRecord> = {
-      state: (): Json => ({
-        fingerprint,
-        consumer: [consumer.index, consumer.count],
-        slot,
-        turn,
-        parts: readers.map((r) => (r.position ? [r.position.file, r.position.offset, r.position.line] : null)),
-      } satisfies SourceState),
+      state: (): Json => {
+        // The readers have moved past the slot that failed: a state now would skip it silently.
+        if (failure) throw new Error(`slimPajama: no resumable state after a failure (${failure.message})`);
+        return {
+          fingerprint,
+          consumer: [consumer.index, consumer.count],
+          slot,
+          turn,
+          parts: readers.map((r) => (r.position ? [r.position.file, r.position.offset, r.position.line] : null)),
+        } satisfies SourceState;
+      },
       stats: () => stats.toJson(),
       close: closeAll,
       async *[Symbol.asyncIterator]() {
+        const dead = readers.map((r) => r.position === null);
+        let alive = dead.filter((d) => !d).length;
+        // The next partition in cyclic order that is not exhausted (rule 4 of the sharding rule).
+        const advance = () => { do turn = (turn + 1) % readers.length; while (dead[turn] && alive > 0); };
         try {
-          let exhausted = readers.filter((r) => r.position === null).length;
-          while (exhausted < readers.length) {
+          if (alive > 0 && dead[turn]) advance();
+          while (alive > 0) {
             const reader = readers[turn]!;
             const s = reader.take();
             if (s === undefined) { await reader.fill(); continue; }
             if (s === null) {
-              exhausted = readers.filter((r) => r.position === null).length;
-              turn = (turn + 1) % readers.length;
+              dead[turn] = true;
+              alive--;
+              advance();
               continue;
             }
             const mine = slot % consumer.count === consumer.index;
             slot++;
-            turn = (turn + 1) % readers.length;
+            advance();
             if (!mine) continue;
-            const record = own(s);
+            let record: TextRecord | undefined;
+            try {
+              record = own(s);
+            } catch (error) {
+              failure = error as Error;
+              throw error;
+            }
             if (record) yield record;
           }
         } finally {

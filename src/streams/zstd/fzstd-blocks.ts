@@ -1,4 +1,4 @@
-// @ts-nocheck -- vendored JavaScript, typed through src/streams/zstd/zstd-js.ts
+// @ts-nocheck -- vendored JavaScript, typed through src/streams/zstd/zstd-stream-decoder.ts
 /*
  * Block-level Zstandard decoding vendored from fzstd 0.1.1 (https://github.com/101arrowz/fzstd).
  *
@@ -26,11 +26,11 @@
  *
  * moeflow changes (marked "moeflow:"):
  *  - `rzfh` takes the largest window to accept (SlimPajama needs 2^31; fzstd stops at 2046 MB) and
- *    no longer allocates the declared window: the streaming decoder in zstd-js.ts keeps the history
+ *    no longer allocates the declared window: the streaming decoder in zstd-stream-decoder.ts keeps the history
  *    and grows it lazily, so a 2 GiB window over a 50 MB file costs 50 MB, not 2 GiB.
  *  - `rzfh` computes the window size without 32-bit overflow (windowLog 31 came out negative).
  *  - `rzb` throws "match distance too far back" instead of reading outside the kept history.
- *  - the one-shot `decompress` and the push-based `Decompress` were dropped (zstd-js.ts replaces them).
+ *  - the one-shot `decompress` and the push-based `Decompress` were dropped (zstd-stream-decoder.ts replaces them).
  */
 // Some numerical data is initialized as -1 even when it doesn't need initialization to help the JIT infer types
 // aliases for shorter compressed code (most minifers don't do this)

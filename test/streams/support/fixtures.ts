@@ -53,7 +53,7 @@ export function writeZstd(path: string, text: string | Buffer, args: string[] = 
   return path;
 }
 
-/** ../shared (beside the repository root), or undefined when CI has no shared data. */
+/** A path in ../shared (beside the repository root); the caller checks that it exists (CI may have none). */
 export function sharedPath(...parts: string[]): string {
   return resolve(process.cwd(), '..', 'shared', ...parts);
 }
