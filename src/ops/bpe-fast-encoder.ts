@@ -102,6 +102,7 @@ export class ByteLevelBpeEncoder {
   }
 
   encode(text: string): Int32Array {
+    if (typeof text !== 'string') throw new TypeError(`fast BPE encoder: expected a string, got ${typeof text}`);
     const out = new IdBuffer(text.length >> 1);
     if (this.added === undefined) this.encodeSegment(text, out);
     else {

@@ -75,6 +75,18 @@ test('the worker pool returns the same ids, batch by batch in order, with many b
   await assert.rejects(pool.encodeBatch(['x']), /closed/);
 });
 
+test('an encoding failure in a worker rejects that batch with the reason; the pool keeps working', async () => {
+  const { json } = await tinyTokenizer();
+  const pool = new EncoderPool(json, 1);
+  try {
+    await assert.rejects(pool.encodeBatch([42 as unknown as string]), /encoder pool: /);
+    const [ids] = await pool.encodeBatch(['still fine']);
+    assert.ok(ids!.length > 0);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('tokenize with the worker pool resumes exactly and matches tokenizers', async () => {
   const trained = await tinyTokenizer();
   const records = textRecords(80);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { tokenize } from '../../src/ops/tokenize.js';
+import { tokenizersEncoder } from '../../src/ops/batch-encoder.js';
 import type { TextRecord } from '../../src/ops/text-record.js';
 import type { Flow, Json, Stage } from '../../src/streams/stage.js';
 import { assertResumesExactly, drain, textRecords } from './helpers.js';
@@ -65,4 +66,10 @@ test('a record without text fails naming its file and line', async () => {
   const { tokenizer } = await tinyTokenizer();
   const bad = [...RECORDS.slice(0, 3), { domain: 'x', provenance: { file: 'shard-7.jsonl', line: 41 } } as unknown as TextRecord];
   await assert.rejects(drain(pipe(fromArray(bad), tokenize({ tokenizer }))()), /shard-7\.jsonl:41 has no text/);
+});
+
+test('tokenize wants exactly one of tokenizer or encoder', async () => {
+  const { tokenizer } = await tinyTokenizer();
+  assert.throws(() => tokenize({}), /exactly one of tokenizer or encoder/);
+  assert.throws(() => tokenize({ tokenizer, encoder: tokenizersEncoder(tokenizer) }), /exactly one of tokenizer or encoder/);
 });
