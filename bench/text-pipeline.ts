@@ -18,7 +18,8 @@
  * full ÷ the Python anchor (../shared/anchors/text_loader_py.py with SentencePiece), run with
  * /usr/bin/python3 when sentencepiece and zstandard import there.
  * Cores busy = CPU seconds (this process with its worker threads, plus the zstd child
- * process when the CLI decoder runs) ÷ wall seconds; the machine has 2.
+ * process when the CLI decoder runs) ÷ wall seconds; the machine has 2. CPU seconds per MB of
+ * text are reported too: on a shared machine they vary far less than wall-clock rates.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ function childCpuSeconds(): number {
   }
 }
 
-interface Measured { seconds: number; cores: number; tokens: number; windows: number }
+interface Measured { seconds: number; cores: number; cpuSeconds: number; tokens: number; windows: number }
 
 /** Best (shortest) of `runs` runs; cores from that run. */
 async function best(fn: () => Promise<{ tokens?: number; windows?: number }>): Promise<Measured> {
@@ -74,7 +75,7 @@ async function best(fn: () => Promise<{ tokens?: number; windows?: number }>): P
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6 + (childCpuSeconds() - child0);
     if (result === undefined || seconds < result.seconds) {
-      result = { seconds, cores: cpuSeconds / seconds, tokens: out.tokens ?? 0, windows: out.windows ?? 0 };
+      result = { seconds, cores: cpuSeconds / seconds, cpuSeconds, tokens: out.tokens ?? 0, windows: out.windows ?? 0 };
     }
   }
   return result!;
@@ -88,6 +89,9 @@ function rates(m: Measured, textBytes: number, decodedBytes?: number) {
     ...(m.tokens > 0 ? { tokensPerSecond: Math.round(m.tokens / m.seconds) } : {}),
     ...(m.windows > 0 ? { windows: m.windows } : {}),
     coresBusy: round(m.cores),
+    // CPU work per MB barely depends on how loaded the machine is; 2 cores could at best
+    // run 2 / this many MB per second.
+    cpuSecondsPerTextMB: round(m.cpuSeconds / (textBytes / 1e6), 4),
   };
 }
 
