@@ -117,9 +117,13 @@ function pythonAnchor(dir: string, copiesFile: string): { MB_per_s: number; toke
   const model = join(dir, 'sp8000');
   const train = spawnSync(python, [join(anchors, 'train_sp.py'), model, sample], { encoding: 'utf8' });
   if (train.status !== 0) return { unavailable: `train_sp.py failed: ${train.stderr.trim().slice(-300)}` };
+  const cpu0 = childCpuSeconds();
   const run = spawnSync(python, [join(anchors, 'text_loader_py.py'), `${model}.model`, copiesFile], { encoding: 'utf8' });
   if (run.status !== 0) return { unavailable: `text_loader_py.py failed: ${run.stderr.trim().slice(-300)}` };
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { MB_per_s: number; tokens_per_s: number };
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { MB_per_s: number; tokens_per_s: number; text_MB: number };
+  // The script makes 3 passes (and loads its model once): CPU per MB over all of them.
+  const cpuSecondsPerTextMB = round((childCpuSeconds() - cpu0) / (3 * result.text_MB), 4);
+  return { ...result, cpuSecondsPerTextMB };
 }
 
 async function main(): Promise<void> {
@@ -213,6 +217,7 @@ async function main(): Promise<void> {
         fullPathOverTokenizeOnlyTarget: 0.6,
         fullPathOverPythonAnchor: 'unavailable' in anchor ? null : round(full.textMBps / anchor.MB_per_s, 2),
         fullPathOverPythonAnchorTarget: 2.5,
+        pythonAnchorCpuPerMBOverFullPath: 'unavailable' in anchor ? null : round(Number(anchor['cpuSecondsPerTextMB']) / full.cpuSecondsPerTextMB, 2),
         ...('unavailable' in anchor ? { pythonAnchorUnavailable: anchor.unavailable } : {}),
       },
       bothCoresBusy: { fullPathCores: full.coresBusy, machineCores: 2, busy: full.coresBusy >= 1.6 },
