@@ -35,6 +35,7 @@ import { type BatchEncoder, bestEncoder, jsBpeEncoder, tokenizersEncoder } from 
 import { separatorId } from '../src/ops/tokenizer.js';
 import { trainTokenizer } from '../src/ops/tokenizer-train.js';
 import type { TokenizerJson } from '../src/ops/tokenizer-json.js';
+import { cpuSeconds } from '../src/cli/cpu-time.js';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
@@ -51,31 +52,19 @@ const ANCHOR_COPIES = 10;
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** CPU seconds of reaped child processes (the zstd CLI), from /proc; 0 where /proc is absent. */
-function childCpuSeconds(): number {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in USER_HZ (100)
-  } catch {
-    return 0;
-  }
-}
-
 interface Measured { seconds: number; cores: number; cpuSeconds: number; tokens: number; windows: number }
 
 /** Best (shortest) of `runs` runs; cores from that run. */
 async function best(fn: () => Promise<{ tokens?: number; windows?: number }>): Promise<Measured> {
   let result: Measured | undefined;
   for (let i = 0; i < runs; i++) {
-    const cpu0 = process.cpuUsage();
-    const child0 = childCpuSeconds();
+    const cpu0 = cpuSeconds();
     const t0 = process.hrtime.bigint();
     const out = await fn();
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu = process.cpuUsage(cpu0);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6 + (childCpuSeconds() - child0);
+    const cpu = cpuSeconds() - cpu0;
     if (result === undefined || seconds < result.seconds) {
-      result = { seconds, cores: cpuSeconds / seconds, cpuSeconds, tokens: out.tokens ?? 0, windows: out.windows ?? 0 };
+      result = { seconds, cores: cpu / seconds, cpuSeconds: cpu, tokens: out.tokens ?? 0, windows: out.windows ?? 0 };
     }
   }
   return result!;
@@ -117,12 +106,12 @@ function pythonAnchor(dir: string, copiesFile: string): { MB_per_s: number; toke
   const model = join(dir, 'sp8000');
   const train = spawnSync(python, [join(anchors, 'train_sp.py'), model, sample], { encoding: 'utf8' });
   if (train.status !== 0) return { unavailable: `train_sp.py failed: ${train.stderr.trim().slice(-300)}` };
-  const cpu0 = childCpuSeconds();
+  const cpu0 = cpuSeconds();
   const run = spawnSync(python, [join(anchors, 'text_loader_py.py'), `${model}.model`, copiesFile], { encoding: 'utf8' });
   if (run.status !== 0) return { unavailable: `text_loader_py.py failed: ${run.stderr.trim().slice(-300)}` };
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { MB_per_s: number; tokens_per_s: number; text_MB: number };
   // The script makes 3 passes (and loads its model once): CPU per MB over all of them.
-  const cpuSecondsPerTextMB = round((childCpuSeconds() - cpu0) / (3 * result.text_MB), 4);
+  const cpuSecondsPerTextMB = round((cpuSeconds() - cpu0) / (3 * result.text_MB), 4);
   return { ...result, cpuSecondsPerTextMB };
 }
 

@@ -11,6 +11,7 @@ import { tokenize } from '../ops/tokenize.js';
 import type { TokenizedDoc } from '../ops/tokenized-doc.js';
 import type { BatchEncoder } from '../ops/batch-encoder.js';
 import { statsOf } from '../ops/stats.js';
+import { cpuSeconds } from './cpu-time.js';
 
 export interface InspectRequest {
   readonly files: readonly string[];
@@ -60,11 +61,11 @@ export async function runInspection(request: InspectRequest): Promise<InspectRep
     pack({ seqLen: request.seqLen, separatorId: request.separatorId }),
   );
   const stage = flow();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
   for await (const _window of stage) { /* pack counts the windows */ }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
+  const cpu = cpuSeconds() - cpu0;
   const stats = stage.stats?.();
   return {
     source: sourceStats(stats),
@@ -73,7 +74,7 @@ export async function runInspection(request: InspectRequest): Promise<InspectRep
     totals,
     pack: statsOf(stats, 'pack') ?? {},
     seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds: cpu,
   };
 }
 
