@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slimPajama } from '../../src/streams/index.js';
@@ -12,9 +13,10 @@ import { shuffle } from '../../src/ops/shuffle.js';
 import { batch } from '../../src/ops/batch.js';
 import { prefetch } from '../../src/ops/prefetch.js';
 import { map } from '../../src/ops/map.js';
-import { separatorId } from '../../src/ops/tokenizer.js';
+import { loadTokenizer, separatorId } from '../../src/ops/tokenizer.js';
+import { statsOf } from '../../src/ops/stats.js';
 import type { PackedWindow } from '../../src/ops/packed-window.js';
-import { assertResumesExactly, textRecords } from './helpers.js';
+import { assertResumesExactly, sharedPath, textRecords } from './helpers.js';
 import { tinyTokenizer } from './tiny-tokenizer.js';
 
 test('a whole text flow (tokenize → pack → shuffle → batch → prefetch) resumes exactly, twice in a row', async () => {
@@ -51,4 +53,24 @@ test('SlimPajama source → tokenize (worker pool) → pack resumes exactly from
     await encoder.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('with the Phi-3 tokenizer the shared SlimPajama sample packs into windows separated by <|endoftext|>', async (t) => {
+  const tokenizerPath = sharedPath('data/tokenizers/phi-3-mini/tokenizer.json');
+  const shard = sharedPath('data/slimpajama/example_shared_0.jsonl.zst');
+  if (!tokenizerPath || !shard) return t.skip('../shared data absent');
+  const tokenizer = loadTokenizer(tokenizerPath);
+  const encoder = bestEncoder(readFileSync(tokenizerPath, 'utf8'));
+  assert.equal(encoder.kind, 'tokenizers');
+  const stage = pipe(slimPajama({ files: [shard] }), tokenize({ encoder }), pack({ seqLen: 1024, separatorId: separatorId(tokenizer) }))();
+  let windows = 0;
+  let separators = 0;
+  for await (const w of stage) {
+    windows++;
+    separators += w.tokens.subarray(1).filter((id) => id === 32000).length;
+  }
+  const packStats = statsOf(stage.stats!(), 'pack')!;
+  assert.equal(packStats['docs'], 116);
+  assert.equal(packStats['windows'], windows);
+  assert.ok(separators >= 100 && separators <= 116, `${separators} separators inside windows`);
 });
