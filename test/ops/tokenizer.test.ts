@@ -41,6 +41,12 @@ test('the trained tokenizer.json loads back from a file and encodes identically'
   }
 });
 
+test('training is reproducible: the same sample gives the same tokenizer.json byte for byte', async () => {
+  const texts = textRecords(400).map((r) => r.text);
+  const again = await trainTokenizer(texts, { vocabSize: 320 });
+  assert.equal(again.json, (await tinyTokenizer()).json);
+});
+
 test('numbers are split into single digits', async () => {
   const { tokenizer } = await tinyTokenizer();
   const encoding = await tokenizer.encode('in 2024 we saw 1234567 tokens', null, { addSpecialTokens: false });
