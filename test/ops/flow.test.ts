@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slimPajama } from '../../src/streams/index.js';
-import { bestEncoder } from '../../src/ops/batch-encoder.js';
+import { bestEncoder, tokenizersEncoder } from '../../src/ops/batch-encoder.js';
+import { textFlow } from '../../src/ops/text-flow.js';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { tokenize } from '../../src/ops/tokenize.js';
@@ -73,4 +74,18 @@ test('with the Phi-3 tokenizer the shared SlimPajama sample packs into windows s
   assert.equal(packStats['docs'], 116);
   assert.equal(packStats['windows'], windows);
   assert.ok(separators >= 100 && separators <= 116, `${separators} separators inside windows`);
+});
+
+test('textFlow builds the standard path and resumes exactly, with and without shuffle', async () => {
+  const trained = await tinyTokenizer();
+  const records = textRecords(120);
+  for (const shuffleOption of [undefined, { bufferSize: 6, seed: 1 }]) {
+    const flow = textFlow(fromArray(records), {
+      encoder: tokenizersEncoder(trained.tokenizer), seqLen: 16, separatorId: 0, batchSize: 4, segmentIds: true,
+      ...(shuffleOption ? { shuffle: shuffleOption } : {}),
+    });
+    const all = await assertResumesExactly(flow, 3, 2);
+    assert.ok(all.length > 5);
+    assert.deepEqual(all[0]!.shape, [4, 17]);
+  }
 });
