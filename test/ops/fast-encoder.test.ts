@@ -9,6 +9,7 @@ import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { encodeTexts, tokenizerFromJson } from '../../src/ops/tokenizer.js';
 import type { TokenizerJson } from '../../src/ops/tokenizer-json.js';
+import { Rng } from '../../src/streams/random.js';
 import { assertResumesExactly, sharedPath, textRecords } from './helpers.js';
 import { tinyTokenizer } from './tiny-tokenizer.js';
 
@@ -42,6 +43,18 @@ test('it also matches plain GPT-2 byte-level (no digit split) and ignore_merges 
   await assertSameIds(plain, texts);
   const ignoreMerges = { ...base, model: { ...base.model, ignore_merges: true } };
   await assertSameIds(ignoreMerges, texts);
+});
+
+test('seeded fuzz: random strings of risky characters encode the same as tokenizers', async () => {
+  const base = JSON.parse((await tinyTokenizer()).json) as TokenizerJson;
+  const pool = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ' ', ' ', '\n', '\t', '\r', '\u00a0',
+    '\u3000', '\u2028', '\u0085', '\ufeff', '\u200b', "'", "'s", "'ll", '\u2019', '.', ',', '!', '-', '(', '"', '<', '>',
+    '<STORY_SEP>', '<STORY', 'SEP>', 'é', 'ß', '東', 'の', '한', 'Ж', 'ع', '😀', '👍🏽', '\u0301', '½', '²', '٣', 'Ⅻ',
+    '\ud800', '\udc00', 'the', ' the', 'ing', '  ', '\n\n'];
+  const rng = new Rng(11);
+  const texts = Array.from({ length: 600 }, () => Array.from({ length: rng.int(30) }, () => pool[rng.int(pool.length)]).join(''));
+  await assertSameIds(base, texts);
+  await assertSameIds({ ...base, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true } }, texts);
 });
 
 test('files it cannot reproduce are refused with the reason, and bestEncoder falls back to tokenizers', async (t) => {
