@@ -2,7 +2,7 @@
  * What `pipeline inspect` measures: files → SlimPajama source → tokenize → pack, counting
  * records, skips, characters, tokens and windows per file and per domain, and the throughput.
  */
-import { slimPajama, type OnError, type TextRecord } from '../streams/index.js';
+import { slimPajama, type OnError } from '../streams/index.js';
 import { pipe } from '../streams/pipe.js';
 import type { Json, StageStats } from '../streams/stage.js';
 import { map } from '../ops/map.js';
@@ -85,9 +85,4 @@ function sourceStats(stats: StageStats | undefined): StageStats {
     current = current['upstream'];
   }
   return (current ?? {}) as StageStats;
-}
-
-/** Texts of the input files, for training a tokenizer on them. */
-export async function* inputTexts(files: readonly string[], onError: OnError): AsyncGenerator<string> {
-  for await (const record of slimPajama({ files, onError, shuffleFiles: false })() as AsyncIterable<TextRecord>) yield record.text;
 }

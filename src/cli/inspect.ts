@@ -8,8 +8,8 @@ import type { OnError } from '../streams/index.js';
 import type { Json } from '../streams/stage.js';
 import { bestEncoder, tokenizersEncoder } from '../ops/batch-encoder.js';
 import { loadTokenizer, separatorId, vocabSize } from '../ops/tokenizer.js';
-import { trainTokenizer } from '../ops/tokenizer-train.js';
-import { type InspectReport, inputTexts, runInspection } from './inspect-flow.js';
+import { trainTokenizerFromFiles } from '../ops/tokenizer-from-files.js';
+import { type InspectReport, runInspection } from './inspect-flow.js';
 
 export const INSPECT_HELP = `Usage: pipeline inspect FILES... [options]
 
@@ -157,7 +157,7 @@ async function prepareTokenizer(opts: Options): Promise<TokenizerSetup> {
     };
   }
   const t0 = process.hrtime.bigint();
-  const trained = await trainTokenizer(inputTexts(opts.files, opts.onError), { vocabSize: opts.trainVocab! });
+  const trained = await trainTokenizerFromFiles({ files: opts.files, onError: opts.onError, vocabSize: opts.trainVocab! });
   const trainSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (opts.saveTokenizer !== undefined) writeFileSync(opts.saveTokenizer, trained.json);
   const encoder = opts.workers >= 0 ? bestEncoder(trained.json, { workers: opts.workers }) : tokenizersEncoder(trained.tokenizer);

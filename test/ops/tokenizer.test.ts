@@ -8,6 +8,7 @@ import { byteLevelChars } from '../../src/ops/byte-level-alphabet.js';
 import { shrinkByteLevelBpe } from '../../src/ops/bpe-shrink.js';
 import { decodeIds, encodeTexts, loadTokenizer, separatorId, vocabSize } from '../../src/ops/tokenizer.js';
 import { saveTokenizerJson, trainTokenizer } from '../../src/ops/tokenizer-train.js';
+import { trainTokenizerFromFiles } from '../../src/ops/tokenizer-from-files.js';
 import type { TokenizerJson } from '../../src/ops/tokenizer-json.js';
 import { sharedPath, textRecords } from './helpers.js';
 import { tinyTokenizer } from './tiny-tokenizer.js';
@@ -141,6 +142,23 @@ test('loading a missing or broken tokenizer.json names the file', () => {
   try {
     writeFileSync(join(dir, 'bad.json'), '{"model": 1}');
     assert.throws(() => loadTokenizer(join(dir, 'bad.json')), /cannot load .*bad\.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('trainTokenizerFromFiles samples SlimPajama files and honours the error policy', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moeflow-tok-'));
+  try {
+    const lines = textRecords(200).map((r) => JSON.stringify({ text: r.text, meta: { redpajama_set_name: r.domain } }));
+    writeFileSync(join(dir, 'a.jsonl'), `${lines.join('\n')}\n`);
+    const trained = await trainTokenizerFromFiles({ files: dir, vocabSize: 300, sampleDocs: 150 });
+    assert.equal(vocabSize(trained.tokenizer), 300);
+    assert.equal(trained.sample.docs, 150);
+    writeFileSync(join(dir, 'b.jsonl'), `${lines[0]}\nnot json\n`);
+    await assert.rejects(trainTokenizerFromFiles({ files: join(dir, 'b.jsonl'), vocabSize: 260 }), /b\.jsonl:2: invalid_json/);
+    const skipped = await trainTokenizerFromFiles({ files: join(dir, 'b.jsonl'), vocabSize: 258, onError: 'skip' });
+    assert.equal(skipped.sample.docs, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
