@@ -57,7 +57,8 @@ export function shrinkByteLevelBpe(trained: TokenizerJson, options: ShrinkOption
   if (next < vocabSize) {
     throw new Error(
       `bpe-shrink: the training sample yields only ${next} pieces (${model.merges.length} merges), ` +
-        `${vocabSize} requested: train on more text or ask for a smaller vocabulary`,
+        `${vocabSize} requested: train on more text or ask for a smaller vocabulary ` +
+        `(the tokenizers JS trainer learns at most 30,000 pieces, so about 30,000 + 256 is the ceiling)`,
     );
   }
   const json: TokenizerJson = {
