@@ -58,7 +58,7 @@ export function shrinkByteLevelBpe(trained: TokenizerJson, options: ShrinkOption
     throw new Error(
       `bpe-shrink: the training sample yields only ${next} pieces (${model.merges.length} merges), ` +
         `${vocabSize} requested: train on more text or ask for a smaller vocabulary ` +
-        `(the tokenizers JS trainer learns at most 30,000 pieces, so about 30,000 + 256 is the ceiling)`,
+        `(the tokenizers JS trainer stops at 30,000 pieces, so larger vocabularies cannot be trained here)`,
     );
   }
   const json: TokenizerJson = {
