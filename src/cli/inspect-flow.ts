@@ -19,6 +19,8 @@ export interface InspectRequest {
   readonly separatorId: number;
   readonly seqLen: number;
   readonly onError: OnError;
+  /** Called about once a second with the running totals (e.g. a progress line on a terminal). */
+  readonly progress?: (totals: Readonly<TextCounts>, seconds: number) => void;
 }
 
 export interface TextCounts { docs: number; chars: number; bytes: number; tokens: number }
@@ -63,7 +65,16 @@ export async function runInspection(request: InspectRequest): Promise<InspectRep
   const stage = flow();
   const cpu0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
-  for await (const _window of stage) { /* pack counts the windows */ }
+  let lastReport = t0;
+  for await (const _window of stage) {
+    if (request.progress !== undefined) {
+      const now = process.hrtime.bigint();
+      if (now - lastReport >= 1_000_000_000n) {
+        lastReport = now;
+        request.progress(totals, Number(now - t0) / 1e9);
+      }
+    }
+  }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds() - cpu0;
   const stats = stage.stats?.();

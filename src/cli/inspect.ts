@@ -53,9 +53,15 @@ class UsageError extends Error {}
 export interface InspectIo {
   out(text: string): void;
   err(text: string): void;
+  /** Where a live progress line goes, if anywhere (a terminal). */
+  progress?(text: string): void;
 }
 
-const processIo: InspectIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+const processIo: InspectIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  ...(process.stderr.isTTY ? { progress: (t: string) => process.stderr.write(`\r${t}\x1b[K`) } : {}),
+};
 
 export async function inspectCommand(argv: string[], io: InspectIo = processIo): Promise<number> {
   let options: Options | 'help';
@@ -74,9 +80,15 @@ export async function inspectCommand(argv: string[], io: InspectIo = processIo):
   try {
     const setup = await prepareTokenizer(opts);
     try {
+      const progress = io.progress;
       const report = await runInspection({
         files: opts.files, encoder: setup.encoder, separatorId: setup.separatorId, seqLen: opts.seqLen, onError: opts.onError,
+        ...(progress ? {
+          progress: (t: { docs: number; bytes: number; tokens: number }, seconds: number) =>
+            progress(`inspect: ${t.docs} docs, ${t.tokens} tokens, ${(t.bytes / 1e6 / seconds).toFixed(1)} MB/s`),
+        } : {}),
       });
+      if (progress) progress('');
       const result = toJson(report, opts, setup.describe);
       io.out(opts.json ? `${JSON.stringify(result)}\n` : render(report, opts, setup.describe));
       return EXIT.ok;
