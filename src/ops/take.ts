@@ -1,4 +1,5 @@
 import { type Op, type Stage, opState } from '../streams/stage.js';
+import { closeUpstream, opStats } from './pulled.js';
 
 /** Passes the first `count` items, then ends. State: how many were passed. */
 export function take<T>(count: number): Op<T, T> {
@@ -6,6 +7,8 @@ export function take<T>(count: number): Op<T, T> {
     let taken = typeof resume === 'number' ? resume : 0;
     const stage: Stage<T> = {
       state: () => opState(taken, upstream.state()),
+      stats: () => opStats('take', { taken }, upstream),
+      close: closeUpstream(upstream),
       async *[Symbol.asyncIterator]() {
         if (taken >= count) return;
         for await (const item of upstream) {

@@ -1,0 +1,99 @@
+/**
+ * What `pipeline inspect` measures: files → SlimPajama source → tokenize → pack, counting
+ * records, skips, characters, tokens and windows per file and per domain, and the throughput.
+ */
+import { slimPajama, type OnError } from '../streams/index.js';
+import { pipe } from '../streams/pipe.js';
+import type { Json, StageStats } from '../streams/stage.js';
+import { map } from '../ops/map.js';
+import { pack } from '../ops/pack.js';
+import { tokenize } from '../ops/tokenize.js';
+import type { TokenizedDoc } from '../ops/tokenized-doc.js';
+import type { BatchEncoder } from '../ops/batch-encoder.js';
+import { statsOf } from '../ops/stats.js';
+import { cpuSeconds } from './cpu-time.js';
+
+export interface InspectRequest {
+  readonly files: readonly string[];
+  readonly encoder: BatchEncoder;
+  readonly separatorId: number;
+  readonly seqLen: number;
+  readonly onError: OnError;
+  /** Called about once a second with the running totals (e.g. a progress line on a terminal). */
+  readonly progress?: (totals: Readonly<TextCounts>, seconds: number) => void;
+}
+
+export interface TextCounts { docs: number; chars: number; bytes: number; tokens: number }
+
+export interface InspectReport {
+  /** The source's counts: read = used + skipped, per reason, per file. */
+  source: StageStats;
+  byFile: Record<string, TextCounts>;
+  byDomain: Record<string, TextCounts>;
+  totals: TextCounts;
+  pack: StageStats;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+function emptyCounts(): TextCounts {
+  return { docs: 0, chars: 0, bytes: 0, tokens: 0 };
+}
+
+function add(into: Record<string, TextCounts>, key: string, doc: TokenizedDoc): void {
+  const c = (into[key] ??= emptyCounts());
+  c.docs++; c.chars += doc.chars; c.bytes += doc.bytes; c.tokens += doc.ids.length;
+}
+
+/** Streams the files once. Throws (naming file and line) when `onError` is 'fail' and an input is bad. */
+export async function runInspection(request: InspectRequest): Promise<InspectReport> {
+  const byFile: Record<string, TextCounts> = {};
+  const byDomain: Record<string, TextCounts> = {};
+  const totals = emptyCounts();
+  const count = (doc: TokenizedDoc): TokenizedDoc => {
+    add(byFile, doc.provenance.file, doc);
+    add(byDomain, doc.domain, doc);
+    totals.docs++; totals.chars += doc.chars; totals.bytes += doc.bytes; totals.tokens += doc.ids.length;
+    return doc;
+  };
+  const flow = pipe(
+    slimPajama({ files: request.files, onError: request.onError, shuffleFiles: false }),
+    tokenize({ encoder: request.encoder }),
+    map(count),
+    pack({ seqLen: request.seqLen, separatorId: request.separatorId }),
+  );
+  const stage = flow();
+  const cpu0 = cpuSeconds();
+  const t0 = process.hrtime.bigint();
+  let lastReport = t0;
+  for await (const _window of stage) {
+    if (request.progress !== undefined) {
+      const now = process.hrtime.bigint();
+      if (now - lastReport >= 1_000_000_000n) {
+        lastReport = now;
+        request.progress(totals, Number(now - t0) / 1e9);
+      }
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSeconds() - cpu0;
+  const stats = stage.stats?.();
+  return {
+    source: sourceStats(stats),
+    byFile,
+    byDomain,
+    totals,
+    pack: statsOf(stats, 'pack') ?? {},
+    seconds,
+    cpuSeconds: cpu,
+  };
+}
+
+/** The innermost stats object (the source's). */
+function sourceStats(stats: StageStats | undefined): StageStats {
+  let current: Json | undefined = stats;
+  while (current && typeof current === 'object' && !Array.isArray(current) && current['upstream'] && typeof current['upstream'] === 'object') {
+    current = current['upstream'];
+  }
+  return (current ?? {}) as StageStats;
+}
