@@ -7,6 +7,7 @@ import { stringify as toYaml } from 'yaml';
 import { loadPipeline, validatePipeline, ConfigError } from '../config/load.js';
 import { applyOverride, parseOverride } from '../config/overrides.js';
 import type { PipelineConfig } from '../config/schema.js';
+import { moeAlgorithms } from '../models/moe/registry.js';
 import { EventPlane } from '../events/event-plane.js';
 import type { RunEvent } from '../events/step-event.js';
 import { RunStatsSink } from '../sinks/run-stats-sink.js';
@@ -167,7 +168,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
     const tree = saved.pipeline;
     for (const s of sets) applyOverride(tree, parseOverride(s));
     source = join(runDir, 'config.yaml');
-    config = validatePipeline(tree, source);
+    config = validatePipeline(tree, source, { algorithms: moeAlgorithms() });
     const cps = await checkpointSteps(runDir);
     if (cps.length === 0) throw new ConfigError(runDir, [`no checkpoint under ${join(runDir, 'checkpoints')} to resume from; start a fresh run instead`]);
     resumeFromStep = cps[cps.length - 1]!;
@@ -175,7 +176,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
   } else {
     const file = positionals[0];
     if (!file) throw new UsageError('missing the pipeline FILE (e.g. pipeline run pipelines/quickstart.yaml)', 'run');
-    const loaded = await loadPipeline(file, sets);
+    const loaded = await loadPipeline(file, sets, { algorithms: moeAlgorithms() });
     config = loaded.config;
     source = file;
     runDir = '';
