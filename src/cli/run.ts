@@ -13,7 +13,7 @@ import type { RunEvent } from '../events/step-event.js';
 import { RunStatsSink } from '../sinks/run-stats-sink.js';
 import { parseVerbArgs } from './args.js';
 import { RUN_HELP } from './help.js';
-import { EXIT, NotAvailableError, UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import { formatDuration, renderProgress } from './progress.js';
 import { checkpointSteps, newRunDir, readRunConfig, writeRunConfig, type RunRecord } from './run-dir.js';
 import { runtimeVersions } from './versions.js';
@@ -39,16 +39,12 @@ export interface TrainContext {
   recordBackend(name: string, reason: string): Promise<void>;
   /** Aborted on Ctrl-C: finish the current step, emit it, and return. */
   readonly signal: AbortSignal;
+  /** A line for the user (stderr): what was built, what is slow. */
+  log(message: string): void;
 }
 
 export type TrainerDriver = (ctx: TrainContext) => Promise<void>;
 
-/**
- * INTEGRATION POINT (issue 4): the lead replaces this with the driver that builds the data
- * flow (src/streams, src/ops) and the model/trainer (src/models) from `ctx.config`, loops
- * over steps, and emits a StepEvent per step (timing.msSinks = the previous emit's result).
- */
-export const integratedTrainer: TrainerDriver | undefined = undefined;
 
 export interface RunPipelineOptions {
   readonly runId: string;
@@ -59,6 +55,8 @@ export interface RunPipelineOptions {
   /** Progress display; false = none. */
   readonly progress: false | { readonly tty: boolean; readonly write: (s: string) => void; readonly everyMs: number };
   readonly signal?: AbortSignal;
+  /** Where the trainer's messages go (default: nowhere). */
+  readonly log?: (s: string) => void;
 }
 
 export interface RunSummary {
@@ -107,6 +105,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
       await writeRunConfig(opts.runDir, config, record);
     },
     signal: opts.signal ?? new AbortController().signal,
+    log: opts.log ?? (() => undefined),
   };
   let trainError: unknown;
   try {
@@ -128,7 +127,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
 
 
 export interface RunCommandDeps {
-  /** Injected by tests; the CLI uses `integratedTrainer`. */
+  /** Injected by tests; the CLI uses the training operator (`trainDriver`, src/cli/train/driver.ts). */
   readonly trainer?: TrainerDriver;
   readonly stdout?: (s: string) => void;
   readonly stderr?: (s: string) => void;
@@ -188,11 +187,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
     err(`${source}: valid${resumeFromStep !== undefined ? `; would resume from checkpoint step ${resumeFromStep}` : ''}\n`);
     return EXIT.ok;
   }
-  const trainer = deps.trainer ?? integratedTrainer;
-  if (!trainer) {
-    throw new NotAvailableError('training is not wired into this build yet (src/cli/run.ts integratedTrainer: the models and data plane land with issue 4). ' +
-      'The pipeline is valid; use --dry-run to see it resolved.');
-  }
+  const trainer = deps.trainer ?? (await import('./train/driver.js')).trainDriver;
   if (values.resume === undefined) {
     const made = await newRunDir(resolve(config.out.dir), config.name ?? 'run', deps.now);
     runDir = made.dir;
@@ -218,7 +213,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
   try {
     const tty = deps.tty ?? Boolean(process.stderr.isTTY);
     const s = await runPipeline(config, {
-      runId, runDir, record, resumeFromStep, trainer, signal: abort.signal,
+      runId, runDir, record, resumeFromStep, trainer, signal: abort.signal, log: err,
       progress: { tty, write: err, everyMs: deps.progressEveryMs ?? (tty ? 250 : 10_000) },
     });
     err(summaryText(s));
