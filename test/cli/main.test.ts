@@ -59,11 +59,15 @@ test('run --dry-run prints the resolved pipeline and creates nothing', () => {
   assert.ok(!existsSync('/nonexistent-dir-for-test'));
 });
 
-test('run without a wired trainer says so and exits 3 before creating a run directory', () => {
-  const r = cli('run', 'pipelines/quickstart.yaml', '--out', '/nonexistent-dir-for-test');
-  assert.equal(r.code, 3);
-  assert.match(r.err, /training is not wired into this build yet/);
-  assert.ok(!existsSync('/nonexistent-dir-for-test'));
+test('run with data files that match nothing fails with exit 1 naming them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moeflow-run-'));
+  try {
+    const r = cli('run', 'pipelines/quickstart.yaml', '--set', 'data.files=[no-such-dir/*.jsonl.zst]', '--out', dir);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /no-such-dir/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('inspect is routed to src/cli/inspect.ts, and says clearly when that file is not in the build', () => {
