@@ -86,7 +86,7 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
         // The trainer leaves the weights untouched on NaN/Inf: keep the last good state, then stop.
         const good = trainer.step;
         const dir = await checkpoint(good, before);
-        const where = e.where.slice(0, 6).join(', ') + (e.where.length > 6 ? ` (+${e.where.length - 6} more)` : '');
+        const where = e.where.slice(0, 3).join(', ') + (e.where.length > 3 ? ` (+${e.where.length - 3} more)` : '');
         throw new Error(`step ${good + 1}: non-finite values in ${where}. Training stopped; the last good state (step ${good}) is checkpointed in ${dir}. ` +
           `Resume with: pipeline run --resume ${ctx.runDir} --set trainer.lr=<smaller>`, { cause: e });
       }
