@@ -47,22 +47,22 @@ try {
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   const q = await con.runAndReadAll(`SELECT count(*)::INT steps, sum(tokens)::DOUBLE tokens, sum(flops)::DOUBLE flops,
-      sum(ms_data)::DOUBLE data, sum(ms_compute)::DOUBLE compute, sum(ms_stats)::DOUBLE stats, sum(ms_sinks)::DOUBLE sinks,
+      sum(ms_data)::DOUBLE ms_data, sum(ms_compute)::DOUBLE ms_compute, sum(ms_stats)::DOUBLE ms_stats, sum(ms_sinks)::DOUBLE ms_sinks,
       median(ms_data + ms_compute + ms_stats + ms_sinks)::DOUBLE median_step_ms, max(ms_data)::DOUBLE max_data
     FROM read_parquet('${join(dir, 'metrics')}-*.parquet') WHERE step > ${WARMUP}`);
   const m = q.getRowObjectsJS()[0] as Record<string, number>;
   con.closeSync();
   db.closeSync();
-  const wallMs = m.data! + m.compute! + m.stats! + m.sinks!;
-  const dataShare = m.data! / wallMs;
-  const statsSinksShare = (m.stats! + m.sinks!) / wallMs;
+  const wallMs = m.ms_data! + m.ms_compute! + m.ms_stats! + m.ms_sinks!;
+  const dataShare = m.ms_data! / wallMs;
+  const statsSinksShare = (m.ms_stats! + m.ms_sinks!) / wallMs;
   const mfu = m.flops! / (wallMs * 1e6) / matmulGflops;
   console.log(JSON.stringify({
     bench: 'train', pipeline: file, overrides: sets, backend: tf.getBackend(), stepsMeasured: m.steps, warmupStepsSkipped: WARMUP,
     tokensPerStep: rows,
     tokensPerS: round((m.tokens! * 1000) / wallMs, 0),
     medianStepMs: round(m.median_step_ms!, 1),
-    shares: { data: round(dataShare, 4), compute: round(m.compute! / wallMs, 4), stats: round(m.stats! / wallMs, 4), sinks: round(m.sinks! / wallMs, 4), statsAndSinks: round(statsSinksShare, 4) },
+    shares: { data: round(dataShare, 4), compute: round(m.ms_compute! / wallMs, 4), stats: round(m.ms_stats! / wallMs, 4), sinks: round(m.ms_sinks! / wallMs, 4), statsAndSinks: round(statsSinksShare, 4) },
     maxDataWaitMs: round(m.max_data!, 1),
     modelGflopsPerS: round(m.flops! / (wallMs * 1e6), 2),
     matmul: { shape: [r1.m, r1.k, r1.n], gflops: round(matmulGflops, 2), samples: [r1.gflops, r2.gflops] },
