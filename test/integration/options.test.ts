@@ -49,3 +49,16 @@ test('model.dense: true trains the dense baseline: metrics and eval, no routing 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a model that cannot be built (a VLM router in the LM) fails with exit 1 naming the problem, and the process exits', { timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'moeflow-badmodel-'));
+  try {
+    const cfg = join(dir, 'tiny.yaml');
+    await writeFile(cfg, tinyPipeline({ steps: 2, checkpointEvery: 0 }));
+    const r = await runPipelineCli(['run', cfg, '--set', 'model.moe.algorithm=smoe', '--out', join(dir, 'o')]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /model: cannot build the model from this pipeline: smoe: VLM layers use 'gelu-mlp' experts/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -25,7 +25,12 @@ export function lmConfigOf(config: PipelineConfig, tokenizerVocab: number): LmCo
 
 export function buildTrainer(config: PipelineConfig, tokenizerVocab: number): LmTrainer {
   const t = config.trainer;
-  const model = new TransformerLM(lmConfigOf(config, tokenizerVocab), createMoeLayer);
+  let model: TransformerLM;
+  try {
+    model = new TransformerLM(lmConfigOf(config, tokenizerVocab), createMoeLayer);
+  } catch (e) {
+    throw new Error(`model: cannot build the model from this pipeline: ${(e as Error).message}`, { cause: e });
+  }
   return new LmTrainer(model, {
     lr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrMultiplier: t.minLrRatio,
     gradClip: t.gradClip > 0 ? t.gradClip : null,

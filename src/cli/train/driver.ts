@@ -31,10 +31,12 @@ export const trainDriver: TrainerDriver = async (ctx) => {
   const tok = await runTokenizer(c, ctx.runDir, heldKeys, ctx.log);
   const backend = await selectBackend(c.trainer.backend);
   await ctx.recordBackend(backend.name, backend.reason);
-  const encoder = bestEncoder(tok.json);
+  // Built before the encoder's worker threads exist: a model that cannot be built must not leave them running.
   const trainer = buildTrainer(c, tok.vocabSize);
+  let encoder: ReturnType<typeof bestEncoder> | undefined;
   let stage: Stage<TokenBatch> | undefined;
   try {
+    encoder = bestEncoder(tok.json);
     let resumeState: StageState | undefined;
     if (ctx.resumeFromStep !== undefined) resumeState = (await readRunCheckpoint(ctx.checkpointDir(ctx.resumeFromStep), trainer)).flow;
     const evalSet = c.trainer.evalEvery > 0 ? await evalBatches(c, heldDocs, encoder, tok) : [];
@@ -47,7 +49,7 @@ export const trainDriver: TrainerDriver = async (ctx) => {
     await loop(ctx, trainer, stage, evalSet);
   } finally {
     await stage?.close?.();
-    await encoder.close();
+    await encoder?.close();
     trainer.dispose();
   }
 };
