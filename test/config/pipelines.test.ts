@@ -120,3 +120,8 @@ test('the small shipped pipelines read files that ship with the repository', asy
     }
   }
 });
+
+test('evaluation without held-out data is a pipeline error naming trainer.evalEvery', () => {
+  assert.match(problems(minimal, ['trainer.evalEvery=10'])[0]!, /^trainer\.evalEvery: evaluation needs held-out data/);
+  assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['trainer.evalEvery=10', 'data.heldOut.docs=5']));
+});
