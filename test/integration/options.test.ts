@@ -62,3 +62,16 @@ test('a model that cannot be built (a VLM router in the LM) fails with exit 1 na
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a weighted domain without documents fails naming the domain', { timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'moeflow-nodomain-'));
+  try {
+    const cfg = join(dir, 'tiny.yaml');
+    await writeFile(cfg, tinyPipeline({ steps: 2, checkpointEvery: 0 }));
+    const r = await runPipelineCli(['run', cfg, '--set', 'data.weights={Nope: 1, RedPajamaC4: 1}', '--out', join(dir, 'o')]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /data\.weights: domain "Nope" has no training documents/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -125,7 +125,7 @@ export function trainingFlow(config: PipelineConfig, encoder: BatchEncoder, tok:
     if (used.length === 0) throw new Error('data.weights: every weight is 0; nothing to train on');
     source = mix(used.map(([domain, weight]) => ({
       weight,
-      flow: repeat((epoch) => epochSource(epoch, (r) => r.domain === domain), { epochs: Infinity }),
+      flow: namedDomain(repeat((epoch) => epochSource(epoch, (r) => r.domain === domain), { epochs: Infinity }), domain),
     })), { seed: d.seed });
   } else {
     source = repeat((epoch) => epochSource(epoch), { epochs: Infinity });
@@ -135,6 +135,28 @@ export function trainingFlow(config: PipelineConfig, encoder: BatchEncoder, tok:
     ...(d.shuffleBuffer > 0 ? { shuffle: { bufferSize: d.shuffleBuffer, seed: d.seed } } : {}),
     prefetch: 2,
   });
+}
+
+/** A weighted domain without documents makes its endless repeat fail; say which domain, in the pipeline's terms. */
+function namedDomain(flow: Flow<TextRecord>, domain: string): Flow<TextRecord> {
+  return (resume) => {
+    const stage = flow(resume);
+    return {
+      state: () => stage.state(),
+      ...(stage.stats ? { stats: () => stage.stats!() } : {}),
+      ...(stage.close ? { close: () => stage.close!() } : {}),
+      async *[Symbol.asyncIterator]() {
+        try {
+          yield* stage;
+        } catch (e) {
+          if (/produced no items/.test((e as Error).message)) {
+            throw new Error(`data.weights: domain "${domain}" has no training documents in data.files (a document's domain is meta.redpajama_set_name)`, { cause: e });
+          }
+          throw e;
+        }
+      },
+    };
+  };
 }
 
 /** The evaluation batches: the held-out documents packed like training data (no shuffle), the first `evalBatches` full batches. */
