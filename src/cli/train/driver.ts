@@ -74,8 +74,8 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
   let msSinks = 0;
   try {
     while (trainer.step < total && !ctx.signal.aborted) {
+      const t0 = performance.now(); // ms_data: saving the flow position + waiting for the batch
       const before = stage.state(); // the position before this step's batch: a failed step is checkpointed here
-      const t0 = performance.now();
       const next = await it.next();
       const msData = performance.now() - t0;
       if (next.done) throw new Error(`the data flow ended after ${trainer.step} steps`); // epochs repeat: should not happen
