@@ -60,8 +60,10 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
   const { evalEvery, checkpointEvery } = c.trainer;
   let lastCheckpoint = ctx.resumeFromStep ?? -1;
   const checkpoint = async (step: number, flow: StageState): Promise<string> => {
-    await ctx.flush(); // every statistic up to `step` is on disk before the checkpoint exists
     const dir = ctx.checkpointDir(step);
+    // Already written for this state (a NaN right after a checkpoint, or right after a resume): keep it, never replace it.
+    if (step === lastCheckpoint) return dir;
+    await ctx.flush(); // every statistic up to `step` is on disk before the checkpoint exists
     await writeRunCheckpoint(dir, trainer, {
       format: RUN_CHECKPOINT_FORMAT, step, flow,
       rng: { data: 'in flow state', trainerSeed: c.trainer.seed }, time: new Date().toISOString(),
