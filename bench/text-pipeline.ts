@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     const fullPath = await best(async () => {
       const stage = pipe(source(), tokenize({ encoder }), pack({ seqLen: SEQ_LEN, separatorId: sep }), batch({ size: BATCH }))();
       let windows = 0;
-      for await (const b of stage) windows += b.shape[0];
+      for await (const b of stage) windows += b.batchSize;
       const tokens = Number(statsOf(stage.stats?.(), 'tokenize')?.['tokens'] ?? 0);
       return { tokens, windows };
     });

@@ -5,7 +5,7 @@ export const EXIT = {
   failed: 1,
   /** The command line or the pipeline file is wrong: nothing was run. */
   usage: 2,
-  /** A part of this build is not wired in yet (see the message). */
+  /** A part of this build is missing (e.g. an optional verb module; see the message). */
   notAvailable: 3,
   /** Interrupted (Ctrl-C): what was flushed is on disk; resume with --resume. */
   interrupted: 130,
@@ -19,7 +19,7 @@ export class UsageError extends Error {
   }
 }
 
-/** A feature whose implementation lands with another part of the project (integration points). */
+/** A feature whose module is not part of this build (e.g. `pipeline inspect` without src/cli/inspect.ts). */
 export class NotAvailableError extends Error {
   constructor(message: string) {
     super(message);

@@ -7,12 +7,13 @@ import { stringify as toYaml } from 'yaml';
 import { loadPipeline, validatePipeline, ConfigError } from '../config/load.js';
 import { applyOverride, parseOverride } from '../config/overrides.js';
 import type { PipelineConfig } from '../config/schema.js';
+import { moeAlgorithms } from '../models/moe/registry.js';
 import { EventPlane } from '../events/event-plane.js';
 import type { RunEvent } from '../events/step-event.js';
 import { RunStatsSink } from '../sinks/run-stats-sink.js';
 import { parseVerbArgs } from './args.js';
 import { RUN_HELP } from './help.js';
-import { EXIT, NotAvailableError, UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import { formatDuration, renderProgress } from './progress.js';
 import { checkpointSteps, newRunDir, readRunConfig, writeRunConfig, type RunRecord } from './run-dir.js';
 import { runtimeVersions } from './versions.js';
@@ -38,16 +39,12 @@ export interface TrainContext {
   recordBackend(name: string, reason: string): Promise<void>;
   /** Aborted on Ctrl-C: finish the current step, emit it, and return. */
   readonly signal: AbortSignal;
+  /** A line for the user (stderr): what was built, what is slow. */
+  log(message: string): void;
 }
 
 export type TrainerDriver = (ctx: TrainContext) => Promise<void>;
 
-/**
- * INTEGRATION POINT (issue 4): the lead replaces this with the driver that builds the data
- * flow (src/streams, src/ops) and the model/trainer (src/models) from `ctx.config`, loops
- * over steps, and emits a StepEvent per step (timing.msSinks = the previous emit's result).
- */
-export const integratedTrainer: TrainerDriver | undefined = undefined;
 
 export interface RunPipelineOptions {
   readonly runId: string;
@@ -58,6 +55,8 @@ export interface RunPipelineOptions {
   /** Progress display; false = none. */
   readonly progress: false | { readonly tty: boolean; readonly write: (s: string) => void; readonly everyMs: number };
   readonly signal?: AbortSignal;
+  /** Where the trainer's messages go (default: nowhere). */
+  readonly log?: (s: string) => void;
 }
 
 export interface RunSummary {
@@ -106,6 +105,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
       await writeRunConfig(opts.runDir, config, record);
     },
     signal: opts.signal ?? new AbortController().signal,
+    log: opts.log ?? (() => undefined),
   };
   let trainError: unknown;
   try {
@@ -127,7 +127,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
 
 
 export interface RunCommandDeps {
-  /** Injected by tests; the CLI uses `integratedTrainer`. */
+  /** Injected by tests; the CLI uses the training operator (`trainDriver`, src/cli/train/driver.ts). */
   readonly trainer?: TrainerDriver;
   readonly stdout?: (s: string) => void;
   readonly stderr?: (s: string) => void;
@@ -167,7 +167,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
     const tree = saved.pipeline;
     for (const s of sets) applyOverride(tree, parseOverride(s));
     source = join(runDir, 'config.yaml');
-    config = validatePipeline(tree, source);
+    config = validatePipeline(tree, source, { algorithms: moeAlgorithms() });
     const cps = await checkpointSteps(runDir);
     if (cps.length === 0) throw new ConfigError(runDir, [`no checkpoint under ${join(runDir, 'checkpoints')} to resume from; start a fresh run instead`]);
     resumeFromStep = cps[cps.length - 1]!;
@@ -175,7 +175,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
   } else {
     const file = positionals[0];
     if (!file) throw new UsageError('missing the pipeline FILE (e.g. pipeline run pipelines/quickstart.yaml)', 'run');
-    const loaded = await loadPipeline(file, sets);
+    const loaded = await loadPipeline(file, sets, { algorithms: moeAlgorithms() });
     config = loaded.config;
     source = file;
     runDir = '';
@@ -187,11 +187,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
     err(`${source}: valid${resumeFromStep !== undefined ? `; would resume from checkpoint step ${resumeFromStep}` : ''}\n`);
     return EXIT.ok;
   }
-  const trainer = deps.trainer ?? integratedTrainer;
-  if (!trainer) {
-    throw new NotAvailableError('training is not wired into this build yet (src/cli/run.ts integratedTrainer: the models and data plane land with issue 4). ' +
-      'The pipeline is valid; use --dry-run to see it resolved.');
-  }
+  const trainer = deps.trainer ?? (await import('./train/driver.js')).trainDriver;
   if (values.resume === undefined) {
     const made = await newRunDir(resolve(config.out.dir), config.name ?? 'run', deps.now);
     runDir = made.dir;
@@ -217,7 +213,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
   try {
     const tty = deps.tty ?? Boolean(process.stderr.isTTY);
     const s = await runPipeline(config, {
-      runId, runDir, record, resumeFromStep, trainer, signal: abort.signal,
+      runId, runDir, record, resumeFromStep, trainer, signal: abort.signal, log: err,
       progress: { tty, write: err, everyMs: deps.progressEveryMs ?? (tty ? 250 : 10_000) },
     });
     err(summaryText(s));

@@ -1,8 +1,11 @@
-/** `pipeline tokenizer train`: train a BPE/Unigram tokenizer from a stream sample of the data files. */
+/** `pipeline tokenizer train`: train LibMoE's byte-level BPE on a sample of the data files and write tokenizer.json. */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { trainTokenizerFromFiles } from '../ops/tokenizer-from-files.js';
+import { writeFileAtomic } from '../sinks/atomic-file.js';
 import { parseVerbArgs } from './args.js';
 import { TOKENIZER_HELP } from './help.js';
-import { EXIT, NotAvailableError, UsageError } from './errors.js';
-
+import { EXIT, UsageError } from './errors.js';
 
 export interface TokenizerTrainRequest {
   readonly files: readonly string[];
@@ -12,14 +15,13 @@ export interface TokenizerTrainRequest {
   readonly seed: number;
 }
 
-/**
- * INTEGRATION POINT: stream the first `sampleDocs` documents of `files` (slimPajama source,
- * seeded order) into `trainTokenizer(texts, { vocabSize })` of src/ops/tokenizer-train.ts
- * (data-ops branch) and write its `json` to `out`. Until that is merged this reports that it
- * is not available (exit code 3).
- */
-export async function trainTokenizer(req: TokenizerTrainRequest): Promise<void> {
-  throw new NotAvailableError(`tokenizer training is not wired into this build yet (src/cli/tokenizer.ts trainTokenizer; it lands with the tokenize operator). Request was: ${JSON.stringify(req)}`);
+/** Streams the first `sampleDocs` documents (file order shuffled by `seed`), trains, writes `out` atomically. */
+export async function trainTokenizer(req: TokenizerTrainRequest, log: (s: string) => void = () => undefined): Promise<void> {
+  const t0 = Date.now();
+  const trained = await trainTokenizerFromFiles({ files: req.files, vocabSize: req.vocabSize, sampleDocs: req.sampleDocs, seed: req.seed });
+  await mkdir(dirname(req.out), { recursive: true });
+  await writeFileAtomic(req.out, Buffer.from(trained.json));
+  log(`${req.out}: ${req.vocabSize} pieces (${trained.merges} merges) from ${trained.sample.docs} documents, ${trained.sample.chars} characters, in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
 function positiveInt(name: string, v: string | undefined, dflt: number): number {
@@ -29,7 +31,14 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
-export async function tokenizerCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+function nonNegativeInt(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: expected a non-negative integer, got "${v}"`, 'tokenizer');
+  return n;
+}
+
+export async function tokenizerCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h') { out(`${TOKENIZER_HELP}\n`); return sub === undefined ? EXIT.usage : EXIT.ok; }
   if (sub !== 'train') throw new UsageError(`unknown tokenizer command "${sub}" (expected: train)`, 'tokenizer');
@@ -48,7 +57,7 @@ export async function tokenizerCommand(argv: string[], out: (s: string) => void 
     files: values.files, out: values.out,
     vocabSize: positiveInt('vocab-size', values['vocab-size'], 8000),
     sampleDocs: positiveInt('sample-docs', values['sample-docs'], 2000),
-    seed: positiveInt('seed', values.seed, 1234),
-  });
+    seed: nonNegativeInt('seed', values.seed, 1234),
+  }, err);
   return EXIT.ok;
 }

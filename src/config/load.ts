@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
-import { LIBMOE_ALGORITHMS } from './algorithms.js';
 import { closest } from './closest.js';
 import { formatIssues } from './issues.js';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
@@ -15,7 +14,11 @@ export class ConfigError extends Error {
 }
 
 export interface ValidateOptions {
-  /** Router names accepted for model.moe.algorithm (the models registry's keys at integration). */
+  /**
+   * Router names accepted for model.moe.algorithm: the CLI passes the router registry's own
+   * `moeAlgorithms()` (src/models/moe/registry.ts), so the two cannot drift apart. Without it the
+   * name is checked when the model is built (createMoeLayer names the known routers).
+   */
   readonly algorithms?: readonly string[];
 }
 
@@ -24,9 +27,9 @@ export function validatePipeline(doc: unknown, source: string, opts: ValidateOpt
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(source, ['(top level): expected a map of sections (data, model, trainer, stats, out)']);
   const r = pipelineSchema.safeParse(doc, { reportInput: true });
   if (!r.success) throw new ConfigError(source, formatIssues(r.error.issues, pipelineSchema));
-  const algorithms = opts.algorithms ?? LIBMOE_ALGORITHMS;
+  const algorithms = opts.algorithms;
   const alg = r.data.model.moe?.algorithm;
-  if (alg !== undefined && !algorithms.includes(alg)) {
+  if (alg !== undefined && algorithms !== undefined && !algorithms.includes(alg)) {
     const guess = closest(alg, algorithms);
     throw new ConfigError(source, [`model.moe.algorithm: unknown router "${alg}"${guess ? `; did you mean "${guess}"?` : ''} (known: ${algorithms.join(', ')})`]);
   }

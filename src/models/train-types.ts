@@ -5,15 +5,25 @@
  */
 import type { Json } from '../streams/stage.js';
 
-/** One training batch as the data plane produces it: packed windows of seqLen + 1 tokens. */
+/**
+ * One training batch as the data plane produces it (src/ops/batch.ts) and the trainer
+ * consumes it: packed windows of seqLen + 1 tokens, row-major, host typed arrays only.
+ * The one batch type of the project: ops import it from here (ops → models is allowed).
+ */
 export interface TokenBatch {
   /** [batchSize, seqLen + 1] row-major token ids: inputs are [:, :-1], targets [:, 1:]. */
   readonly tokens: Int32Array;
+  /** Rows (windows). */
   readonly batchSize: number;
+  /** Tokens per window minus one (each row holds seqLen + 1 ids). */
   readonly seqLen: number;
   /** Optional [batchSize, seqLen + 1] domain index per token (index into `domains`), for per-domain statistics. */
   readonly domainIds?: Uint8Array;
   readonly domains?: readonly string[];
+  /** Per token: document index within its window; present when the pack made them. */
+  readonly segmentIds?: Int32Array;
+  /** Pack output index of each row (provenance of the rows after a shuffle). */
+  readonly windowIndex?: Int32Array;
 }
 
 /** Routing statistics of one MoE layer for one step, read back once per step. */

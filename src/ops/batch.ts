@@ -1,7 +1,7 @@
 import { type Op, type Stage, opState } from '../streams/stage.js';
 import type { PackedWindow } from './packed-window.js';
 import { closeUpstream, opStats } from './pulled.js';
-import type { TokenBatch } from './token-batch.js';
+import type { TokenBatch } from '../models/train-types.js';
 
 export interface BatchOptions {
   /** Windows per batch. */
@@ -69,5 +69,5 @@ function assemble(rows: readonly PackedWindow[]): TokenBatch {
     windowIndex[r] = row.index;
     if (row.domainNames.length > domainNames.length) domainNames = row.domainNames;
   });
-  return { shape: [rows.length, cols], tokens, domains, domainNames, windowIndex, ...(segmentIds ? { segmentIds } : {}) };
+  return { tokens, batchSize: rows.length, seqLen: cols - 1, domainIds: domains, domains: domainNames, windowIndex, ...(segmentIds ? { segmentIds } : {}) };
 }

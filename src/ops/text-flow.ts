@@ -7,7 +7,7 @@ import type { PackedWindow } from './packed-window.js';
 import { prefetch } from './prefetch.js';
 import { shuffle } from './shuffle.js';
 import type { TextRecord } from './text-record.js';
-import type { TokenBatch } from './token-batch.js';
+import type { TokenBatch } from '../models/train-types.js';
 import { tokenize } from './tokenize.js';
 
 export interface TextFlowOptions {

@@ -2,7 +2,8 @@
  * The statistics tables of a run (ARCHITECTURE.md §4): their columns, and how one step's
  * host data becomes rows. Every table starts with run_id and step.
  */
-import type { EvalResult, LayerRoutingStats } from '../models/train-types.js';
+import { createHash } from 'node:crypto';
+import type { EvalResult, LayerRoutingStats, TokenBatch } from '../models/train-types.js';
 import type { EvalEvent, StepEvent } from '../events/step-event.js';
 import { tokensPerSecond } from '../events/step-event.js';
 import { summariseLayer } from './routing-metrics.js';
@@ -99,6 +100,7 @@ export function metricsSpec(auxNames: readonly string[]): TableSpec {
       { name: 'ms_sinks', type: 'float32', doc: 'ms waiting for the sinks after the previous step (backpressure)' },
       { name: 'tokens_per_s', type: 'float32', doc: 'tokens / (ms_data + ms_compute + ms_stats + ms_sinks)' },
       { name: 'flops', type: 'float64', doc: 'model FLOPs of the step (forward + backward)' },
+      { name: 'batch_hash', type: 'int64', doc: 'first 48 bits of SHA-256 over the token ids of the step\'s batches (int32 little-endian): equal hashes = the same data' },
       { name: 'time', type: 'timestamp_ms', doc: 'wall clock at the end of the step (UTC)' },
     ],
   };
@@ -193,7 +195,7 @@ export function metricRow(ev: StepEvent, auxNames: readonly string[]): Row {
   const row: Record<string, number | string> = {
     run_id: ev.runId, step: r.step, loss: r.loss, aux_total: r.auxTotal, lr: r.lr, grad_norm: r.gradNorm, tokens: r.tokens,
     ms_data: ev.timing.msData, ms_compute: ev.timing.msCompute, ms_stats: ev.timing.msStats, ms_sinks: ev.timing.msSinks,
-    tokens_per_s: tokensPerSecond(ev), flops: r.flops, time: ev.time,
+    tokens_per_s: tokensPerSecond(ev), flops: r.flops, batch_hash: batchHash(ev.batches), time: ev.time,
   };
   for (const n of auxNames) if (auxColumn(n) !== 'aux_total') row[auxColumn(n)] = r.aux[n] ?? NaN;
   return row;
@@ -202,4 +204,11 @@ export function metricRow(ev: StepEvent, auxNames: readonly string[]): Row {
 export function evalRow(ev: EvalEvent): Row {
   const r: EvalResult = ev.result;
   return { run_id: ev.runId, step: ev.step, loss: r.loss, perplexity: r.perplexity, accuracy: r.accuracy, tokens: r.tokens, time: ev.time };
+}
+
+/** Identity of a step's data: resume tests compare it step by step with an uninterrupted run. */
+export function batchHash(batches: readonly TokenBatch[]): number {
+  const h = createHash('sha256');
+  for (const b of batches) h.update(new Uint8Array(b.tokens.buffer, b.tokens.byteOffset, b.tokens.byteLength));
+  return h.digest().readUIntBE(0, 6);
 }

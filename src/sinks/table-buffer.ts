@@ -1,5 +1,5 @@
 import {
-  Dictionary, Field, Float32, Float64, Int16, Int32, List, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8,
+  Dictionary, Field, Float32, Float64, Int16, Int32, Int64, List, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8,
   makeData, vectorFromArray, type Data, type DataType, type Vector,
 } from 'apache-arrow';
 import type { CellValue, ColumnDef, ColumnType, Row, TableSpec } from './table-spec.js';
@@ -9,6 +9,7 @@ export function arrowType(type: ColumnType, dictId: number): DataType {
   switch (type) {
     case 'int16': return new Int16();
     case 'int32': return new Int32();
+    case 'int64': return new Int64();
     case 'float32': return new Float32();
     case 'float64': return new Float64();
     case 'timestamp_ms': return new TimestampMillisecond('UTC');
@@ -93,6 +94,8 @@ export class TableBuffer {
     switch (c.type) {
       case 'int16': return makeData({ type: type as Int16, length: n, nullCount: 0, data: Int16Array.from(vals) });
       case 'int32': return makeData({ type: type as Int32, length: n, nullCount: 0, data: Int32Array.from(vals) });
+      // Values are integers below 2^53 (exact as JS numbers).
+      case 'int64': return makeData({ type: type as Int64, length: n, nullCount: 0, data: BigInt64Array.from(vals, (v) => BigInt(v)) });
       case 'float32': return makeData({ type: type as Float32, length: n, nullCount: 0, data: Float32Array.from(vals) });
       case 'float64': return makeData({ type: type as Float64, length: n, nullCount: 0, data: Float64Array.from(vals) });
       case 'timestamp_ms': return makeData({ type: type as TimestampMillisecond, length: n, nullCount: 0, data: BigInt64Array.from(vals, (v) => BigInt(Math.round(v))) });

@@ -11,6 +11,7 @@ function columnType(t: DataType, name: string): ColumnType {
   if (DataType.isTimestamp(t)) return 'timestamp_ms';
   if (DataType.isInt(t) && t.bitWidth === 16) return 'int16';
   if (DataType.isInt(t) && t.bitWidth === 32) return 'int32';
+  if (DataType.isInt(t) && t.bitWidth === 64) return 'int64';
   if (DataType.isFloat(t)) return t.precision === 1 ? 'float32' : 'float64';
   if (DataType.isList(t)) {
     const child = t.children[0]!.type;

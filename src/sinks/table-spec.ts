@@ -3,7 +3,7 @@
  * file, the resume rewrite and the documentation, so they cannot disagree.
  */
 export type ColumnType =
-  | 'int16' | 'int32' | 'float32' | 'float64'
+  | 'int16' | 'int32' | 'int64' | 'float32' | 'float64'
   /** Wall-clock instant, ms since the Unix epoch (timestamp[ms, UTC]). */
   | 'timestamp_ms'
   /** Dictionary-encoded string (dictionary<int32, utf8>): run ids, domain names. */

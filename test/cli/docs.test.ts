@@ -7,8 +7,8 @@ import { pipelineSchema } from '../../src/config/schema.js';
 
 const doc = readFileSync('docs/run.md', 'utf8');
 
-const ARROW = { int16: 'int16', int32: 'int32', float32: 'float32', float64: 'float64', timestamp_ms: 'timestamp[ms, UTC]', dict: 'dictionary<int32, utf8>', 'list<int16>': 'list<int16>', 'list<float32>': 'list<float32>' } as const;
-const DUCKDB = { int16: 'SMALLINT', int32: 'INTEGER', float32: 'FLOAT', float64: 'DOUBLE', timestamp_ms: 'TIMESTAMP WITH TIME ZONE', dict: 'VARCHAR', 'list<int16>': 'SMALLINT[]', 'list<float32>': 'FLOAT[]' } as const;
+const ARROW = { int16: 'int16', int32: 'int32', int64: 'int64', float32: 'float32', float64: 'float64', timestamp_ms: 'timestamp[ms, UTC]', dict: 'dictionary<int32, utf8>', 'list<int16>': 'list<int16>', 'list<float32>': 'list<float32>' } as const;
+const DUCKDB = { int16: 'SMALLINT', int32: 'INTEGER', int64: 'BIGINT', float32: 'FLOAT', float64: 'DOUBLE', timestamp_ms: 'TIMESTAMP WITH TIME ZONE', dict: 'VARCHAR', 'list<int16>': 'SMALLINT[]', 'list<float32>': 'FLOAT[]' } as const;
 
 test('docs/run.md documents every column of every statistics table with its Arrow and DuckDB types', () => {
   for (const spec of [metricsSpec(['<name>']), EVAL, EXPERTS, layersSpec(['<name>']), DOMAINS, TOKENS]) {

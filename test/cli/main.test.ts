@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const bin = join(process.cwd(), 'bin/pipeline.js');
@@ -58,11 +59,15 @@ test('run --dry-run prints the resolved pipeline and creates nothing', () => {
   assert.ok(!existsSync('/nonexistent-dir-for-test'));
 });
 
-test('run without a wired trainer says so and exits 3 before creating a run directory', () => {
-  const r = cli('run', 'pipelines/quickstart.yaml', '--out', '/nonexistent-dir-for-test');
-  assert.equal(r.code, 3);
-  assert.match(r.err, /training is not wired into this build yet/);
-  assert.ok(!existsSync('/nonexistent-dir-for-test'));
+test('run with data files that match nothing fails with exit 1 naming them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moeflow-run-'));
+  try {
+    const r = cli('run', 'pipelines/quickstart.yaml', '--set', 'data.files=[no-such-dir/*.jsonl.zst]', '--out', dir);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /no-such-dir/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('inspect is routed to src/cli/inspect.ts, and says clearly when that file is not in the build', () => {
@@ -75,12 +80,25 @@ test('inspect is routed to src/cli/inspect.ts, and says clearly when that file i
   }
 });
 
-test('tokenizer train validates its arguments and reports the missing trainer with exit 3', () => {
+test('tokenizer train validates its arguments, then trains on the files and writes a loadable tokenizer.json', async () => {
   assert.equal(cli('tokenizer', 'train', '--out', 't.json').code, 2);
   const bad = cli('tokenizer', 'train', '--files', 'a.jsonl', '--out', 't.json', '--vocab-size', 'lots');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--vocab-size: expected a positive integer, got "lots"/);
-  const r = cli('tokenizer', 'train', '--files', 'a.jsonl', '--out', 't.json');
-  assert.equal(r.code, 3);
-  assert.match(r.err, /tokenizer training is not wired into this build yet/);
+  const missing = cli('tokenizer', 'train', '--files', 'no-such-dir/x.jsonl', '--out', 't.json');
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /no-such-dir/);
+  const dir = mkdtempSync(join(tmpdir(), 'moeflow-tok-'));
+  try {
+    const out = join(dir, 'sub', 'tokenizer.json');
+    const r = cli('tokenizer', 'train', '--files', 'fixtures/slimpajama/*.jsonl.zst', '--out', out, '--vocab-size', '512', '--sample-docs', '200');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /512 pieces/);
+    const { loadTokenizer, vocabSize, separatorId } = await import('../../src/ops/tokenizer.js');
+    const tok = loadTokenizer(out);
+    assert.equal(vocabSize(tok), 512);
+    assert.equal(separatorId(tok), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

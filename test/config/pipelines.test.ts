@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, loadPipeline, parsePipeline } from '../../src/config/load.js';
+import { moeAlgorithms } from '../../src/models/moe/registry.js';
 
 const pipelinesDir = join(process.cwd(), 'pipelines');
 
@@ -10,7 +11,7 @@ test('every shipped pipeline validates', async () => {
   const files = (await readdir(pipelinesDir)).filter((f) => f.endsWith('.yaml'));
   assert.ok(files.length >= 9, `found ${files.join(', ')}`);
   for (const f of files) {
-    const { config } = await loadPipeline(join(pipelinesDir, f));
+    const { config } = await loadPipeline(join(pipelinesDir, f), [], { algorithms: moeAlgorithms() });
     assert.ok(config.trainer.steps > 0, f);
   }
 });
@@ -40,7 +41,7 @@ trainer: { steps: 10 }
 
 function problems(text: string, sets: string[] = []): string[] {
   try {
-    parsePipeline(text, 'p.yaml', sets);
+    parsePipeline(text, 'p.yaml', sets, { algorithms: moeAlgorithms() });
   } catch (e) {
     assert.ok(e instanceof ConfigError, String(e));
     return [...e.problems];
@@ -118,4 +119,9 @@ test('the small shipped pipelines read files that ship with the repository', asy
       assert.ok(hits.length > 0, `${f}: ${pattern} matches no file`);
     }
   }
+});
+
+test('evaluation without held-out data is a pipeline error naming trainer.evalEvery', () => {
+  assert.match(problems(minimal, ['trainer.evalEvery=10'])[0]!, /^trainer\.evalEvery: evaluation needs held-out data/);
+  assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['trainer.evalEvery=10', 'data.heldOut.docs=5']));
 });

@@ -21,15 +21,15 @@ test('batch stacks windows row-major into typed arrays with domain ids and names
   assert.equal(batches.length, Math.ceil(windows.length / 4));
   batches.forEach((b, k) => {
     const rows = windows.slice(k * 4, k * 4 + 4);
-    assert.deepEqual(b.shape, [rows.length, 7]);
-    assert.ok(b.tokens instanceof Int32Array && b.domains instanceof Uint8Array && b.segmentIds instanceof Int32Array);
+    assert.deepEqual([b.batchSize, b.seqLen], [rows.length, 6]);
+    assert.ok(b.tokens instanceof Int32Array && b.domainIds instanceof Uint8Array && b.segmentIds instanceof Int32Array);
     rows.forEach((w, r) => {
       assert.deepEqual(b.tokens.subarray(r * 7, r * 7 + 7), w.tokens);
-      assert.deepEqual(b.domains.subarray(r * 7, r * 7 + 7), w.domains);
+      assert.deepEqual(b.domainIds!.subarray(r * 7, r * 7 + 7), w.domains);
       assert.deepEqual(b.segmentIds!.subarray(r * 7, r * 7 + 7), w.segmentIds);
-      assert.equal(b.windowIndex[r], w.index);
+      assert.equal(b.windowIndex![r], w.index);
     });
-    assert.deepEqual(b.domainNames, ['code', 'web']);
+    assert.deepEqual(b.domains, ['code', 'web']);
   });
 });
 
@@ -37,10 +37,10 @@ test('a short final batch is emitted, or dropped and counted when asked', async 
   const windows = (await drain(pipe(fromArray(DOCS), pack({ seqLen: 6, separatorId: 0 }))())).length;
   assert.notEqual(windows % 4, 0, 'fixture should leave a remainder');
   const kept = await drain(pipe(fromArray(DOCS), pack({ seqLen: 6, separatorId: 0 }), batch({ size: 4 }))());
-  assert.equal(kept.at(-1)!.shape[0], windows % 4);
+  assert.equal(kept.at(-1)!.batchSize, windows % 4);
   const stage = pipe(fromArray(DOCS), pack({ seqLen: 6, separatorId: 0 }), batch({ size: 4, dropRemainder: true }))();
   const dropped = await drain(stage);
-  assert.ok(dropped.every((b) => b.shape[0] === 4));
+  assert.ok(dropped.every((b) => b.batchSize === 4));
   const stats = stage.stats!() as { windows: number; windowsDropped: number };
   assert.equal(stats.windows + stats.windowsDropped, windows);
 });
