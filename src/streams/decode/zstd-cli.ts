@@ -52,7 +52,8 @@ export function zstdCliBytes(file: string): DecodedBytes {
       // A stage abandoned mid-file must not keep Node alive: the child and its pipes hold the event
       // loop only while a read (or the final exit status) is awaited. When Node exits, zstd gets EPIPE.
       proc.unref();
-      (proc.stderr as unknown as { unref(): void }).unref();
+      const stderrPipe = proc.stderr as unknown as { ref(): void; unref(): void };
+      stderrPipe.unref();
       const stdout = proc.stdout as unknown as AsyncIterable<Buffer> & { ref(): void; unref(): void };
       stdout.unref();
       const chunks = stdout[Symbol.asyncIterator]();
@@ -64,7 +65,11 @@ export function zstdCliBytes(file: string): DecodedBytes {
           if (next.done) break;
           yield next.value;
         }
+        // 'close' fires only after the child exited AND both pipes reached EOF: hold the loop
+        // on all three, or Node may find nothing to wait for while the exit status is pending.
         proc.ref();
+        stderrPipe.ref();
+        stdout.ref();
         const end = await ended;
         if (end.error) throw new DecodeError(file, 'zstd-cli', `could not run zstd: ${end.error.message}`, { cause: end.error });
         if (end.code !== 0) {
