@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tf } from './tf.js';
@@ -88,6 +89,11 @@ async function tryTensorflow(): Promise<Probe> {
  * whose init fails late, and a machine without a GPU must fall through quickly.
  */
 async function tryWebgpu(): Promise<Probe> {
+  // On Linux Dawn finds GPUs only through the Vulkan loader; without it, asking for an adapter
+  // just prints a "Couldn't load Vulkan" warning with a stack line. Say why, quietly, instead.
+  if (process.platform === 'linux' && !vulkanLoaderPresent()) {
+    return { ok: false, why: 'no WebGPU adapter possible: no Vulkan loader (libvulkan.so.1) on this machine' };
+  }
   let dawn: { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
   try {
     dawn = (await importOptional('webgpu')) as typeof dawn;
@@ -109,6 +115,16 @@ async function tryWebgpu(): Promise<Probe> {
   } catch (e) {
     return { ok: false, why: `webgpu init failed: ${firstLine(e)}` };
   }
+}
+
+/** Whether libvulkan.so.1 is in a standard library folder or on LD_LIBRARY_PATH. */
+function vulkanLoaderPresent(): boolean {
+  const dirs = [
+    ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu',
+    '/usr/lib64', '/usr/lib', '/lib64', '/lib', '/usr/local/lib',
+  ];
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
 
 async function tryWasm(): Promise<Probe> {
