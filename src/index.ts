@@ -1,0 +1,29 @@
+/**
+ * moeflow as a library: the data plane (sources and operators), the event plane and the
+ * statistics sinks. No TensorFlow.js is loaded from here; the models live behind
+ * `moeflow/models` so a data-only user never pays for them.
+ */
+export * from './streams/index.js';
+export { tokenize, type TokenizeOptions, type TokenizeStats } from './ops/tokenize.js';
+export { pack, type PackOptions, type PackStats } from './ops/pack.js';
+export { shuffle, type ShuffleOptions } from './ops/shuffle.js';
+export { batch, type BatchOptions } from './ops/batch.js';
+export { map, type MapOptions } from './ops/map.js';
+export { prefetch } from './ops/prefetch.js';
+export { skip } from './ops/skip.js';
+export { take } from './ops/take.js';
+export { filter } from './ops/filter.js';
+export { textFlow, type TextFlowOptions } from './ops/text-flow.js';
+export { statsChain, statsOf } from './ops/stats.js';
+export type { TokenizedDoc } from './ops/tokenized-doc.js';
+export type { PackedWindow } from './ops/packed-window.js';
+export { loadTokenizer, tokenizerFromJson, vocabSize, separatorId, encodeTexts, decodeIds } from './ops/tokenizer.js';
+export { trainTokenizer, saveTokenizerJson, type TrainTokenizerOptions, type TrainedTokenizer } from './ops/tokenizer-train.js';
+export { trainTokenizerFromFiles, type TrainFromFilesOptions } from './ops/tokenizer-from-files.js';
+export { bestEncoder, tokenizersEncoder, jsBpeEncoder, type BatchEncoder } from './ops/batch-encoder.js';
+export type { TokenBatch, StepResult, LayerRoutingStats, EvalResult } from './models/train-types.js';
+export { toObservable } from './events/to-observable.js';
+export { fromObservable, BufferOverflowError, type FromObservableOptions } from './events/from-observable.js';
+export { EventPlane, type EventSink } from './events/event-plane.js';
+export type { StepEvent, EvalEvent, CheckpointEvent, RunEvent, StepTiming } from './events/step-event.js';
+export { RunStatsSink, type RunStatsSinkOptions } from './sinks/run-stats-sink.js';

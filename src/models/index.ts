@@ -1,0 +1,11 @@
+/** moeflow/models: TensorFlow.js backends, MoE layers and routers, the transformer LM, training, checkpoints. */
+export { tf } from './tf.js';
+export { selectBackend, type BackendName, type BackendRequest, type BackendChoice } from './backend.js';
+export * from './moe/index.js';
+export { TransformerLM } from './lm/transformer-lm.js';
+export { LmTrainer, type TrainConfig } from './lm/trainer.js';
+export { resolveLmConfig, denseBaselineOf, type LmConfig, type FfnConfig } from './lm/config.js';
+export { upcycleLm, type UpcycleOptions } from './lm/upcycle.js';
+export { saveLmCheckpoint, loadLmCheckpoint } from './checkpoint/lm-checkpoint.js';
+export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
+export type * from './train-types.js';
