@@ -31,6 +31,7 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
     const p = args.slice(1, 1 + 4 * e) as Tensor[];
     const pres: Tensor2D[] = [];
     const cdfs: Tensor2D[] = [];
+    const gs: Tensor2D[] = [];
     const ys: Tensor2D[] = [];
     for (let i = 0; i < e; i++) {
       if (counts[i] === 0) continue;
@@ -41,17 +42,19 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
       const g = tf.mul(pre, cdf) as Tensor2D;
       pres.push(pre);
       cdfs.push(cdf);
+      gs.push(g);
       ys.push(tf.add(tf.matMul(g, tf.transpose(w2)), b2) as Tensor2D);
     }
-    save([x, ...p, ...pres, ...cdfs]);
+    save([x, ...p, ...pres, ...cdfs, ...gs]);
     return {
       value: ys.length === 1 ? ys[0]! : (tf.concat(ys, 0) as Tensor2D),
       gradFunc: (dy: Tensor2D, saved: Tensor[]) => {
         const sx = saved[0] as Tensor2D;
         const sp = saved.slice(1, 1 + 4 * e);
-        const used = (saved.length - 1 - 4 * e) / 2;
+        const used = (saved.length - 1 - 4 * e) / 3;
         const sPre = saved.slice(1 + 4 * e, 1 + 4 * e + used) as Tensor2D[];
-        const sCdf = saved.slice(1 + 4 * e + used) as Tensor2D[];
+        const sCdf = saved.slice(1 + 4 * e + used, 1 + 4 * e + 2 * used) as Tensor2D[];
+        const sG = saved.slice(1 + 4 * e + 2 * used) as Tensor2D[];
         const dxs: Tensor2D[] = [];
         const dps: Tensor[] = [];
         let j = 0;
@@ -62,13 +65,17 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
             continue;
           }
           const pre = sPre[j]!;
-          const cdf = sCdf[j++]!;
+          const cdf = sCdf[j]!;
+          const g = sG[j++]!;
           const xe = rowRange(sx, starts[i]!, counts[i]!);
           const dye = rowRange(dy, starts[i]!, counts[i]!);
-          const g = tf.mul(pre, cdf) as Tensor2D;
           const dGelu = tf.add(cdf, tf.mul(pre, tf.mul(tf.exp(tf.mul(tf.square(pre), -0.5)), INV_SQRT_2PI)));
           const dPre = tf.mul(tf.matMul(dye, w2), dGelu) as Tensor2D;
-          dps.push(tf.matMul(tf.transpose(dPre), xe), tf.sum(dPre, 0), tf.matMul(tf.transpose(dye), g), tf.sum(dye, 0));
+          // The bias gradients are row sums of the transposes the weight gradients need anyway:
+          // sum(v, 0) transposes internally and then adds in the same order (same numbers).
+          const dPreT = tf.transpose(dPre);
+          const dyeT = tf.transpose(dye);
+          dps.push(tf.matMul(dPreT, xe), tf.sum(dPreT, 1), tf.matMul(dyeT, g), tf.sum(dyeT, 1));
           dxs.push(tf.matMul(dPre, w1));
         }
         return [dxs.length === 1 ? dxs[0]! : tf.concat(dxs, 0), ...dps];
