@@ -45,21 +45,22 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
       gs.push(g);
       ys.push(tf.add(tf.matMul(g, tf.transpose(w2)), b2) as Tensor2D);
     }
-    save([x, ...p, ...pres, ...cdfs, ...gs]);
+    // The weights are inputs the backward reads straight from `p`: they outlive the tape (layer
+    // variables), and each saved tensor costs an Identity kernel (4E of them per call).
+    save([x, ...pres, ...cdfs, ...gs]);
     return {
       value: ys.length === 1 ? ys[0]! : (tf.concat(ys, 0) as Tensor2D),
       gradFunc: (dy: Tensor2D, saved: Tensor[]) => {
         const sx = saved[0] as Tensor2D;
-        const sp = saved.slice(1, 1 + 4 * e);
-        const used = (saved.length - 1 - 4 * e) / 3;
-        const sPre = saved.slice(1 + 4 * e, 1 + 4 * e + used) as Tensor2D[];
-        const sCdf = saved.slice(1 + 4 * e + used, 1 + 4 * e + 2 * used) as Tensor2D[];
-        const sG = saved.slice(1 + 4 * e + 2 * used) as Tensor2D[];
+        const used = (saved.length - 1) / 3;
+        const sPre = saved.slice(1, 1 + used) as Tensor2D[];
+        const sCdf = saved.slice(1 + used, 1 + 2 * used) as Tensor2D[];
+        const sG = saved.slice(1 + 2 * used) as Tensor2D[];
         const dxs: Tensor2D[] = [];
         const dps: Tensor[] = [];
         let j = 0;
         for (let i = 0; i < e; i++) {
-          const [w1, b1, w2, b2] = sp.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+          const [w1, b1, w2, b2] = p.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
           if (counts[i] === 0) {
             dps.push(tf.zerosLike(w1), tf.zerosLike(b1), tf.zerosLike(w2), tf.zerosLike(b2));
             continue;
