@@ -31,6 +31,7 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
     const p = args.slice(1, 1 + 4 * e) as Tensor[];
     const pres: Tensor2D[] = [];
     const cdfs: Tensor2D[] = [];
+    const gs: Tensor2D[] = [];
     const ys: Tensor2D[] = [];
     for (let i = 0; i < e; i++) {
       if (counts[i] === 0) continue;
@@ -41,34 +42,41 @@ export function groupedGeluMlp(rows: Tensor2D, experts: readonly GeluMlpTensors[
       const g = tf.mul(pre, cdf) as Tensor2D;
       pres.push(pre);
       cdfs.push(cdf);
+      gs.push(g);
       ys.push(tf.add(tf.matMul(g, tf.transpose(w2)), b2) as Tensor2D);
     }
-    save([x, ...p, ...pres, ...cdfs]);
+    // The weights are inputs the backward reads straight from `p`: they outlive the tape (layer
+    // variables), and each saved tensor costs an Identity kernel (4E of them per call).
+    save([x, ...pres, ...cdfs, ...gs]);
     return {
       value: ys.length === 1 ? ys[0]! : (tf.concat(ys, 0) as Tensor2D),
       gradFunc: (dy: Tensor2D, saved: Tensor[]) => {
         const sx = saved[0] as Tensor2D;
-        const sp = saved.slice(1, 1 + 4 * e);
-        const used = (saved.length - 1 - 4 * e) / 2;
-        const sPre = saved.slice(1 + 4 * e, 1 + 4 * e + used) as Tensor2D[];
-        const sCdf = saved.slice(1 + 4 * e + used) as Tensor2D[];
+        const used = (saved.length - 1) / 3;
+        const sPre = saved.slice(1, 1 + used) as Tensor2D[];
+        const sCdf = saved.slice(1 + used, 1 + 2 * used) as Tensor2D[];
+        const sG = saved.slice(1 + 2 * used) as Tensor2D[];
         const dxs: Tensor2D[] = [];
         const dps: Tensor[] = [];
         let j = 0;
         for (let i = 0; i < e; i++) {
-          const [w1, b1, w2, b2] = sp.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+          const [w1, b1, w2, b2] = p.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
           if (counts[i] === 0) {
             dps.push(tf.zerosLike(w1), tf.zerosLike(b1), tf.zerosLike(w2), tf.zerosLike(b2));
             continue;
           }
           const pre = sPre[j]!;
-          const cdf = sCdf[j++]!;
+          const cdf = sCdf[j]!;
+          const g = sG[j++]!;
           const xe = rowRange(sx, starts[i]!, counts[i]!);
           const dye = rowRange(dy, starts[i]!, counts[i]!);
-          const g = tf.mul(pre, cdf) as Tensor2D;
           const dGelu = tf.add(cdf, tf.mul(pre, tf.mul(tf.exp(tf.mul(tf.square(pre), -0.5)), INV_SQRT_2PI)));
           const dPre = tf.mul(tf.matMul(dye, w2), dGelu) as Tensor2D;
-          dps.push(tf.matMul(tf.transpose(dPre), xe), tf.sum(dPre, 0), tf.matMul(tf.transpose(dye), g), tf.sum(dye, 0));
+          // The bias gradients are row sums of the transposes the weight gradients need anyway:
+          // sum(v, 0) transposes internally and then adds in the same order (same numbers).
+          const dPreT = tf.transpose(dPre);
+          const dyeT = tf.transpose(dye);
+          dps.push(tf.matMul(dPreT, xe), tf.sum(dPreT, 1), tf.matMul(dyeT, g), tf.sum(dyeT, 1));
           dxs.push(tf.matMul(dPre, w1));
         }
         return [dxs.length === 1 ? dxs[0]! : tf.concat(dxs, 0), ...dps];

@@ -1,6 +1,6 @@
 import { tf, type Tensor2D } from '../tf.js';
 import { combineRows, disposeDispatchPlan, gatherTokens, makeDispatchPlan } from '../kernels/dispatch-rows.js';
-import type { ExpertBank } from './experts/expert-bank.js';
+import { runBank, type ExpertBank } from './experts/expert-bank.js';
 
 export interface DispatchResult {
   /** [N, D] Σ_k combine[n,k]·expert_{slot}(x_n). */
@@ -54,19 +54,7 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
   }
   const plan = makeDispatchPlan(n, k, tokenOfRow, slotOfRow);
   const sorted = gatherTokens(x, plan);
-  let z: Tensor2D;
-  if (bank.runGrouped) {
-    z = bank.runGrouped(sorted, load);
-  } else {
-    const outs: Tensor2D[] = [];
-    for (let ex = 0; ex < e; ex++) {
-      const c = load[ex]!;
-      if (c === 0) continue;
-      const rows = c === m ? sorted : (tf.slice(sorted, [start[ex]!, 0], [c, d]) as Tensor2D);
-      outs.push(bank.run(ex, rows));
-    }
-    z = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as Tensor2D);
-  }
+  const z = runBank(bank, sorted, load);
   const y = combineRows(z, combine, plan);
   disposeDispatchPlan(plan);
   return { y, dropped, load };

@@ -5,6 +5,8 @@ import { tf, type Tensor2D } from '../../../src/models/tf.js';
 import { disposeRowIndex, makeRowIndex, scatterRows, selectRows } from '../../../src/models/kernels/row-select.js';
 import { gatherSlots } from '../../../src/models/kernels/slot-gather.js';
 import { geluExact } from '../../../src/models/kernels/gelu-exact.js';
+import { logSumExpRows } from '../../../src/models/kernels/log-sum-exp.js';
+import { concatRows, rowBlock } from '../../../src/models/kernels/row-blocks.js';
 import { Rng } from '../../../src/streams/random.js';
 
 function rand(rng: Rng, shape: [number, number]): Tensor2D {
@@ -101,4 +103,44 @@ function erfRef(x: number): number {
     term *= (-x * x) / (n + 1);
   }
   return (2 / Math.sqrt(Math.PI)) * sum;
+
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`[${backend}] logSumExpRows equals tf.logSumExp bit for bit in value and gradient, ties included`, async () => {
+    await selectBackend(backend);
+    const rng = new Rng(11);
+    const base = rand(rng, [6, 5]);
+    // Row 2 has a tied maximum, row 4 is constant: the max gradient's mask must match tf's.
+    const v = base.arraySync();
+    v[2]![1] = v[2]![3] = 3;
+    v[4] = [0.5, 0.5, 0.5, 0.5, 0.5];
+    const x = tf.tensor2d(v);
+    const w = tf.reshape(rand(rng, [6, 1]), [6]);
+    const run = (lse: (t: Tensor2D) => tf.Tensor1D) => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.square(lse(xv as unknown as Tensor2D)), w)) as tf.Scalar, [xv]);
+      return { value: Array.from(value.dataSync()), grad: Array.from(grads[xv.name]!.dataSync()) };
+    };
+    const xv = tf.variable(x);
+    const got = run(logSumExpRows);
+    const want = run((t) => tf.logSumExp(t, 1) as tf.Tensor1D);
+    assert.deepEqual(got, want);
+    xv.dispose();
+  });
+
+  test(`[${backend}] rowBlock and concatRows move gradients back to the rows they came from`, async () => {
+    await selectBackend(backend);
+    const rng = new Rng(12);
+    const x = tf.variable(rand(rng, [7, 3]));
+    const r = rand(rng, [7, 3]);
+    // Cut into blocks 2 | 4 | 1, scale each differently, join: d/dx = r times each block's scale.
+    const { grads } = tf.variableGrads(() => {
+      const xx = x as unknown as Tensor2D;
+      const parts = [tf.mul(rowBlock(xx, 0, 2), 1), tf.mul(rowBlock(xx, 2, 4), 2), tf.mul(rowBlock(xx, 6, 1), 3)] as Tensor2D[];
+      return tf.sum(tf.mul(concatRows(parts), r)) as tf.Scalar;
+    }, [x]);
+    const scale = tf.tensor2d([1, 1, 2, 2, 2, 2, 3], [7, 1]);
+    assertClose(grads[x.name]!.dataSync(), tf.mul(r, scale).dataSync(), 0, 'dx');
+    x.dispose();
+  });
 }

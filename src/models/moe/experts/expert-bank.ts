@@ -1,4 +1,5 @@
 import type { Tensor2D, Variable } from '../../tf.js';
+import { concatRows, rowBlock } from '../../kernels/row-blocks.js';
 
 /**
  * The experts a router can send token rows to, by bank index. Dispatch calls `run` once per
@@ -37,5 +38,35 @@ export function joinBanks(...banks: ExpertBank[]): ExpertBank {
       for (let i = banks.length - 1; i >= 0; i--) if (e >= offsets[i]!) return banks[i]!.run(e - offsets[i]!, rows);
       throw new RangeError(`expert ${e}`);
     },
+    // Each part takes its contiguous block of the sorted rows, so a part with a grouped op
+    // (MoE++'s FFNs) keeps it instead of falling back to expert-by-expert calls.
+    runGrouped(rows, counts) {
+      const outs: Tensor2D[] = [];
+      let start = 0;
+      banks.forEach((b, i) => {
+        const part = counts.subarray(offsets[i]!, offsets[i]! + b.size);
+        const m = part.reduce((a, c) => a + c, 0);
+        if (m === 0) return;
+        outs.push(runBank(b, rowBlock(rows, start, m), part));
+        start += m;
+      });
+      return concatRows(outs);
+    },
   };
+}
+
+/**
+ * rows [M, D] sorted by expert (counts[e] each, zeros allowed, M > 0) → outputs in the same
+ * order: the bank's grouped op when it has one, else `run` per non-empty expert.
+ */
+export function runBank(bank: ExpertBank, rows: Tensor2D, counts: Int32Array): Tensor2D {
+  if (bank.runGrouped) return bank.runGrouped(rows, counts);
+  const outs: Tensor2D[] = [];
+  let start = 0;
+  counts.forEach((c, e) => {
+    if (c === 0) return;
+    outs.push(bank.run(e, rowBlock(rows, start, c)));
+    start += c;
+  });
+  return concatRows(outs);
 }

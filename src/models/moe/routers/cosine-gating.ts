@@ -1,13 +1,11 @@
-import { tf, type Tensor2D, type Variable } from '../../tf.js';
+import { tf, type Tensor2D } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
-import { switchBalanceLoss } from '../losses/switch-balance.js';
-import { routerZLoss } from '../losses/z-loss.js';
 import type { ParamFactory } from '../init.js';
 import { numOpt } from '../options.js';
-import type { AlgorithmFactory, MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { AlgorithmFactory, MoeAlgorithm } from '../routing.js';
 import type { MoeLayerSpec } from '../types.js';
-import { firstPicks, pickTopK, vlmAux, vlmCoefs } from './common.js';
-import { vlmBank, vlmGate } from './vlm-common.js';
+import { pickTopK } from './common.js';
+import { switchRouter, vlmGate } from './vlm-common.js';
 
 /**
  * Cosine-R (`smoe_cosinegating`, paper v1, fixed tuple unpacking) and Perturbed Cosine-R
@@ -17,26 +15,19 @@ import { vlmBank, vlmGate } from './vlm-common.js';
  */
 function cosineRouter(perturbed: boolean): AlgorithmFactory {
   return (spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm => {
-    const { cb, cz } = vlmCoefs(spec);
     const theta = perturbed ? numOpt(spec, 'theta', 0.1) : 0;
     const gate = vlmGate(spec, pf, spec.nExperts);
     const bias = pf.normal('gate.bias', [spec.nExperts], 0);
-    return {
-      variables: new Map<string, Variable>([['gate.weight', gate], ['gate.bias', bias]]),
-      bank: vlmBank(spec, pf),
-      route({ x, batch, seqLen }: RouteInput): Routing {
-        const k = spec.topK;
-        const xNorm = tf.add(tf.sqrt(tf.sum(tf.square(x), 1, true)), theta);
-        const wNorm = tf.add(tf.sqrt(tf.sum(tf.square(gate), 1)), theta);
-        const l = tf.div(tf.div(matMul2D(x, tf.transpose(gate) as Tensor2D), xNorm), wNorm) as Tensor2D;
-        const p = tf.softmax(l);
-        const q = tf.add(p, bias) as Tensor2D;
-        const { idx, v } = pickTopK(q, k);
-        const w = tf.softmax(v);
-        const { aux, auxTotal } = vlmAux(switchBalanceLoss(p, firstPicks(idx, x.shape[0], k), batch, seqLen), routerZLoss(l), cb, cz);
-        return { k, slots: idx, expertOf: idx, combine: w, probs: p, aux, auxTotal, internals: { router_logits: l, router_probs: p, selection_scores: q, gate_weights: w } };
-      },
-    };
+    return switchRouter(spec, pf, { 'gate.weight': gate, 'gate.bias': bias }, ({ x }, k) => {
+      const xNorm = tf.add(tf.sqrt(tf.sum(tf.square(x), 1, true)), theta);
+      const wNorm = tf.add(tf.sqrt(tf.sum(tf.square(gate), 1)), theta);
+      const l = tf.div(tf.div(matMul2D(x, tf.transpose(gate) as Tensor2D), xNorm), wNorm) as Tensor2D;
+      const p = tf.softmax(l);
+      const q = tf.add(p, bias) as Tensor2D;
+      const { idx, v } = pickTopK(q, k);
+      const w = tf.softmax(v);
+      return { idx, w, p, zLogits: l, internals: { router_logits: l, router_probs: p, selection_scores: q, gate_weights: w } };
+    });
   };
 }
 

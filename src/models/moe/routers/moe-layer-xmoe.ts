@@ -1,12 +1,11 @@
-import { tf, type Tensor2D, type Variable } from '../../tf.js';
-import { matMul2D } from '../../kernels/fast-matmul.js';
+import type { Variable } from '../../tf.js';
 import { reluKvBank } from '../experts/relu-kv.js';
 import type { ParamFactory } from '../init.js';
-import { numOpt } from '../options.js';
 import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
 import type { MoeLayerSpec } from '../types.js';
-import { l2Normalize, linear, pickTopK, renormalise, renormaliseRowsInPlace } from './common.js';
+import { pickTopK, renormalise } from './common.js';
 import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
+import { xmoeCosine, xmoeOptions } from './xmoe-cosine.js';
 
 /**
  * `moe_layer_xmoe` (LibMoE moe_layer_xmoe.py): expert_sel [⌊E/2⌋, D] is the input reduction,
@@ -18,22 +17,16 @@ import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
  */
 export function moeLayerXmoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
   const o = lmOptions(spec, ['step', 'time', 'global']);
+  const cos = xmoeOptions(spec);
   const e = spec.nExperts;
-  const r = Math.floor(e / 2);
-  const temperature = numOpt(spec, 'temperature', 0.3);
-  const embNorm = numOpt(spec, 'embedding_norm', 1.5);
-  const eps = numOpt(spec, 'cosine_eps', 1e-4);
-  const sel = pf.normal('expert_sel', [r, spec.dModel], 1 / Math.sqrt(spec.dModel));
-  const emb = pf.normal('expert_embeddings', [e, r], 0.32 / Math.sqrt(r));
+  const sel = pf.normal('expert_sel', [cos.dims, spec.dModel], 1 / Math.sqrt(spec.dModel));
+  const emb = pf.normal('expert_embeddings', [e, cos.dims], 0.32 / Math.sqrt(cos.dims));
   return {
     variables: new Map<string, Variable>([['expert_sel', sel], ['expert_embeddings', emb]]),
     bank: reluKvBank(pf, e, spec.dModel, o.expertSize),
     route({ x, batch, seqLen }: RouteInput): Routing {
       const k = spec.topK;
-      renormaliseRowsInPlace(emb, embNorm);
-      const h = linear(x, sel);
-      const c = matMul2D(l2Normalize(h, eps), tf.transpose(emb) as Tensor2D);
-      const p = tf.softmax(tf.div(c, temperature) as Tensor2D);
+      const { h, l: c, p } = xmoeCosine(x, sel, emb, cos);
       const s = selectionActivation(p, o.selection);
       const { idx, v } = pickTopK(s, k);
       const w = renormalise(v, 1e-20);

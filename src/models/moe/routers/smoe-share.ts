@@ -1,11 +1,9 @@
-import { tf, type Tensor2D, type Variable } from '../../tf.js';
-import { switchBalanceLoss } from '../losses/switch-balance.js';
-import { routerZLoss } from '../losses/z-loss.js';
+import { tf, type Tensor2D } from '../../tf.js';
 import type { ParamFactory } from '../init.js';
-import type { AlgorithmFactory, Internal, MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { AlgorithmFactory, Internal, MoeAlgorithm, RouteInput } from '../routing.js';
 import type { MoeLayerSpec } from '../types.js';
-import { firstPicks, linear, pickTopK, renormalise, vlmAux, vlmCoefs } from './common.js';
-import { vlmBank, vlmGate } from './vlm-common.js';
+import { linear, pickTopK, renormalise } from './common.js';
+import { switchRouter, vlmGate } from './vlm-common.js';
 
 /**
  * SharedE variants (LibMoE shard_smoe.py `smoe_share`, shard_smoe_v3.py `smoe_sharev3`):
@@ -16,31 +14,26 @@ import { vlmBank, vlmGate } from './vlm-common.js';
  */
 function sharedExpertLayer(selection: 'softmax' | 'sigmoid'): AlgorithmFactory {
   return (spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm => {
-    const { cb, cz } = vlmCoefs(spec);
     const er = spec.nExperts - 1;
     if (er < 1 || spec.topK < 2) throw new Error(`${spec.algorithm}: needs E ≥ 2 and K ≥ 2 (E and K count the shared expert)`);
     const gate = vlmGate(spec, pf, er);
-    const bank = vlmBank(spec, pf);
+    const routed = switchRouter(spec, pf, { 'gate.weight': gate }, ({ x }, k) => {
+      const l = linear(x, gate);
+      const p = tf.softmax(l);
+      const s = selection === 'softmax' ? p : tf.sigmoid(l);
+      const { idx, v } = pickTopK(s, k);
+      const w = renormalise(v, 0);
+      const internals: Record<string, Internal> = { router_logits: l, router_probs: p, gate_weights: w };
+      if (selection === 'sigmoid') internals['selection_scores'] = s;
+      return { idx, w, p, zLogits: l, internals };
+    }, { k: spec.topK - 1 });
     return {
-      variables: new Map<string, Variable>([['gate.weight', gate]]),
-      bank,
-      route({ x, batch, seqLen }: RouteInput): Routing {
-        const k = spec.topK - 1;
-        const l = linear(x, gate);
-        const p = tf.softmax(l);
-        const s = selection === 'softmax' ? p : tf.sigmoid(l);
-        const { idx, v } = pickTopK(s, k);
-        const w = renormalise(v, 0);
-        const { aux, auxTotal } = vlmAux(switchBalanceLoss(p, firstPicks(idx, x.shape[0], k), batch, seqLen), routerZLoss(l), cb, cz);
-        const internals: Record<string, Internal> = { router_logits: l, router_probs: p, gate_weights: w };
-        if (selection === 'sigmoid') internals['selection_scores'] = s;
-        return { k, slots: idx, expertOf: idx, combine: w, probs: p, aux, auxTotal, internals };
-      },
-      finish(routed: Tensor2D, { x }: RouteInput, internals: Record<string, Internal>): Tensor2D {
-        const shared = bank.run(er, x);
-        internals['routed_output'] = routed;
+      ...routed,
+      finish(out: Tensor2D, { x }: RouteInput, internals: Record<string, Internal>): Tensor2D {
+        const shared = routed.bank.run(er, x);
+        internals['routed_output'] = out;
         internals['shared_expert_output'] = shared;
-        return tf.add(tf.mul(shared, 0.5), tf.mul(routed, 0.5)) as Tensor2D;
+        return tf.add(tf.mul(shared, 0.5), tf.mul(out, 0.5)) as Tensor2D;
       },
     };
   };

@@ -1,30 +1,21 @@
-import { tf, type Variable } from '../../tf.js';
-import { switchBalanceLoss } from '../losses/switch-balance.js';
-import { routerZLoss } from '../losses/z-loss.js';
+import { tf } from '../../tf.js';
 import type { ParamFactory } from '../init.js';
-import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import type { MoeAlgorithm } from '../routing.js';
 import type { MoeLayerSpec } from '../types.js';
-import { firstPicks, linear, pickTopK, renormalise, vlmAux, vlmCoefs } from './common.js';
-import { vlmBank, vlmGate } from './vlm-common.js';
+import { linear, pickTopK, renormalise } from './common.js';
+import { switchRouter, vlmGate } from './vlm-common.js';
 
 /**
  * `smoe` (SMoE-R, LibMoE smoe.py): l = x·W_gᵀ, p = softmax(l), top-K↓ of p, w = v/Σv.
  * Losses: Switch balance on the first pick and router z-loss.
  */
 export function smoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
-  const { cb, cz } = vlmCoefs(spec);
   const gate = vlmGate(spec, pf, spec.nExperts);
-  return {
-    variables: new Map<string, Variable>([['gate.weight', gate]]),
-    bank: vlmBank(spec, pf),
-    route({ x, batch, seqLen }: RouteInput): Routing {
-      const k = spec.topK;
-      const l = linear(x, gate);
-      const p = tf.softmax(l);
-      const { idx, v } = pickTopK(p, k);
-      const w = renormalise(v, 0);
-      const { aux, auxTotal } = vlmAux(switchBalanceLoss(p, firstPicks(idx, x.shape[0], k), batch, seqLen), routerZLoss(l), cb, cz);
-      return { k, slots: idx, expertOf: idx, combine: w, probs: p, aux, auxTotal, internals: { router_logits: l, router_probs: p, gate_weights: w } };
-    },
-  };
+  return switchRouter(spec, pf, { 'gate.weight': gate }, ({ x }, k) => {
+    const l = linear(x, gate);
+    const p = tf.softmax(l);
+    const { idx, v } = pickTopK(p, k);
+    const w = renormalise(v, 0);
+    return { idx, w, p, zLogits: l, internals: { router_logits: l, router_probs: p, gate_weights: w } };
+  });
 }

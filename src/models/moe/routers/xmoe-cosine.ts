@@ -1,0 +1,35 @@
+import { tf, type Tensor2D, type Variable } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
+import { numOpt } from '../options.js';
+import type { MoeLayerSpec } from '../types.js';
+import { l2Normalize, linear, renormaliseRowsInPlace } from './common.js';
+
+/** X-MoE's router constants (LibMoE xmoe.py and moe_layer_xmoe.py use the same ones). */
+export interface XmoeOptions {
+  /** ⌊E/2⌋: width of the reduced space and of the expert embeddings. */
+  readonly dims: number;
+  readonly temperature: number;
+  readonly embeddingNorm: number;
+  readonly cosineEps: number;
+}
+
+export function xmoeOptions(spec: MoeLayerSpec): XmoeOptions {
+  return {
+    dims: Math.floor(spec.nExperts / 2),
+    temperature: numOpt(spec, 'temperature', 0.3),
+    embeddingNorm: numOpt(spec, 'embedding_norm', 1.5),
+    cosineEps: numOpt(spec, 'cosine_eps', 1e-4),
+  };
+}
+
+/**
+ * X-MoE's cosine scores, shared by the VLM and LM layers: the embeddings are renormalised in
+ * place to `embeddingNorm` (no gradient), h = x·Rᵀ, l = ⟨h/max(‖h‖, eps), ê⟩, p = softmax(l/τ).
+ */
+export function xmoeCosine(x: Tensor2D, reduction: Variable, embeddings: Variable, o: XmoeOptions): { h: Tensor2D; l: Tensor2D; p: Tensor2D } {
+  renormaliseRowsInPlace(embeddings, o.embeddingNorm);
+  const h = linear(x, reduction);
+  const l = matMul2D(l2Normalize(h, o.cosineEps), tf.transpose(embeddings) as Tensor2D);
+  const p = tf.softmax(tf.div(l, o.temperature) as Tensor2D);
+  return { h, l, p };
+}
