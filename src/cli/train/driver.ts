@@ -8,6 +8,7 @@
  */
 import { selectBackend } from '../../models/backend.js';
 import { NonFiniteError } from '../../models/lm/non-finite.js';
+import { explainBackendFailure } from '../../models/heap-limit.js';
 import type { LmTrainer } from '../../models/lm/trainer.js';
 import { bestEncoder } from '../../ops/batch-encoder.js';
 import type { Stage, StageState } from '../../streams/stage.js';
@@ -86,7 +87,7 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
       try {
         res = await trainer.trainStep(batch);
       } catch (e) {
-        if (!(e instanceof NonFiniteError)) throw e;
+        if (!(e instanceof NonFiniteError)) throw explainBackendFailure(e, parameterCount(trainer), `step ${trainer.step + 1}`);
         // The trainer leaves the weights untouched on NaN/Inf: keep the last good state, then stop.
         const good = trainer.step;
         const dir = await checkpoint(good, before);
