@@ -7,16 +7,9 @@ import { runInNewContext } from 'node:vm';
 import type { Flow, Json, Stage, StageState } from '../../src/streams/stage.js';
 import type { TextRecord } from '../../src/ops/text-record.js';
 
-/** Reads up to `n` items (breaking out of the loop, as a trainer stopping for a checkpoint does). */
-export async function drain<T>(stage: Stage<T>, n = Infinity): Promise<T[]> {
-  const out: T[] = [];
-  if (n <= 0) return out;
-  for await (const x of stage) {
-    out.push(x);
-    if (out.length >= n) break;
-  }
-  return out;
-}
+import { drain } from '../support/drain.js';
+
+export { drain };
 
 /** What a checkpoint does to a state: JSON out and back. */
 export function roundTrip(state: StageState): StageState {

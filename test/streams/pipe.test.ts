@@ -3,17 +3,8 @@ import assert from 'node:assert/strict';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { take } from '../../src/ops/take.js';
-import type { Stage } from '../../src/streams/stage.js';
+import { drain } from '../support/drain.js';
 
-async function drain<T>(stage: Stage<T>, n = Infinity): Promise<T[]> {
-  const out: T[] = [];
-  if (n <= 0) return out;
-  for await (const x of stage) {
-    out.push(x);
-    if (out.length >= n) break;
-  }
-  return out;
-}
 
 test('a flow rebuilt from a saved state continues with exactly the next item', async () => {
   const flow = pipe(fromArray([1, 2, 3, 4, 5, 6, 7]), take<number>(6));

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Stage } from '../../../src/streams/stage.js';
 import { zstdCliAvailable } from '../../../src/streams/decode/zstd-cli.js';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
@@ -12,16 +11,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Pull up to `n` items. */
-export async function drain<T>(stage: Stage<T>, n = Infinity): Promise<T[]> {
-  const out: T[] = [];
-  if (n <= 0) return out;
-  for await (const x of stage) {
-    out.push(x);
-    if (out.length >= n) break;
-  }
-  return out;
-}
+export { drain } from '../../support/drain.js';
 
 /** `count` SlimPajama-shaped lines, domains cycling through `domains`. */
 export function docs(count: number, prefix = 'doc', domains = ['RedPajamaC4', 'RedPajamaGithub', 'RedPajamaBook']): string {
