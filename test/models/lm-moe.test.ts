@@ -41,12 +41,13 @@ for (const algorithm of moeAlgorithms()) {
     const first = await trainer.trainStep(batch);
     const tensors = tf.memory().numTensors;
     let last = first;
+    for (let i = 0; i < 10; i++) last = await trainer.trainStep(batch);
+    assert.equal(tf.memory().numTensors, tensors, 'live tensors grew over 10 steps');
+    // 30 steps suffice at lr 1e-2 (every router ends ≥ 10× below its first loss); a stuck router stays near log V.
     for (let i = 0; i < 20; i++) last = await trainer.trainStep(batch);
-    assert.equal(tf.memory().numTensors, tensors, 'live tensors grew over 20 steps');
-    for (let i = 0; i < 40; i++) last = await trainer.trainStep(batch);
-    assert.ok(last.loss < first.loss / 4, `loss ${first.loss} → ${last.loss}`);
+    assert.ok(last.loss < first.loss / 5, `loss ${first.loss} → ${last.loss}`);
     const ev = await trainer.evalStep(batch);
-    assert.ok(ev.accuracy > 0.6, `eval accuracy ${ev.accuracy}`);
+    assert.ok(ev.accuracy > 0.8, `eval accuracy ${ev.accuracy}`);
     assert.equal(tf.memory().numTensors, tensors, 'eval left tensors behind');
     assert.equal(last.routing.length, 2);
     for (const r of last.routing) {
