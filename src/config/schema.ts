@@ -38,6 +38,7 @@ const moe = z.strictObject({
   nExperts: positiveInt(),
   topK: positiveInt(),
   expertSize: positiveInt(),
+  expert: oneOf(['auto', 'gelu-mlp', 'relu-kv']).prefault('auto'),
   every: positiveInt().prefault(1),
   capacityFactor: positiveNumber().optional(),
   options: z.record(z.string(), z.unknown(), { error: 'expected a map of LibMoE option name → value' }).prefault({}),

@@ -30,6 +30,8 @@ export interface TokenBatch {
 export interface LayerRoutingStats {
   readonly layer: number;
   readonly nExperts: number;
+  /** K the step's selections were made with (MoeOutput.k): Hyper-R's dynamic K in training,
+   *  the routed K−1 for shared-expert variants; `selected` holds tokens·topK entries. */
   readonly topK: number;
   /** Tokens routed by this layer in this step (all micro-batches). */
   readonly tokens: number;

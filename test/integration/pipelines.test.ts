@@ -71,3 +71,46 @@ test('every shipped router-family pipeline runs a couple of steps and writes rea
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a VLM router runs in the LM pipeline (--set model.moe.algorithm): token-slots per step and layer add up to tokens·K, aux losses are reported', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'moeflow-vlm-'));
+  try {
+    // smoe: fixed K = 2 with balance + z losses; hyperrouter: training K = 1, then 2 (dynamic K over 2 steps, topk 1..3);
+    // smoe_share: E = 8 and K = 2 count the always-on shared expert, so 7 routed experts and K − 1 = 1 pick.
+    const cases = [
+      { algorithm: 'smoe', options: '{}', ks: [2, 2], experts: 8, aux: ['aux_balance_loss', 'aux_router_z_loss'] },
+      { algorithm: 'hyperrouter', options: '{topk_min: 1, topk_max: 3}', ks: [1, 2], experts: 8, aux: [] },
+      { algorithm: 'smoe_share', options: '{}', ks: [1, 1], experts: 7, aux: ['aux_balance_loss'] },
+    ];
+    for (const c of cases) {
+      const out = join(dir, c.algorithm);
+      const r = await runPipelineCli(['run', 'pipelines/lm-softmax.yaml', ...TINY, '--set', `model.moe.algorithm=${c.algorithm}`, '--set', `model.moe.options=${c.options}`, '--out', out]);
+      assert.equal(r.code, 0, `${c.algorithm}: ${r.err}`);
+      const run = await onlyRun(out);
+      assert.match(readFileSync(join(run, 'config.yaml'), 'utf8'), new RegExp(`algorithm: ${c.algorithm}`));
+      const layers = await query(`SELECT step, layer, tokens, top_k, n_experts FROM read_parquet('${join(run, 'routing/layers')}-*.parquet') ORDER BY step, layer`);
+      assert.equal(layers.rows.length, 2 * 2, `${c.algorithm}: steps × MoE layers`);
+      for (const l of layers.rows) {
+        assert.equal(l.top_k, c.ks[(l.step as number) - 1], `${c.algorithm} step ${l.step}: top_k`);
+        assert.equal(l.n_experts, c.experts, `${c.algorithm}: n_experts`);
+      }
+      const ex = await query(`SELECT count(*)::INT n, count(token_slots)::INT valued FROM read_parquet('${join(run, 'routing/experts')}-*.parquet')`);
+      assert.deepEqual(ex.rows[0], { n: 2 * 2 * c.experts, valued: 2 * 2 * c.experts }, `${c.algorithm}: one valued row per step, layer and routed expert`);
+      for (const table of ['routing/experts', 'routing/domains']) {
+        const q = await query(`SELECT l.step, l.layer, l.tokens * l.top_k want, sum(e.token_slots)::INT got
+          FROM read_parquet('${join(run, 'routing/layers')}-*.parquet') l JOIN read_parquet('${join(run, table)}-*.parquet') e USING (step, layer)
+          GROUP BY l.step, l.layer, l.tokens, l.top_k`);
+        assert.equal(q.rows.length, 4, `${c.algorithm} ${table}`);
+        for (const row of q.rows) assert.equal(row.got, row.want, `${c.algorithm} ${table} step ${row.step} layer ${row.layer}`);
+      }
+      for (const col of c.aux) {
+        const q = await query(`SELECT min(${col}) m FROM read_parquet('${join(run, 'routing/layers')}-*.parquet')`);
+        assert.ok((q.rows[0]!.m as number) > 0, `${c.algorithm}: ${col}`);
+      }
+      const m = await query(`SELECT min(aux_total) m FROM read_parquet('${join(run, 'metrics')}-*.parquet')`);
+      assert.ok(Number.isFinite(m.rows[0]!.m as number), `${c.algorithm}: metrics.aux_total`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

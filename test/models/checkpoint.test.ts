@@ -43,6 +43,11 @@ const REMOE: LmConfig = { ...MOE, ffn: { kind: 'moe', algorithm: 'moe_layer_remo
 const CASES: [string, LmConfig, string][] = [['cpu', CFG, 'dense'], ['wasm', CFG, 'dense'], ['wasm', MOE, 'MoE (moe_layer)']];
 if (moeAlgorithms().includes('moe_layer_deepseekv2')) CASES.push(['wasm', DEEPSEEK, 'MoE with routing bias (moe_layer_deepseekv2, deepseek mode)']);
 if (moeAlgorithms().includes('moe_layer_remoe')) CASES.push(['wasm', REMOE, 'MoE with adaptive λ (moe_layer_remoe)']);
+/** VLM routers in the LM: GELU experts with biases; Hyper-R's K depends on the restored step. */
+const SMOE: LmConfig = { ...MOE, ffn: { kind: 'moe', algorithm: 'smoe', nExperts: 4, topK: 2, expertSize: 8 } };
+const HYPER: LmConfig = { ...MOE, ffn: { kind: 'moe', algorithm: 'hyperrouter', nExperts: 4, topK: 2, expertSize: 8, options: { topk_min: 1, topk_max: 4 } } };
+if (moeAlgorithms().includes('smoe')) CASES.push(['wasm', SMOE, 'VLM router (smoe, gelu-mlp experts)']);
+if (moeAlgorithms().includes('hyperrouter')) CASES.push(['wasm', HYPER, 'VLM router with step-dependent K (hyperrouter)']);
 
 for (const [backend, cfg, label] of CASES) {
   test(`${backend}, ${label}: 3 steps, save, load into a fresh model, 2 more steps equals 5 uninterrupted steps bit for bit`, async () => {

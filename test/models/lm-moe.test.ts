@@ -28,11 +28,12 @@ function moeConfig(algorithm: string, extra: Partial<LmConfig> = {}): LmConfig {
   };
 }
 
-test('the registry offers at least the LM softmax/sigmoid router (moe_layer)', () => {
+test('the registry offers the LM softmax/sigmoid router (moe_layer) and VLM routers (smoe)', () => {
   assert.ok(LM_ROUTERS.includes('moe_layer'), `LM routers: ${LM_ROUTERS.join(', ')}`);
+  assert.ok(moeAlgorithms().includes('smoe'));
 });
 
-for (const algorithm of LM_ROUTERS) {
+for (const algorithm of moeAlgorithms()) {
   test(`${algorithm}: a tiny MoE LM memorises a short sequence with a flat live-tensor count and per-layer routing stats`, async () => {
     const model = new TransformerLM(moeConfig(algorithm), createMoeLayer);
     const trainer = new LmTrainer(model, { ...TRAIN, microBatches: 2 });
@@ -40,21 +41,25 @@ for (const algorithm of LM_ROUTERS) {
     const first = await trainer.trainStep(batch);
     const tensors = tf.memory().numTensors;
     let last = first;
+    for (let i = 0; i < 10; i++) last = await trainer.trainStep(batch);
+    assert.equal(tf.memory().numTensors, tensors, 'live tensors grew over 10 steps');
+    // 30 steps suffice at lr 1e-2 (every router ends ≥ 10× below its first loss); a stuck router stays near log V.
     for (let i = 0; i < 20; i++) last = await trainer.trainStep(batch);
-    assert.equal(tf.memory().numTensors, tensors, 'live tensors grew over 20 steps');
-    for (let i = 0; i < 40; i++) last = await trainer.trainStep(batch);
-    assert.ok(last.loss < first.loss / 4, `loss ${first.loss} → ${last.loss}`);
+    assert.ok(last.loss < first.loss / 5, `loss ${first.loss} → ${last.loss}`);
     const ev = await trainer.evalStep(batch);
-    assert.ok(ev.accuracy > 0.6, `eval accuracy ${ev.accuracy}`);
+    assert.ok(ev.accuracy > 0.8, `eval accuracy ${ev.accuracy}`);
     assert.equal(tf.memory().numTensors, tensors, 'eval left tensors behind');
     assert.equal(last.routing.length, 2);
     for (const r of last.routing) {
       assert.equal(r.tokens, 48);
-      assert.equal(r.nExperts, 4);
-      const k = r.selected.length / r.tokens;
+      // E routed experts (smoe_share / smoe_sharev3: E − 1, their E counts the always-on shared expert); every one has a load.
+      assert.equal(r.nExperts, algorithm.startsWith('smoe_share') ? 3 : 4);
+      assert.ok(r.tokenSlots.length >= r.nExperts && r.top1Count.length >= r.nExperts && r.probMass.length >= r.nExperts);
+      // The reported K is the one the selections were made with (dynamic / routed K included).
+      assert.equal(r.selected.length, r.tokens * r.topK);
       assert.equal(r.gates.length, r.selected.length);
-      // Every token-slot lands on some expert: slots per expert sum to tokens·K.
-      assert.equal([...r.tokenSlots].reduce((a, b) => a + b, 0), r.tokens * k);
+      // Every token-slot lands on some router index: slots per index sum to tokens·K.
+      assert.equal([...r.tokenSlots].reduce((a, b) => a + b, 0), r.tokens * r.topK);
       assert.ok(Number.isFinite(r.entropyFullSum) && r.entropyFullSum > 0);
     }
     assert.ok(Number.isFinite(last.auxTotal));

@@ -16,7 +16,7 @@ export function lmConfigOf(config: PipelineConfig, tokenizerVocab: number): LmCo
   return {
     ...base,
     ffn: {
-      kind: 'moe', algorithm: moe.algorithm, nExperts: moe.nExperts, topK: moe.topK, expertSize: moe.expertSize, every: moe.every,
+      kind: 'moe', algorithm: moe.algorithm, nExperts: moe.nExperts, topK: moe.topK, expertSize: moe.expertSize, expert: moe.expert, every: moe.every,
       options: moe.options as Record<string, Json>,
       ...(moe.capacityFactor !== undefined ? { capacityFactor: moe.capacityFactor } : {}),
     },

@@ -1,4 +1,5 @@
 import type { Json } from '../../streams/stage.js';
+import { EXPERT_CHOICES, type ExpertChoice } from './expert-kind.js';
 
 /** The FFN of a block: dense ReLU MLP, or an MoE layer from the router registry. */
 export type FfnConfig =
@@ -9,8 +10,10 @@ export type FfnConfig =
       readonly algorithm: string;
       readonly nExperts: number;
       readonly topK: number;
-      /** Expert hidden size s (LibMoE `moe.expert_size`). */
+      /** Expert hidden size s (LibMoE `moe.expert_size`; the GELU MLP's hidden H for VLM routers). */
       readonly expertSize: number;
+      /** Expert FFN family. 'auto' (default): what the router's LibMoE stack uses (expert-kind.ts). */
+      readonly expert?: ExpertChoice;
       /** MoE in every n-th block (1 = every block); the others get a dense FFN of width K·s. */
       readonly every?: number;
       /** Router options under LibMoE's names (perplexity_reg, selection_mode, ...). */
@@ -53,6 +56,8 @@ export function resolveLmConfig(c: LmConfig): ResolvedLmConfig {
     const { nExperts, topK, expertSize, every = 1 } = c.ffn;
     if (!(topK >= 1 && topK <= nExperts)) throw new Error(`LmConfig.ffn.topK must be in [1, nExperts=${nExperts}], got ${topK}`);
     if (!(expertSize > 0 && every >= 1)) throw new Error('LmConfig.ffn.expertSize and .every must be positive');
+    const expert = c.ffn.expert ?? 'auto';
+    if (!EXPERT_CHOICES.includes(expert)) throw new Error(`LmConfig.ffn.expert must be one of ${EXPERT_CHOICES.join(', ')}, got ${JSON.stringify(expert)}`);
   }
   return {
     vocabSize: c.vocabSize,

@@ -12,6 +12,8 @@ import type { Readback } from './readback.js';
 interface LayerAcc {
   layer: number;
   tokens: number;
+  /** K of the calls (MoeOutput.k): Hyper-R's dynamic K, K−1 routed for shared-expert variants. */
+  k?: number;
   tokenSlots?: Float64Array;
   top1Count?: Float64Array;
   probMass?: Float64Array;
@@ -51,6 +53,9 @@ export class RoutingAccumulator {
       this.layers.set(layer, a);
     }
     const acc = a;
+    // Selections are [tokens·K] with the call's own K; every micro-batch of a step has the same one.
+    if (acc.k !== undefined && acc.k !== out.k) throw new Error(`layer ${layer}: K changed within a step (${acc.k} → ${out.k})`);
+    acc.k = out.k;
     acc.tokens += tokens;
     acc.selected.push(out.selected);
     const rb = this.rb;
@@ -88,8 +93,11 @@ export class RoutingAccumulator {
       const bias = biasOf(layer.state());
       return {
         layer: a.layer,
-        nExperts: layer.spec.nExperts,
-        topK: layer.spec.topK,
+        // Experts that tokens are routed to, as the tables count them: smoe_share's E counts its
+        // always-on shared expert, which has no router index (router width E − 1).
+        nExperts: Math.min(layer.spec.nExperts, a.tokenSlots?.length ?? layer.spec.nExperts),
+        // The K the selections were made with (not spec.topK): per-token strides and slot counts follow it.
+        topK: a.k ?? layer.spec.topK,
         tokens: a.tokens,
         tokenSlots: a.tokenSlots ?? new Float64Array(0),
         top1Count: a.top1Count ?? new Float64Array(0),
