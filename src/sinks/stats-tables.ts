@@ -44,7 +44,7 @@ export function layersSpec(auxNames: readonly string[]): TableSpec {
     columns: [
       RUN, STEP, LAYER,
       { name: 'n_experts', type: 'int16', doc: 'E routed experts' },
-      { name: 'top_k', type: 'int16', doc: 'K experts per token' },
+      { name: 'top_k', type: 'int16', doc: 'K the step selected per token (Hyper-R: dynamic K; smoe_share/v3: K−1 routed)' },
       { name: 'tokens', type: 'int32', doc: 'tokens routed in the step' },
       { name: 'entropy_topk', type: 'float32', doc: 'mean over tokens of the entropy of the renormalised top-k weights / log K (0..1; NaN for K = 1)' },
       { name: 'entropy_full', type: 'float32', doc: 'mean over tokens of the entropy of the full router distribution (nats)' },
