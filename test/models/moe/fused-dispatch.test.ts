@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor2D } from '../../../src/models/tf.js';
 import { reluKvBank } from '../../../src/models/moe/experts/relu-kv.js';
-import { runBank } from '../../../src/models/moe/experts/expert-bank.js';
+import { geluMlpBank } from '../../../src/models/moe/experts/gelu-mlp.js';
+import { runBank, type ExpertBank } from '../../../src/models/moe/experts/expert-bank.js';
 import { combineRows, disposeDispatchPlan, gatherTokens, makeDispatchPlan } from '../../../src/models/kernels/dispatch-rows.js';
 import { ParamFactory } from '../../../src/models/moe/init.js';
 
@@ -32,10 +33,15 @@ function plan() {
   return { counts, p: makeDispatchPlan(N, K, token, slot) };
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  test(`[${backend}] the fused gather + relu-kv + combine op gives bit-identical outputs and gradients to the three separate ops`, async () => {
+const BANKS: Record<string, () => ExpertBank> = {
+  'relu-kv': () => reluKvBank(new ParamFactory(3, ''), E, D, 5),
+  'gelu-mlp': () => geluMlpBank(new ParamFactory(3, ''), E, D, 5),
+};
+
+for (const backend of ['cpu', 'wasm'] as const) for (const [kind, makeBank] of Object.entries(BANKS)) {
+  test(`[${backend}] the fused gather + ${kind} + combine op gives bit-identical outputs and gradients to the three separate ops, keeping less for backward`, async () => {
     await selectBackend(backend);
-    const bank = reluKvBank(new ParamFactory(3, ''), E, D, 5);
+    const bank = makeBank();
     const vars = [...bank.variables.values()];
     const { counts, p } = plan();
     const run = (fused: boolean) => {
