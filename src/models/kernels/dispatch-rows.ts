@@ -46,14 +46,17 @@ export function gatherTokens(x: Tensor2D, p: DispatchPlan): Tensor2D {
     save([p.token, ...p.rowOf]);
     return {
       value: takeRows(xx, p.token),
-      gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => {
-        const dz = withZeroRow(dy);
-        const parts = saved.slice(1).map((ix) => takeRows(dz, ix as Tensor1D));
-        return parts.length === 1 ? parts[0]! : (tf.addN(parts) as Tensor2D);
-      },
+      gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => gatherTokensGrad(dy, saved.slice(1) as Tensor1D[]),
     };
   }) as never) as unknown as (x: Tensor2D) => Tensor2D;
   return f(x);
+}
+
+/** dx of the gather: Σ_k of the sorted rows' gradients, gathered back per slot (`rowOf`). */
+export function gatherTokensGrad(dy: Tensor2D, rowOf: readonly Tensor1D[]): Tensor2D {
+  const dz = withZeroRow(dy);
+  const parts = rowOf.map((ix) => takeRows(dz, ix));
+  return parts.length === 1 ? parts[0]! : (tf.addN(parts) as Tensor2D);
 }
 
 /**
@@ -63,20 +66,36 @@ export function gatherTokens(x: Tensor2D, p: DispatchPlan): Tensor2D {
  */
 export function combineRows(z: Tensor2D, w: Tensor2D, p: DispatchPlan): Tensor2D {
   const f = tf.customGrad(((zz: Tensor2D, ww: Tensor2D, save: tf.GradSaveFunc) => {
-    const zp = withZeroRow(zz);
-    const picked = p.rowOf.map((ix) => takeRows(zp, ix));
+    const { picked, y } = combineForward(zz, ww, p);
     save([ww, p.token, p.slot, ...picked]);
-    const terms = picked.map((g, k) => tf.mul(g, tf.slice(ww, [0, k], [p.n, 1])));
     return {
-      value: (terms.length === 1 ? terms[0]! : tf.addN(terms)) as Tensor2D,
+      value: y,
       gradFunc: (dy: Tensor2D, saved: tf.Tensor[]) => {
         const [sw, token, slot, ...g] = saved as [Tensor2D, Tensor1D, Tensor1D, ...Tensor2D[]];
-        const wRow = takeRows(tf.reshape(sw, [p.n * p.k, 1]), slot);
-        const dz = tf.mul(takeRows(dy, token), wRow) as Tensor2D;
-        const dw = tf.concat(g.map((gk) => tf.sum(tf.mul(dy, gk), 1, true)), 1) as Tensor2D;
+        const { dz, dw } = combineGrad(dy, sw, token, slot, g, p);
         return [dz, dw];
       },
     };
   }) as never) as unknown as (z: Tensor2D, w: Tensor2D) => Tensor2D;
   return f(z, w);
+}
+
+/** The combine's forward: each slot's row of z (`picked`, K × [N, D], kept for dw) and y. */
+export function combineForward(z: Tensor2D, w: Tensor2D, p: DispatchPlan): { readonly picked: Tensor2D[]; readonly y: Tensor2D } {
+  const zp = withZeroRow(z);
+  const picked = p.rowOf.map((ix) => takeRows(zp, ix));
+  zp.dispose();
+  const terms = picked.map((g, k) => tf.tidy(() => tf.mul(g, tf.slice(w, [0, k], [p.n, 1]))));
+  if (terms.length === 1) return { picked, y: terms[0] as Tensor2D };
+  const y = tf.addN(terms) as Tensor2D;
+  tf.dispose(terms);
+  return { picked, y };
+}
+
+/** The combine's gradients from the saved weights w, indices and picked rows. */
+export function combineGrad(dy: Tensor2D, w: Tensor2D, token: Tensor1D, slot: Tensor1D, picked: readonly Tensor2D[], p: DispatchPlan): { readonly dz: Tensor2D; readonly dw: Tensor2D } {
+  const wRow = takeRows(tf.reshape(w, [p.n * p.k, 1]), slot);
+  const dz = tf.mul(takeRows(dy, token), wRow) as Tensor2D;
+  const dw = tf.concat(picked.map((gk) => tf.sum(tf.mul(dy, gk), 1, true)), 1) as Tensor2D;
+  return { dz, dw };
 }

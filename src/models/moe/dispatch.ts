@@ -53,9 +53,9 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
     slotOfRow[r] = slot;
   }
   const plan = makeDispatchPlan(n, k, tokenOfRow, slotOfRow);
-  const sorted = gatherTokens(x, plan);
-  const z = runBank(bank, sorted, load);
-  const y = combineRows(z, combine, plan);
+  const y = bank.runDispatched
+    ? bank.runDispatched(x, combine, plan, load)
+    : combineRows(runBank(bank, gatherTokens(x, plan), load), combine, plan);
   disposeDispatchPlan(plan);
   return { y, dropped, load };
 }

@@ -1,5 +1,6 @@
 import type { Tensor2D, Variable } from '../../tf.js';
 import { concatRows, rowBlock } from '../../kernels/row-blocks.js';
+import type { DispatchPlan } from '../../kernels/dispatch-rows.js';
 
 /**
  * The experts a router can send token rows to, by bank index. Dispatch calls `run` once per
@@ -16,6 +17,11 @@ export interface ExpertBank {
   /** Optional whole-bank op: rows [M, D] sorted by expert, counts[e] rows each (zeros
    *  allowed) → outputs in the same order. Dispatch prefers it to calling `run` per expert. */
   runGrouped?(rows: Tensor2D, counts: Int32Array): Tensor2D;
+  /** Optional gather + whole bank + weighted combine as one op: tokens x [N, D], combine
+   *  weights [N, K] → y [N, D], the same numbers as gather, `runGrouped`, combine. Dispatch
+   *  prefers it: the [N·K, D] intermediates then never outlive the op (less memory kept for
+   *  backward). */
+  runDispatched?(x: Tensor2D, combine: Tensor2D, plan: DispatchPlan, counts: Int32Array): Tensor2D;
 }
 
 /** Concatenate banks: indices of `b` follow those of `a`. */

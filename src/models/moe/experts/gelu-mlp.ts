@@ -2,6 +2,7 @@ import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { geluExact } from '../../kernels/gelu-exact.js';
 import { groupedGeluMlp, type GeluMlpTensors } from '../../kernels/grouped-gelu-mlp.js';
+import { dispatchGeluMlp } from '../../kernels/dispatch-gelu-mlp.js';
 import type { ParamFactory } from '../init.js';
 import type { ExpertBank } from './expert-bank.js';
 
@@ -41,5 +42,6 @@ export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hid
     size: count, variables, weights,
     run: (e, rows) => geluMlp(weights[e]!, rows),
     runGrouped: (rows, counts) => groupedGeluMlp(rows, weights as unknown as GeluMlpTensors[], counts),
+    runDispatched: (x, combine, plan, counts) => dispatchGeluMlp(x, weights as unknown as GeluMlpTensors[], combine, plan, counts),
   };
 }

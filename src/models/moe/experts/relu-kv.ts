@@ -1,6 +1,7 @@
 import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { groupedReluKv } from '../../kernels/grouped-relu-kv.js';
+import { dispatchReluKv } from '../../kernels/dispatch-relu-kv.js';
 import type { ParamFactory } from '../init.js';
 import type { ExpertBank } from './expert-bank.js';
 
@@ -23,5 +24,6 @@ export function reluKvBank(pf: ParamFactory, count: number, dModel: number, size
       return matMul2D(tf.relu(matMul2D(rows, k as Tensor2D)), v as Tensor2D);
     },
     runGrouped: (rows, counts) => groupedReluKv(rows, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, counts),
+    runDispatched: (x, combine, plan, counts) => dispatchReluKv(x, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, combine, plan, counts),
   };
 }
