@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tf } from './tf.js';
+import { shareIdentityOnWasm } from './kernels/wasm-identity.js';
 
 /** Backends in order of preference when the user asks for `auto`. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -134,6 +135,7 @@ async function tryWasm(): Promise<Probe> {
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasmPkg.setWasmPaths(join(dir, 'dist') + '/');
+    shareIdentityOnWasm();
     const ok = await tf.setBackend('wasm');
     await tf.ready();
     return ok ? { ok: true, detail: 'wasm SIMD, 1 thread in Node' } : { ok: false, why: 'tf.setBackend("wasm") returned false' };
