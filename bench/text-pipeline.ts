@@ -30,12 +30,12 @@ import { pipe } from '../src/streams/pipe.js';
 import { tokenize } from '../src/ops/tokenize.js';
 import { pack } from '../src/ops/pack.js';
 import { batch } from '../src/ops/batch.js';
-import { statsOf } from '../src/ops/stats.js';
-import { type BatchEncoder, bestEncoder, jsBpeEncoder, tokenizersEncoder } from '../src/ops/batch-encoder.js';
-import { separatorId } from '../src/ops/tokenizer.js';
-import { trainTokenizer } from '../src/ops/tokenizer-train.js';
-import type { TokenizerJson } from '../src/ops/tokenizer-json.js';
-import { cpuSeconds } from '../src/cli/cpu-time.js';
+import { statsOf } from '../src/ops/support/stats.js';
+import { type BatchEncoder, bestEncoder, jsBpeEncoder, tokenizersEncoder } from '../src/tokenizer/batch-encoder.js';
+import { separatorId } from '../src/tokenizer/tokenizer.js';
+import { trainTokenizer } from '../src/tokenizer/train-bpe.js';
+import type { TokenizerJson } from '../src/tokenizer/tokenizer-json.js';
+import { cpuSeconds } from '../src/cli/shared/cpu-time.js';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);

@@ -11,10 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadPipeline } from '../src/config/load.js';
-import { newRunDir, writeRunConfig } from '../src/cli/run-dir.js';
-import { runPipeline } from '../src/cli/run.js';
-import { trainDriver } from '../src/cli/train/driver.js';
-import { runtimeVersions } from '../src/cli/versions.js';
+import { newRunDir, writeRunConfig } from '../src/cli/shared/run-dir.js';
+import { runPipeline } from '../src/cli/run/run-pipeline.js';
+import { trainDriver } from '../src/cli/run/driver.js';
+import { runtimeVersions } from '../src/cli/shared/versions.js';
 import { tf } from '../src/models/tf.js';
 import { matmulRate, round } from './matmul-rate.js';
 

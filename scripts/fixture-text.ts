@@ -3,7 +3,7 @@
  * template below was written for moeflow; the seeded RNG picks and combines them, so each
  * domain has its own vocabulary and layout (what per-domain routing statistics should see).
  */
-import type { Rng } from '../src/streams/random.js';
+import type { Rng } from '../src/base/random.js';
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)]!;
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

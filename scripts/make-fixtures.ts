@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../src/streams/random.js';
+import { Rng } from '../src/base/random.js';
 import { DOMAIN_WRITERS } from './fixture-text.js';
 import { zstdStored } from './zstd-frame.js';
 

@@ -1,9 +1,9 @@
 /** `pipeline`: the moeflow command line. Each verb lives in its own file; this only dispatches. */
 import { ConfigError } from '../config/load.js';
 import { OverrideError } from '../config/overrides.js';
-import { EXIT, NotAvailableError, UsageError } from './errors.js';
-import { REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './help.js';
-import { moeflowVersion } from './versions.js';
+import { EXIT, NotAvailableError, UsageError } from './shared/errors.js';
+import { REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './shared/help.js';
+import { moeflowVersion } from './shared/versions.js';
 
 export const MAIN_HELP = `Usage: pipeline <command> [options]
 
@@ -26,27 +26,11 @@ type Command = (argv: string[]) => Promise<number>;
 
 /** Verbs load lazily so `pipeline --help` does not pay for DuckDB, Arrow or TensorFlow.js. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => (await import('./run.js')).runCommand,
-  report: async () => (await import('./report.js')).reportCommand,
-  tokenizer: async () => (await import('./tokenizer.js')).tokenizerCommand,
-  inspect: loadInspect,
+  run: async () => (await import('./run/command.js')).runCommand,
+  report: async () => (await import('./report/command.js')).reportCommand,
+  tokenizer: async () => (await import('./tokenizer/command.js')).tokenizerCommand,
+  inspect: async () => (await import('./inspect/command.js')).inspectCommand,
 };
-
-/** `inspect` is written by another part of the project; until it is merged, say so instead of crashing. */
-async function loadInspect(): Promise<Command> {
-  const specifier = './inspect.js'; // not a literal: the file may be absent from this build
-  let mod: { inspectCommand?: Command };
-  try {
-    mod = (await import(specifier)) as { inspectCommand?: Command };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('inspect.js')) {
-      throw new NotAvailableError('`pipeline inspect` is not part of this build yet (src/cli/inspect.ts is not merged)');
-    }
-    throw e;
-  }
-  if (typeof mod.inspectCommand !== 'function') throw new NotAvailableError('src/cli/inspect.ts does not export inspectCommand(argv)');
-  return mod.inspectCommand;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;

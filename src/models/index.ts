@@ -6,7 +6,7 @@ export { TransformerLM, type MoeFactory } from './lm/transformer-lm.js';
 export { expertKindFor, lmExpertSpec, type ExpertChoice, type ExpertKind } from './lm/expert-kind.js';
 export { LmTrainer, type TrainConfig } from './lm/trainer.js';
 export { resolveLmConfig, denseBaselineOf, type LmConfig, type FfnConfig } from './lm/config.js';
-export { upcycleLm, type UpcycleOptions } from './lm/upcycle.js';
+export { upcycleLm, type UpcycleOptions } from './lm/upcycle-lm.js';
 export { saveLmCheckpoint, loadLmCheckpoint } from './checkpoint/lm-checkpoint.js';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
 export type * from './train-types.js';

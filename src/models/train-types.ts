@@ -3,7 +3,7 @@
  * Everything here is host data (numbers and typed arrays): sinks, progress and the
  * trainer operator never see a tensor (ARCHITECTURE.md §1, §3, §4).
  */
-import type { Json } from '../streams/stage.js';
+import type { Json } from '../base/json.js';
 
 /**
  * One training batch as the data plane produces it (src/ops/batch.ts) and the trainer

@@ -1,6 +1,6 @@
 import { type Op, type Stage, opState } from '../streams/stage.js';
-import type { PackedWindow } from './packed-window.js';
-import { closeUpstream, opStats } from './pulled.js';
+import type { PackedWindow } from './items/packed-window.js';
+import { closeUpstream, opStats } from './support/pulled.js';
 import type { TokenBatch } from '../models/train-types.js';
 
 export interface BatchOptions {

@@ -1,5 +1,5 @@
 import { type Op, type Stage, opState } from '../streams/stage.js';
-import { closeUpstream, opStats } from './pulled.js';
+import { closeUpstream, opStats } from './support/pulled.js';
 
 /**
  * Passes the items for which `keep` is true. It reads nothing ahead of the item it yields,

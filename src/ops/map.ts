@@ -1,5 +1,5 @@
 import { type Op, type Stage, type StageState, opState } from '../streams/stage.js';
-import { closeUpstream, opStats, pull } from './pulled.js';
+import { closeUpstream, opStats, pull } from './support/pulled.js';
 
 export interface MapOptions {
   /** Calls of `fn` allowed to run at once (default 1). Results still come out in input order. */

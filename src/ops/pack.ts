@@ -1,8 +1,8 @@
 import { type Json, type Op, type Stage, type StageState, opState } from '../streams/stage.js';
-import { DomainTable } from './domain-table.js';
-import type { PackedWindow } from './packed-window.js';
-import { closeUpstream, opStats } from './pulled.js';
-import type { TokenizedDoc } from './tokenized-doc.js';
+import { DomainTable } from './support/domain-table.js';
+import type { PackedWindow } from './items/packed-window.js';
+import { closeUpstream, opStats } from './support/pulled.js';
+import type { TokenizedDoc } from './items/tokenized-doc.js';
 
 export interface PackOptions {
   /** Model context: windows hold `seqLen + 1` tokens (input + one target shift). LibMoE: 1024. */

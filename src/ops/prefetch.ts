@@ -1,5 +1,5 @@
 import { type Op, type Stage, type StageState, opState } from '../streams/stage.js';
-import { type Pulled, closeUpstream, opStats, pull } from './pulled.js';
+import { type Pulled, closeUpstream, opStats, pull } from './support/pulled.js';
 
 /**
  * Reads up to `size` items ahead in the background while the consumer works, so a slow

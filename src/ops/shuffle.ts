@@ -1,7 +1,7 @@
 import { type Json, type Op, type Stage, opState } from '../streams/stage.js';
-import { Rng, type RngState } from '../streams/random.js';
-import { type JsonCodec, typedJsonCodec } from './json-codec.js';
-import { closeUpstream, opStats } from './pulled.js';
+import { Rng, type RngState } from '../base/random.js';
+import { type JsonCodec, typedJsonCodec } from './support/json-codec.js';
+import { closeUpstream, opStats } from './support/pulled.js';
 
 export interface ShuffleOptions<T> {
   /** Items held back to draw from. Larger mixes further, costs memory and state size. */

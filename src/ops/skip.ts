@@ -1,5 +1,5 @@
 import { type Op, type Stage, opState } from '../streams/stage.js';
-import { closeUpstream, opStats } from './pulled.js';
+import { closeUpstream, opStats } from './support/pulled.js';
 
 /**
  * Drops the first `count` items, then passes the rest. State: how many were dropped, so a

@@ -1,5 +1,5 @@
 import { type Op, type Stage, opState } from '../streams/stage.js';
-import { closeUpstream, opStats } from './pulled.js';
+import { closeUpstream, opStats } from './support/pulled.js';
 
 /** Passes the first `count` items, then ends. State: how many were passed. */
 export function take<T>(count: number): Op<T, T> {

@@ -1,12 +1,12 @@
 import type { Flow } from '../streams/stage.js';
 import { pipe } from '../streams/pipe.js';
-import type { BatchEncoder } from './batch-encoder.js';
+import type { BatchEncoder } from '../tokenizer/batch-encoder.js';
 import { batch } from './batch.js';
 import { pack } from './pack.js';
-import type { PackedWindow } from './packed-window.js';
+import type { PackedWindow } from './items/packed-window.js';
 import { prefetch } from './prefetch.js';
 import { shuffle } from './shuffle.js';
-import type { TextRecord } from './text-record.js';
+import type { TextRecord } from './items/text-record.js';
 import type { TokenBatch } from '../models/train-types.js';
 import { tokenize } from './tokenize.js';
 

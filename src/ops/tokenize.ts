@@ -1,10 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { type Op, type Stage, type StageState, opState } from '../streams/stage.js';
-import { closeUpstream, opStats, pull } from './pulled.js';
-import type { TextRecord } from './text-record.js';
-import type { TokenizedDoc } from './tokenized-doc.js';
-import type { Tokenizer } from './tokenizer.js';
-import { type BatchEncoder, tokenizersEncoder } from './batch-encoder.js';
+import { closeUpstream, opStats, pull } from './support/pulled.js';
+import type { TextRecord } from './items/text-record.js';
+import type { TokenizedDoc } from './items/tokenized-doc.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { type BatchEncoder, tokenizersEncoder } from '../tokenizer/batch-encoder.js';
 
 export interface TokenizeOptions {
   /** Encode with `tokenizers` itself (any tokenizer.json) ... */

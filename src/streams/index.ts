@@ -2,7 +2,7 @@
 export type { Flow, Json, Op, Stage, StageState, StageStats } from './stage.js';
 export { pipe } from './pipe.js';
 export { fromArray } from './from-array.js';
-export { Rng, type RngState } from './random.js';
+export { Rng, type RngState } from '../base/random.js';
 
 export { slimPajama, type SlimPajamaOptions, type TextRecord, type OnError } from './slimpajama/slimpajama.js';
 export { type SkipReason, UNKNOWN_DOMAIN, parseSlimPajamaLine } from './slimpajama/parse-record.js';

@@ -1,4 +1,4 @@
-import { Rng, type RngState } from './random.js';
+import { Rng, type RngState } from '../base/random.js';
 import type { Flow, Json, Stage, StageState, StageStats } from './stage.js';
 
 export interface MixInput<T> {

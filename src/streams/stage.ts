@@ -6,8 +6,10 @@
  * state continues with exactly the item that would have come next.
  */
 
-/** JSON-serialisable value: what a stage's position is made of. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from '../base/json.js';
+
+/** JSON-serialisable value: what a stage's position is made of (defined in src/base). */
+export type { Json };
 
 /**
  * The position of a stage *and everything upstream of it*, as seen by its consumer:

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { TrainerDriver } from '../../src/cli/run.js';
+import type { TrainerDriver } from '../../src/cli/run/train-context.js';
 import { fakeStepEvent, type FakeShape } from '../sinks/fake-steps.js';
 
 /**

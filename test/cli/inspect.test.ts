@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectCommand } from '../../src/cli/inspect.js';
-import { tinyTokenizer } from '../ops/tiny-tokenizer.js';
+import { inspectCommand } from '../../src/cli/inspect/command.js';
+import { tinyTokenizer } from '../tokenizer/tiny-tokenizer.js';
 import { textRecords } from '../ops/helpers.js';
 
 /** Runs the verb, capturing stdout and stderr. */

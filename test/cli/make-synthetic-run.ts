@@ -1,5 +1,5 @@
 /** Build a synthetic run directory with the real CLI path (config → run dir → sinks) and a fake trainer. */
-import { runCommand } from '../../src/cli/run.js';
+import { runCommand } from '../../src/cli/run/command.js';
 import { fakeTrainer } from './fake-trainer.js';
 import type { FakeShape } from '../sinks/fake-steps.js';
 

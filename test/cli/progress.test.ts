@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, progressLine } from '../../src/cli/progress.js';
+import { formatDuration, progressLine } from '../../src/cli/shared/progress.js';
 import { fakeStepEvent } from '../sinks/fake-steps.js';
 
 test('durations read as h/m/s', () => {

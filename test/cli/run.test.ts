@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { runCommand } from '../../src/cli/run.js';
+import { runCommand } from '../../src/cli/run/command.js';
 import { loadPipeline, validatePipeline } from '../../src/config/load.js';
 import { query } from '../sinks/duckdb.js';
 import { fakeTrainer } from './fake-trainer.js';

@@ -58,7 +58,7 @@ export function f32(t: GoldenTensor): Float32Array {
 }
 
 /** The repository root (this file is compiled to dist/test/golden/). */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 /**
  * Where the vectors come from: env GOLDEN_DIR when set (relative paths from the current

@@ -5,7 +5,7 @@
  */
 import { tf, type Tensor, type Variable } from '../../src/models/tf.js';
 import { createMoeLayer } from '../../src/models/moe/registry.js';
-import { assignArray, upcycleDenseFfn, type DenseFfnWeights } from '../../src/models/moe/upcycling.js';
+import { assignArray, upcycleDenseFfn, type DenseFfnWeights } from '../../src/models/moe/upcycle-ffn.js';
 import { hyperDynamicK } from '../../src/models/moe/routers/hyperrouter.js';
 import type { MoeLayer } from '../../src/models/moe/types.js';
 import { closeAux, closeTensor, exactInts, FORWARD, GRADIENT, type Check } from './compare.js';

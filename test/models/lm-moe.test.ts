@@ -6,7 +6,7 @@ import { TransformerLM } from '../../src/models/lm/transformer-lm.js';
 import { LmTrainer, type TrainConfig } from '../../src/models/lm/trainer.js';
 import { splitBatch } from '../../src/models/lm/micro-batch.js';
 import { crossEntropy } from '../../src/models/lm/cross-entropy.js';
-import { upcycleLm } from '../../src/models/lm/upcycle.js';
+import { upcycleLm } from '../../src/models/lm/upcycle-lm.js';
 import { denseBaselineOf, type LmConfig } from '../../src/models/lm/config.js';
 import { createMoeLayer, moeAlgorithms } from '../../src/models/moe/registry.js';
 import { cyclicBatch, tinyBatch } from './lm-fixtures.js';

@@ -4,7 +4,7 @@ import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { batch } from '../../src/ops/batch.js';
 import { pack } from '../../src/ops/pack.js';
-import type { TokenizedDoc } from '../../src/ops/tokenized-doc.js';
+import type { TokenizedDoc } from '../../src/ops/items/tokenized-doc.js';
 import { assertResumesExactly, drain } from './helpers.js';
 
 const DOCS: TokenizedDoc[] = Array.from({ length: 30 }, (_, i) => ({

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slimPajama } from '../../src/streams/index.js';
-import { bestEncoder, tokenizersEncoder } from '../../src/ops/batch-encoder.js';
+import { bestEncoder, tokenizersEncoder } from '../../src/tokenizer/batch-encoder.js';
 import { textFlow } from '../../src/ops/text-flow.js';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
@@ -14,11 +14,11 @@ import { shuffle } from '../../src/ops/shuffle.js';
 import { batch } from '../../src/ops/batch.js';
 import { prefetch } from '../../src/ops/prefetch.js';
 import { map } from '../../src/ops/map.js';
-import { loadTokenizer, separatorId } from '../../src/ops/tokenizer.js';
-import { statsOf } from '../../src/ops/stats.js';
-import type { PackedWindow } from '../../src/ops/packed-window.js';
+import { loadTokenizer, separatorId } from '../../src/tokenizer/tokenizer.js';
+import { statsOf } from '../../src/ops/support/stats.js';
+import type { PackedWindow } from '../../src/ops/items/packed-window.js';
 import { assertResumesExactly, sharedPath, textRecords } from './helpers.js';
-import { tinyTokenizer } from './tiny-tokenizer.js';
+import { tinyTokenizer } from '../tokenizer/tiny-tokenizer.js';
 
 test('a whole text flow (tokenize → pack → shuffle → batch → prefetch) resumes exactly, twice in a row', async () => {
   const { tokenizer } = await tinyTokenizer();

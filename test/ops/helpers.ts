@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Flow, Json, Stage, StageState } from '../../src/streams/stage.js';
-import type { TextRecord } from '../../src/ops/text-record.js';
+import type { TextRecord } from '../../src/ops/items/text-record.js';
 
 import { drain } from '../support/drain.js';
 

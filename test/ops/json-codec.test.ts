@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { typedJsonCodec } from '../../src/ops/json-codec.js';
+import { typedJsonCodec } from '../../src/ops/support/json-codec.js';
 
 test('typed arrays, nested objects and arrays round-trip through JSON text', () => {
   const codec = typedJsonCodec<unknown>();

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { pack } from '../../src/ops/pack.js';
-import type { PackedWindow } from '../../src/ops/packed-window.js';
-import type { TokenizedDoc } from '../../src/ops/tokenized-doc.js';
+import type { PackedWindow } from '../../src/ops/items/packed-window.js';
+import type { TokenizedDoc } from '../../src/ops/items/tokenized-doc.js';
 import { assertResumesExactly, drain, roundTrip } from './helpers.js';
 
 const SEP = 999;

@@ -4,7 +4,7 @@ import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { skip } from '../../src/ops/skip.js';
 import { take } from '../../src/ops/take.js';
-import { statsChain, statsOf } from '../../src/ops/stats.js';
+import { statsChain, statsOf } from '../../src/ops/support/stats.js';
 import { drain } from './helpers.js';
 
 test('stats of a flow read as a chain from source to sink, each op named', async () => {

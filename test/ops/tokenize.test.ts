@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
 import { tokenize } from '../../src/ops/tokenize.js';
-import { tokenizersEncoder } from '../../src/ops/batch-encoder.js';
-import type { TextRecord } from '../../src/ops/text-record.js';
+import { tokenizersEncoder } from '../../src/tokenizer/batch-encoder.js';
+import type { TextRecord } from '../../src/ops/items/text-record.js';
 import type { Flow, Json, Stage } from '../../src/streams/stage.js';
 import { assertResumesExactly, drain, textRecords } from './helpers.js';
-import { tinyTokenizer } from './tiny-tokenizer.js';
+import { tinyTokenizer } from '../tokenizer/tiny-tokenizer.js';
 
 const RECORDS = textRecords(60);
 

@@ -5,7 +5,7 @@
  */
 import type { LayerRoutingStats, StepResult, TokenBatch } from '../../src/models/train-types.js';
 import type { StepEvent } from '../../src/events/step-event.js';
-import { Rng } from '../../src/streams/random.js';
+import { Rng } from '../../src/base/random.js';
 
 export const FAKE_DOMAINS = ['RedPajamaC4', 'RedPajamaGithub', 'RedPajamaWikipedia'] as const;
 

@@ -60,7 +60,7 @@ test('top-k entropy is NaN for K = 1 (log 1 = 0 has no normalisation)', () => {
 });
 
 test('overlap agrees with the literal definition on random selections (different K per layer)', async () => {
-  const { Rng } = await import('../../src/streams/random.js');
+  const { Rng } = await import('../../src/base/random.js');
   const rng = new Rng(5);
   const T = 300;
   const mk = (k: number, layerNo: number): LayerRoutingStats => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/streams/random.js';
+import { Rng } from '../../src/base/random.js';
 
 test('an Rng restored from its state continues the same sequence', () => {
   const a = new Rng(7);

@@ -9,7 +9,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, type Variable } from '../tf.js';
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import type { LmTrainer } from '../lm/trainer.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
 

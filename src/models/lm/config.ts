@@ -1,4 +1,4 @@
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import { EXPERT_CHOICES, type ExpertChoice } from './expert-kind.js';
 
 /** The FFN of a block: dense ReLU MLP, or an MoE layer from the router registry. */

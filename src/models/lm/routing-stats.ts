@@ -4,7 +4,7 @@
  * them) and summed on the host into one LayerRoutingStats per layer.
  */
 import { tf } from '../tf.js';
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import type { LayerRoutingStats } from '../train-types.js';
 import type { MoeLayer, MoeOutput } from '../moe/types.js';
 import type { Readback } from './readback.js';

@@ -5,7 +5,7 @@
  * host needs from a step is read back in ONE batch (see Readback).
  */
 import { tf, type Variable } from '../tf.js';
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import type { EvalResult, StepResult, TokenBatch } from '../train-types.js';
 import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import { lrAt, type LrSchedule } from '../optim/schedule.js';

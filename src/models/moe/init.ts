@@ -1,5 +1,5 @@
 import { tf, type Variable } from '../tf.js';
-import { Rng } from '../../streams/random.js';
+import { Rng } from '../../base/random.js';
 
 /**
  * Seeded parameter creation. Every parameter is drawn from its own stream derived from

@@ -1,5 +1,5 @@
 import { ParamFactory } from './init.js';
-import { ComposedMoeLayer } from './layer.js';
+import { ComposedMoeLayer } from './composed-layer.js';
 import type { AlgorithmFactory } from './routing.js';
 import type { MoeLayer, MoeLayerSpec } from './types.js';
 import { moeLayer } from './routers/moe-layer.js';

@@ -1,4 +1,4 @@
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import type { Scalar, Tensor, Tensor2D, Variable } from '../tf.js';
 import type { MoeCallContext, MoeLayerSpec } from './types.js';
 import type { ExpertBank } from './experts/expert-bank.js';

@@ -3,7 +3,7 @@
  * A layer = router (one file per LibMoE algorithm, in a registry keyed by LibMoE's names)
  * + experts + dropless dispatch/combine. Several variants can live in one process.
  */
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '../tf.js';
 
 /** Expert FFN families of the two LibMoE stacks. */

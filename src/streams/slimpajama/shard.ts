@@ -1,4 +1,4 @@
-import { Rng } from '../random.js';
+import { Rng } from '../../base/random.js';
 
 /**
  * Who reads what. The rule (docs/sources.md, "Sharding"):

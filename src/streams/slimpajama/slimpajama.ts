@@ -1,6 +1,6 @@
 import { type ZstdDecoderChoice, openDecoded } from '../decode/open-decoded.js';
 import { resolveFiles } from '../files/resolve-files.js';
-import { hashString } from '../random.js';
+import { hashString } from '../../base/random.js';
 import type { Flow, Json, Stage, StageState } from '../stage.js';
 import { parseSlimPajamaLine } from './parse-record.js';
 import { PartitionReader, type PartitionPosition, type Slot } from './partition-reader.js';

@@ -1,4 +1,4 @@
-import { rzb as readBlockUntyped, rzfh as readFrameHeaderUntyped } from './fzstd-blocks.js';
+import { rzb as readBlockUntyped, rzfh as readFrameHeaderUntyped } from '../../vendor/fzstd/fzstd-blocks.js';
 
 /**
  * A pull-based, pure-JS Zstandard stream decoder built on fzstd's block decoder.

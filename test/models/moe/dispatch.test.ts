@@ -4,7 +4,7 @@ import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor2D } from '../../../src/models/tf.js';
 import { dispatch } from '../../../src/models/moe/dispatch.js';
 import type { ExpertBank } from '../../../src/models/moe/experts/expert-bank.js';
-import { Rng } from '../../../src/streams/random.js';
+import { Rng } from '../../../src/base/random.js';
 
 const N = 6, D = 3, K = 2, E = 3;
 

@@ -7,7 +7,7 @@ import { gatherSlots } from '../../../src/models/kernels/slot-gather.js';
 import { geluExact } from '../../../src/models/kernels/gelu-exact.js';
 import { logSumExpRows } from '../../../src/models/kernels/log-sum-exp.js';
 import { concatRows, rowBlock } from '../../../src/models/kernels/row-blocks.js';
-import { Rng } from '../../../src/streams/random.js';
+import { Rng } from '../../../src/base/random.js';
 
 function rand(rng: Rng, shape: [number, number]): Tensor2D {
   return tf.tensor2d(Float32Array.from({ length: shape[0] * shape[1] }, () => rng.next() * 2 - 1), shape);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor3D } from '../../../src/models/tf.js';
 import { createMoeLayer, moeAlgorithms } from '../../../src/models/moe/registry.js';
-import { upcycleDenseFfn } from '../../../src/models/moe/upcycling.js';
+import { upcycleDenseFfn } from '../../../src/models/moe/upcycle-ffn.js';
 import { hyperDynamicK } from '../../../src/models/moe/routers/hyperrouter.js';
 import { pyRound } from '../../../src/models/moe/host-topk.js';
 import { nextRemoeLambda } from '../../../src/models/moe/routers/moe-layer-remoe.js';

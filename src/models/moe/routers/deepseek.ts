@@ -1,4 +1,4 @@
-import type { Json } from '../../../streams/stage.js';
+import type { Json } from '../../../base/json.js';
 import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { gatherSlots } from '../../kernels/slot-gather.js';
 import { reluKvBank } from '../experts/relu-kv.js';

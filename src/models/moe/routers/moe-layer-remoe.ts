@@ -1,4 +1,4 @@
-import type { Json } from '../../../streams/stage.js';
+import type { Json } from '../../../base/json.js';
 import { tf, type Scalar, type Variable } from '../../tf.js';
 import { reluKvBank } from '../experts/relu-kv.js';
 import { remoeL1 } from '../losses/remoe-l1.js';

@@ -1,13 +1,13 @@
 /** `pipeline report RUN_DIR`: query a run's Parquet statistics with DuckDB, draw PNG plots, write report.md. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseVerbArgs } from './args.js';
-import { REPORT_HELP } from './help.js';
-import { EXIT, UsageError } from './errors.js';
-import { auxChart, domainChart, entropyChart, expertLoadChart, lossChart, maxVioChart } from './report/charts.js';
-import { renderPng } from './report/render.js';
-import { RunDb, type Rows } from './report/run-db.js';
-import { readRunConfig } from './run-dir.js';
+import { parseVerbArgs } from '../shared/args.js';
+import { REPORT_HELP } from '../shared/help.js';
+import { EXIT, UsageError } from '../shared/errors.js';
+import { auxChart, domainChart, entropyChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
+import { renderPng } from './render.js';
+import { RunDb, type Rows } from './run-db.js';
+import { readRunConfig } from '../shared/run-dir.js';
 
 
 export interface ReportResult {

@@ -4,12 +4,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { OnError } from '../streams/index.js';
-import type { Json } from '../streams/stage.js';
-import { bestEncoder, tokenizersEncoder } from '../ops/batch-encoder.js';
-import { loadTokenizer, separatorId, vocabSize } from '../ops/tokenizer.js';
-import { trainTokenizerFromFiles } from '../ops/tokenizer-from-files.js';
-import { type InspectReport, runInspection } from './inspect-flow.js';
+import type { OnError } from '../../streams/index.js';
+import type { Json } from '../../streams/stage.js';
+import { bestEncoder, tokenizersEncoder } from '../../tokenizer/batch-encoder.js';
+import { loadTokenizer, separatorId, vocabSize } from '../../tokenizer/tokenizer.js';
+import { trainTokenizerFromFiles } from '../../tokenizer/train-from-files.js';
+import { type InspectReport, runInspection } from './flow.js';
 
 export const INSPECT_HELP = `Usage: pipeline inspect FILES... [options]
 

@@ -1,8 +1,8 @@
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml, parse as parseYaml } from 'yaml';
-import type { PipelineConfig } from '../config/schema.js';
-import { writeFileAtomic } from '../sinks/atomic-file.js';
+import type { PipelineConfig } from '../../config/schema.js';
+import { writeFileAtomic } from '../../sinks/atomic-file.js';
 
 /** What a run records about itself beside the pipeline, in config.yaml's `run:` section. */
 export interface RunRecord {

@@ -1,4 +1,4 @@
-import type { Json } from '../../streams/stage.js';
+import type { Json } from '../../base/json.js';
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import { dispatch } from './dispatch.js';
 import { routingStats } from './stats.js';

@@ -1,6 +1,6 @@
 import { filter, sampleTime, type Observable, type Subscription } from 'rxjs';
-import type { RunEvent, StepEvent } from '../events/step-event.js';
-import { tokensPerSecond } from '../events/step-event.js';
+import type { RunEvent, StepEvent } from '../../events/step-event.js';
+import { tokensPerSecond } from '../../events/step-event.js';
 
 export interface ProgressOptions {
   readonly totalSteps: number;

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ByteLevelBpeEncoder, fastEncoderSupport } from '../../src/ops/bpe-fast-encoder.js';
-import { bestEncoder, jsBpeEncoder, tokenizersEncoder } from '../../src/ops/batch-encoder.js';
-import { EncoderPool } from '../../src/ops/encoder-pool.js';
+import { ByteLevelBpeEncoder, fastEncoderSupport } from '../../src/tokenizer/bpe-fast-encoder.js';
+import { bestEncoder, jsBpeEncoder, tokenizersEncoder } from '../../src/tokenizer/batch-encoder.js';
+import { EncoderPool } from '../../src/tokenizer/encoder-pool.js';
 import { tokenize } from '../../src/ops/tokenize.js';
 import { pipe } from '../../src/streams/pipe.js';
 import { fromArray } from '../../src/streams/from-array.js';
-import { encodeTexts, tokenizerFromJson } from '../../src/ops/tokenizer.js';
-import type { TokenizerJson } from '../../src/ops/tokenizer-json.js';
-import { Rng } from '../../src/streams/random.js';
-import { assertResumesExactly, sharedPath, textRecords } from './helpers.js';
+import { encodeTexts, tokenizerFromJson } from '../../src/tokenizer/tokenizer.js';
+import type { TokenizerJson } from '../../src/tokenizer/tokenizer-json.js';
+import { Rng } from '../../src/base/random.js';
+import { assertResumesExactly, sharedPath, textRecords } from '../ops/helpers.js';
 import { tinyTokenizer } from './tiny-tokenizer.js';
 
 /** Inputs where a re-implementation typically drifts from `tokenizers`. */
@@ -118,7 +118,7 @@ test('on the SlimPajama sample with its 8000-piece BPE the JavaScript BPE equals
   const path = sharedPath('data/slimpajama/example_shared_0.jsonl');
   if (!path) return t.skip('../shared/data/slimpajama absent');
   const texts = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { text: string }).text);
-  const { trainTokenizer } = await import('../../src/ops/tokenizer-train.js');
+  const { trainTokenizer } = await import('../../src/tokenizer/train-bpe.js');
   const trained = await trainTokenizer(texts, { vocabSize: 8000 });
   await assertSameIds(JSON.parse(trained.json) as TokenizerJson, texts);
 });

@@ -1,4 +1,4 @@
-// @ts-nocheck -- vendored JavaScript, typed through src/streams/zstd/zstd-stream-decoder.ts
+// @ts-nocheck -- vendored JavaScript, typed through src/streams/zstd/zstd-stream-decoder.ts; licence and patches: README.md beside it
 /*
  * Block-level Zstandard decoding vendored from fzstd 0.1.1 (https://github.com/101arrowz/fzstd).
  *

@@ -1,4 +1,4 @@
-import type { Json, StageStats } from '../streams/stage.js';
+import type { Json, StageStats } from '../../streams/stage.js';
 
 /**
  * The counters of every stage in a flow, source first, from the nested `stats()` of its last

@@ -22,7 +22,7 @@ function versionOf(pkg: string): string {
 
 /** moeflow's own version (package.json at the repository root). */
 export function moeflowVersion(): string {
-  const url = new URL('../../../package.json', import.meta.url);
+  const url = new URL('../../../../package.json', import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
 

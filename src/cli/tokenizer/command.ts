@@ -1,11 +1,11 @@
 /** `pipeline tokenizer train`: train LibMoE's byte-level BPE on a sample of the data files and write tokenizer.json. */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { trainTokenizerFromFiles } from '../ops/tokenizer-from-files.js';
-import { writeFileAtomic } from '../sinks/atomic-file.js';
-import { parseVerbArgs } from './args.js';
-import { TOKENIZER_HELP } from './help.js';
-import { EXIT, UsageError } from './errors.js';
+import { trainTokenizerFromFiles } from '../../tokenizer/train-from-files.js';
+import { writeFileAtomic } from '../../sinks/atomic-file.js';
+import { parseVerbArgs } from '../shared/args.js';
+import { TOKENIZER_HELP } from '../shared/help.js';
+import { EXIT, UsageError } from '../shared/errors.js';
 
 export interface TokenizerTrainRequest {
   readonly files: readonly string[];

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { Json } from '../streams/stage.js';
+import type { Json } from '../../streams/stage.js';
 
 /** Turns buffered items into JSON for a state and back (e.g. the contents of a shuffle buffer). */
 export interface JsonCodec<T> {

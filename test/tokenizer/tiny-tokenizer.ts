@@ -1,5 +1,5 @@
-import { type TrainedTokenizer, trainTokenizer } from '../../src/ops/tokenizer-train.js';
-import { textRecords } from './helpers.js';
+import { type TrainedTokenizer, trainTokenizer } from '../../src/tokenizer/train-bpe.js';
+import { textRecords } from '../ops/helpers.js';
 
 let cached: Promise<TrainedTokenizer> | undefined;
 

@@ -2,16 +2,16 @@
  * What `pipeline inspect` measures: files → SlimPajama source → tokenize → pack, counting
  * records, skips, characters, tokens and windows per file and per domain, and the throughput.
  */
-import { slimPajama, type OnError } from '../streams/index.js';
-import { pipe } from '../streams/pipe.js';
-import type { Json, StageStats } from '../streams/stage.js';
-import { map } from '../ops/map.js';
-import { pack } from '../ops/pack.js';
-import { tokenize } from '../ops/tokenize.js';
-import type { TokenizedDoc } from '../ops/tokenized-doc.js';
-import type { BatchEncoder } from '../ops/batch-encoder.js';
-import { statsOf } from '../ops/stats.js';
-import { cpuSeconds } from './cpu-time.js';
+import { slimPajama, type OnError } from '../../streams/index.js';
+import { pipe } from '../../streams/pipe.js';
+import type { Json, StageStats } from '../../streams/stage.js';
+import { map } from '../../ops/map.js';
+import { pack } from '../../ops/pack.js';
+import { tokenize } from '../../ops/tokenize.js';
+import type { TokenizedDoc } from '../../ops/items/tokenized-doc.js';
+import type { BatchEncoder } from '../../tokenizer/batch-encoder.js';
+import { statsOf } from '../../ops/support/stats.js';
+import { cpuSeconds } from '../shared/cpu-time.js';
 
 export interface InspectRequest {
   readonly files: readonly string[];

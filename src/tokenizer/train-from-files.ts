@@ -1,5 +1,5 @@
 import { type OnError, slimPajama } from '../streams/index.js';
-import { type TrainTokenizerOptions, type TrainedTokenizer, trainTokenizer } from './tokenizer-train.js';
+import { type TrainTokenizerOptions, type TrainedTokenizer, trainTokenizer } from './train-bpe.js';
 
 export interface TrainFromFilesOptions extends TrainTokenizerOptions {
   /** SlimPajama-format files, directories, globs. */

@@ -19,7 +19,7 @@ export class UsageError extends Error {
   }
 }
 
-/** A feature whose module is not part of this build (e.g. `pipeline inspect` without src/cli/inspect.ts). */
+/** A feature whose module is not part of this build (e.g. `pipeline inspect` without src/cli/inspect/command.ts). */
 export class NotAvailableError extends Error {
   constructor(message: string) {
     super(message);

@@ -14,12 +14,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineConfig } from '../../config/schema.js';
 import type { TokenBatch } from '../../models/train-types.js';
-import type { BatchEncoder } from '../../ops/batch-encoder.js';
+import type { BatchEncoder } from '../../tokenizer/batch-encoder.js';
 import { filter } from '../../ops/filter.js';
 import { textFlow } from '../../ops/text-flow.js';
-import type { TextRecord } from '../../ops/text-record.js';
-import { separatorId, tokenizerFromJson, vocabSize } from '../../ops/tokenizer.js';
-import { trainTokenizer } from '../../ops/tokenizer-train.js';
+import type { TextRecord } from '../../ops/items/text-record.js';
+import { separatorId, tokenizerFromJson, vocabSize } from '../../tokenizer/tokenizer.js';
+import { trainTokenizer } from '../../tokenizer/train-bpe.js';
 import { writeFileAtomic } from '../../sinks/atomic-file.js';
 import { fromArray, mix, pipe, repeat, resolveFiles, slimPajama, type Flow } from '../../streams/index.js';
 

@@ -1,4 +1,4 @@
-import type { Json, Stage, StageState, StageStats } from '../streams/stage.js';
+import type { Json, Stage, StageState, StageStats } from '../../streams/stage.js';
 
 /**
  * An item read from upstream together with the upstream's state right after it was read.
