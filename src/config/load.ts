@@ -16,7 +16,7 @@ export class ConfigError extends Error {
 export interface ValidateOptions {
   /**
    * Router names accepted for model.moe.algorithm: the CLI passes the router registry's own
-   * `moeAlgorithms()` (src/models/moe/registry.ts), so the two cannot drift apart. Without it the
+   * (`routerCatalog()`, src/models/moe/registry.ts), so the two cannot drift apart. Without it the
    * name is checked when the model is built (createMoeLayer names the known routers).
    */
   readonly algorithms?: readonly string[];
