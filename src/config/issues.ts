@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { closest } from './closest.js';
+import { closest } from '../base/closest.js';
 
 /** Turns schema issues into one line each: `trainer.lr: expected a positive number, got "abc"`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): string[] {

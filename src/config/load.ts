@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
-import { closest } from './closest.js';
+import { closest } from '../base/closest.js';
 import { formatIssues } from './issues.js';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
 import { pipelineSchema, type PipelineConfig } from './schema.js';
@@ -16,10 +16,16 @@ export class ConfigError extends Error {
 export interface ValidateOptions {
   /**
    * Router names accepted for model.moe.algorithm: the CLI passes the router registry's own
-   * `moeAlgorithms()` (src/models/moe/registry.ts), so the two cannot drift apart. Without it the
+   * (`routerCatalog()`, src/models/moe/registry.ts), so the two cannot drift apart. Without it the
    * name is checked when the model is built (createMoeLayer names the known routers).
    */
   readonly algorithms?: readonly string[];
+  /**
+   * The option names each router declares (the registry's `routerCatalog()`), so a key of
+   * model.moe.options that the router does not read fails here, at load and `--dry-run`, not
+   * silently at run time. Without it the options are checked when the layer is built.
+   */
+  readonly routerOptions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Validate a parsed pipeline document; returns it with every default filled in. */
@@ -33,7 +39,18 @@ export function validatePipeline(doc: unknown, source: string, opts: ValidateOpt
     const guess = closest(alg, algorithms);
     throw new ConfigError(source, [`model.moe.algorithm: unknown router "${alg}"${guess ? `; did you mean "${guess}"?` : ''} (known: ${algorithms.join(', ')})`]);
   }
+  const declared = alg !== undefined ? opts.routerOptions?.[alg] : undefined;
+  if (declared !== undefined) {
+    const problems = Object.keys(r.data.model.moe?.options ?? {}).filter((k) => !declared.includes(k)).map((k) => unknownRouterOption(alg!, k, declared));
+    if (problems.length > 0) throw new ConfigError(source, problems);
+  }
   return r.data;
+}
+
+function unknownRouterOption(router: string, key: string, declared: readonly string[]): string {
+  const guess = closest(key, declared);
+  const known = declared.length > 0 ? `its options: ${[...declared].sort().join(', ')}` : 'it takes no options';
+  return `model.moe.options.${key}: unknown option for router "${router}"${guess ? `; did you mean "${guess}"?` : ''} (${known})`;
 }
 
 function isRunRecord(v: unknown): boolean {

@@ -3,7 +3,6 @@ export { tf } from './tf.js';
 export { selectBackend, type BackendName, type BackendRequest, type BackendChoice } from './backend.js';
 export * from './moe/index.js';
 export { TransformerLM, type MoeFactory } from './lm/transformer-lm.js';
-export { expertKindFor, lmExpertSpec, type ExpertChoice, type ExpertKind } from './lm/expert-kind.js';
 export { LmTrainer, type TrainConfig } from './lm/trainer.js';
 export { resolveLmConfig, denseBaselineOf, type LmConfig, type FfnConfig } from './lm/config.js';
 export { upcycleLm, type UpcycleOptions } from './lm/upcycle-lm.js';

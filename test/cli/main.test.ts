@@ -51,6 +51,12 @@ test('an invalid pipeline exits 2 naming the key path', () => {
   assert.match(m.err, /no\/such\.yaml: invalid pipeline\n {2}cannot read the pipeline file: ENOENT/);
 });
 
+test('run --dry-run refuses a router option the router does not declare, with the full key path', () => {
+  const r = cli('run', 'pipelines/quickstart.yaml', '--dry-run', '--set', 'model.moe.options.bogus_option=3');
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /model\.moe\.options\.bogus_option: unknown option for router "[a-z_0-9]+".*\(from --set model\.moe\.options\.bogus_option=3\)/);
+});
+
 test('run --dry-run prints the resolved pipeline and creates nothing', () => {
   const r = cli('run', 'pipelines/quickstart.yaml', '--dry-run', '--set', 'trainer.steps=7', '--set', 'trainer.warmupSteps=0', '--out', '/nonexistent-dir-for-test');
   assert.equal(r.code, 0, r.err);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, loadPipeline, parsePipeline } from '../../src/config/load.js';
-import { moeAlgorithms } from '../../src/models/moe/registry.js';
+import { routerCatalog } from '../../src/models/moe/registry.js';
 
 const pipelinesDir = join(process.cwd(), 'pipelines');
 
@@ -11,7 +11,7 @@ test('every shipped pipeline validates', async () => {
   const files = (await readdir(pipelinesDir)).filter((f) => f.endsWith('.yaml'));
   assert.ok(files.length >= 9, `found ${files.join(', ')}`);
   for (const f of files) {
-    const { config } = await loadPipeline(join(pipelinesDir, f), [], { algorithms: moeAlgorithms() });
+    const { config } = await loadPipeline(join(pipelinesDir, f), [], routerCatalog());
     assert.ok(config.trainer.steps > 0, f);
   }
 });
@@ -41,7 +41,7 @@ trainer: { steps: 10 }
 
 function problems(text: string, sets: string[] = []): string[] {
   try {
-    parsePipeline(text, 'p.yaml', sets, { algorithms: moeAlgorithms() });
+    parsePipeline(text, 'p.yaml', sets, routerCatalog());
   } catch (e) {
     assert.ok(e instanceof ConfigError, String(e));
     return [...e.problems];
@@ -124,4 +124,16 @@ test('the small shipped pipelines read files that ship with the repository', asy
 test('evaluation without held-out data is a pipeline error naming trainer.evalEvery', () => {
   assert.match(problems(minimal, ['trainer.evalEvery=10'])[0]!, /^trainer\.evalEvery: evaluation needs held-out data/);
   assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['trainer.evalEvery=10', 'data.heldOut.docs=5']));
+});
+
+test('a router option the router does not declare is an error at load, naming the key path, the router and the closest option', () => {
+  assert.deepEqual(problems(minimal, ['model.moe.options.bogus_option=3']), [
+    'model.moe.options.bogus_option: unknown option for router "moe_layer" (its options: perplexity_reg, perplexity_reg_mode, selection_mode) (from --set model.moe.options.bogus_option=3)',
+  ]);
+  assert.deepEqual(problems(minimal, ['model.moe.options={perplexity_regg: 0.1}']), [
+    'model.moe.options.perplexity_regg: unknown option for router "moe_layer"; did you mean "perplexity_reg"? (its options: perplexity_reg, perplexity_reg_mode, selection_mode) (from --set model.moe.options={perplexity_regg: 0.1})',
+  ]);
+  // The options are those of the router the pipeline names, after every override.
+  assert.match(problems(minimal, ['model.moe.algorithm=hyperrouter', 'model.moe.options={perplexity_reg: 0.1}'])[0]!, /^model\.moe\.options\.perplexity_reg: unknown option for router "hyperrouter" \(its options: topk_max, topk_min\)/);
+  assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['model.moe.algorithm=hyperrouter', 'model.moe.options={topk_min: 1, topk_max: 3}'], routerCatalog()));
 });

@@ -4,6 +4,7 @@
  */
 import type { Json } from '../../src/streams/stage.js';
 import type { MoeCallContext, MoeLayerSpec } from '../../src/models/moe/types.js';
+import { routerOptions } from '../../src/models/moe/registry.js';
 import type { GoldenCase } from './golden-format.js';
 
 /** Golden `algorithm` → LibMoE registry name. */
@@ -55,11 +56,16 @@ export function specFromCase(c: GoldenCase): MoeLayerSpec {
     if (typeof v !== 'number') throw new Error(`${c.id}: config.${k} missing`);
     return v;
   };
+  // A case also records what it fixed but the router does not read (shapes of the reference,
+  // descriptive constants such as router_dim): only the router's declared options pass, the
+  // others would be refused as unknown options.
+  const algorithm = registryName(c);
+  const declared = new Set(routerOptions(algorithm).map((o) => o.name));
   const options: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(c.constants ?? {})) options[k] = v as Json;
-  for (const [k, v] of Object.entries(cfg)) if (!SHAPE_KEYS.has(k)) options[k] = v as Json;
+  for (const [k, v] of Object.entries(c.constants ?? {})) if (declared.has(k)) options[k] = v as Json;
+  for (const [k, v] of Object.entries(cfg)) if (!SHAPE_KEYS.has(k) && declared.has(k)) options[k] = v as Json;
   return {
-    algorithm: registryName(c),
+    algorithm,
     dModel: num('D'),
     nExperts: num('E'),
     topK: num('K'),

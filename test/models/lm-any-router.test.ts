@@ -4,9 +4,8 @@ import { selectBackend } from '../../src/models/backend.js';
 import { tf } from '../../src/models/tf.js';
 import { TransformerLM, type MoeFactory } from '../../src/models/lm/transformer-lm.js';
 import { LmTrainer, type TrainConfig } from '../../src/models/lm/trainer.js';
-import { expertKindFor, lmExpertSpec } from '../../src/models/lm/expert-kind.js';
 import type { LmConfig } from '../../src/models/lm/config.js';
-import { createMoeLayer, moeAlgorithms } from '../../src/models/moe/registry.js';
+import { createMoeLayer, expertKindFor, expertSpecFor, moeAlgorithms } from '../../src/models/moe/registry.js';
 import type { MoeLayerSpec } from '../../src/models/moe/types.js';
 import { cyclicBatch, tinyBatch } from './lm-fixtures.js';
 
@@ -24,17 +23,33 @@ function lm(algorithm: string, extra: Partial<Extract<LmConfig['ffn'], { kind: '
 }
 
 function layerSpec(algorithm: string, kind: 'gelu-mlp' | 'relu-kv'): MoeLayerSpec {
-  return { algorithm, dModel: 8, nExperts: 4, topK: 2, expert: lmExpertSpec(algorithm, 4, kind), seed: 1, name: `probe.${algorithm}.${kind}.` };
+  return { algorithm, dModel: 8, nExperts: 4, topK: 2, expert: expertSpecFor(algorithm, 4, kind), seed: 1, name: `probe.${algorithm}.${kind}.` };
 }
 
-test('for every registry router, the automatic expert kind is the one its layer accepts, and the other kind is refused', () => {
+test('the automatic expert kind is the one each router declares: its LibMoE stack\'s (LM modules relu-kv, VLM routers gelu-mlp)', () => {
   for (const algorithm of moeAlgorithms()) {
-    const auto = expertKindFor(algorithm);
-    const other = auto === 'gelu-mlp' ? 'relu-kv' : 'gelu-mlp';
-    const layer = createMoeLayer(layerSpec(algorithm, auto));
-    layer.dispose();
-    assert.throws(() => createMoeLayer(layerSpec(algorithm, other)), new RegExp(`${auto}' experts`), `${algorithm} accepted ${other} experts`);
+    assert.equal(expertKindFor(algorithm), algorithm.startsWith('moe_layer') ? 'relu-kv' : 'gelu-mlp', algorithm);
+    assert.equal(expertKindFor(algorithm, 'relu-kv'), 'relu-kv');
+    assert.equal(expertKindFor(algorithm, 'gelu-mlp'), 'gelu-mlp');
   }
+  assert.throws(() => expertKindFor('moe_layer_nope'), /unknown MoE algorithm 'moe_layer_nope'/);
+});
+
+test('every registry router composes with either expert kind: the bank comes from the expert registry, not the router', () => {
+  const x = tf.randomNormal([1, 3, 8], 0, 1, 'float32', 2) as tf.Tensor3D;
+  for (const algorithm of moeAlgorithms()) {
+    for (const kind of ['gelu-mlp', 'relu-kv'] as const) {
+      const layer = createMoeLayer(layerSpec(algorithm, kind));
+      const names = [...layer.variables.keys()];
+      const prefix = `probe.${algorithm}.${kind}.`;
+      if (kind === 'gelu-mlp') assert.ok(names.includes(`${prefix}experts.0.0.weight`) && !names.includes(`${prefix}keys`), `${algorithm} ${kind}: ${names.join(' ')}`);
+      else assert.ok(names.includes(`${prefix}keys`) && !names.includes(`${prefix}experts.0.0.weight`), `${algorithm} ${kind}: ${names.join(' ')}`);
+      const y = tf.tidy(() => layer.apply(x, { training: true, step: 1, totalSteps: 10 }).y.dataSync());
+      assert.ok(y.every(Number.isFinite), `${algorithm} ${kind}: finite output`);
+      layer.dispose();
+    }
+  }
+  x.dispose();
 });
 
 test('a VLM router in the LM gets exact-GELU experts of hidden width expertSize, an LM router ReLU key/value experts', () => {
@@ -48,8 +63,14 @@ test('a VLM router in the LM gets exact-GELU experts of hidden width expertSize,
   lmRouter.dispose();
 });
 
-test('an explicit expert kind the router does not support fails at build with the router\'s message', () => {
-  assert.throws(() => new TransformerLM(lm('moe_layer', { expert: 'gelu-mlp' }), createMoeLayer), /moe_layer: LM layers use 'relu-kv' experts/);
+test('an explicit expert kind overrides the router\'s default; an unknown one fails with the choices', () => {
+  const model = new TransformerLM(lm('moe_layer', { expert: 'gelu-mlp' }), createMoeLayer);
+  assert.deepEqual(model.param('layers.0.ffn.experts.3.0.weight').shape, [8, 16]);
+  assert.deepEqual(model.param('layers.0.ffn.expert_sel').shape, [4, 16]);
+  model.dispose();
+  const shared = new TransformerLM(lm('moe_layer_deepseekv2', { expert: 'gelu-mlp' }), createMoeLayer);
+  assert.deepEqual(shared.param('layers.0.ffn.shared_experts.0.0.weight').shape, [16, 16], 'DeepSeek\'s shared expert (width 2s) is of the layer\'s kind');
+  shared.dispose();
   assert.throws(() => new TransformerLM(lm('smoe', { expert: 'bogus' as never }), createMoeLayer), /LmConfig.ffn.expert must be one of auto, gelu-mlp, relu-kv/);
 });
 
@@ -97,7 +118,7 @@ const mixFactory: MoeFactory = (spec) => {
   const block = Number(/layers\.(\d+)\./.exec(spec.name ?? '')![1]);
   const algorithm = MIX[block]!;
   const size = spec.expert.kind === 'gelu-mlp' ? spec.expert.hidden : spec.expert.size;
-  return createMoeLayer({ ...spec, algorithm, expert: lmExpertSpec(algorithm, size), options: {} });
+  return createMoeLayer({ ...spec, algorithm, expert: expertSpecFor(algorithm, size), options: {} });
 };
 
 test('one LM hosts a mix of routers (VLM and LM families, one per block): it trains, memorises, and reports each block\'s routing and losses', async () => {

@@ -8,7 +8,7 @@ import { splitBatch } from '../../src/models/lm/micro-batch.js';
 import { crossEntropy } from '../../src/models/lm/cross-entropy.js';
 import { upcycleLm } from '../../src/models/lm/upcycle-lm.js';
 import { denseBaselineOf, type LmConfig } from '../../src/models/lm/config.js';
-import { createMoeLayer, moeAlgorithms } from '../../src/models/moe/registry.js';
+import { createMoeLayer, moeAlgorithms, routerOptions } from '../../src/models/moe/registry.js';
 import { cyclicBatch, tinyBatch } from './lm-fixtures.js';
 
 before(async () => {
@@ -23,7 +23,8 @@ const LM_ROUTERS = moeAlgorithms().filter((n) => n.startsWith('moe_layer'));
 function moeConfig(algorithm: string, extra: Partial<LmConfig> = {}): LmConfig {
   return {
     vocabSize: 16, dModel: 16, nLayers: 2, nHeads: 2, headDim: 8, seed: 5,
-    ffn: { kind: 'moe', algorithm, nExperts: 4, topK: 2, expertSize: 8, options: { perplexity_reg: 0.01 } },
+    // λ = 0.01 for the routers that have an LM regulariser (the others refuse the option).
+    ffn: { kind: 'moe', algorithm, nExperts: 4, topK: 2, expertSize: 8, options: routerOptions(algorithm).some((o) => o.name === 'perplexity_reg') ? { perplexity_reg: 0.01 } : {} },
     ...extra,
   };
 }

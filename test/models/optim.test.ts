@@ -4,6 +4,7 @@ import { selectBackend } from '../../src/models/backend.js';
 import { tf } from '../../src/models/tf.js';
 import { AdamW } from '../../src/models/optim/adamw.js';
 import { lrAt } from '../../src/models/optim/schedule.js';
+import { clipScale } from '../../src/models/optim/clip-scale.js';
 
 before(async () => {
   await selectBackend('wasm');
@@ -53,4 +54,11 @@ test('AdamW scales gradients by the clipping factor before the moments see them'
   ob.update(new Map([['x', tf.tensor1d([1])]]), 0.1, 1);
   assert.deepEqual(await oa.m.get('x')!.data(), await ob.m.get('x')!.data());
   assert.deepEqual(await a.data(), await b.data());
+});
+
+test('clipScale is torch.nn.utils.clip_grad_norm_\'s factor: max/(norm + 1e-6) only when below 1, 1 without clipping', () => {
+  assert.equal(clipScale(10, 1), 1 / (10 + 1e-6));
+  assert.equal(clipScale(0.5, 1), 1);
+  assert.equal(clipScale(1, 1), 1 / (1 + 1e-6), 'a norm equal to the max is still scaled by max/(norm+1e-6) < 1');
+  assert.equal(clipScale(1e9, null), 1);
 });

@@ -7,7 +7,7 @@ import { stringify as toYaml } from 'yaml';
 import { loadPipeline, validatePipeline, ConfigError } from '../../config/load.js';
 import { applyOverride, parseOverride } from '../../config/overrides.js';
 import type { PipelineConfig } from '../../config/schema.js';
-import { moeAlgorithms } from '../../models/moe/registry.js';
+import { routerCatalog } from '../../models/moe/registry.js';
 import { parseVerbArgs } from '../shared/args.js';
 import { RUN_HELP } from '../shared/help.js';
 import { EXIT, UsageError } from '../shared/errors.js';
@@ -62,7 +62,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
     const tree = saved.pipeline;
     for (const s of sets) applyOverride(tree, parseOverride(s));
     source = join(runDir, 'config.yaml');
-    config = validatePipeline(tree, source, { algorithms: moeAlgorithms() });
+    config = validatePipeline(tree, source, routerCatalog());
     const cps = await checkpointSteps(runDir);
     if (cps.length === 0) throw new ConfigError(runDir, [`no checkpoint under ${join(runDir, 'checkpoints')} to resume from; start a fresh run instead`]);
     resumeFromStep = cps[cps.length - 1]!;
@@ -70,7 +70,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Pro
   } else {
     const file = positionals[0];
     if (!file) throw new UsageError('missing the pipeline FILE (e.g. pipeline run pipelines/quickstart.yaml)', 'run');
-    const loaded = await loadPipeline(file, sets, { algorithms: moeAlgorithms() });
+    const loaded = await loadPipeline(file, sets, routerCatalog());
     config = loaded.config;
     source = file;
     runDir = '';

@@ -12,7 +12,7 @@ export interface FusedBank {
 
 /**
  * Gather → expert bank → weighted combine as ONE custom gradient (x [N, D], w [N, K] → y [N, D]),
- * the skeleton shared by the relu-kv and gelu-mlp dispatches (see dispatch-relu-kv.ts for why).
+ * the skeleton shared by the relu-kv and gelu-mlp dispatches (see moe/experts/relu-kv/dispatch.ts for why).
  * It saves x, w, the plan's indices, the per-slot picks and the bank's activations; the params
  * are layer variables that outlive the tape, so the backward reads them from the op's inputs
  * (a saved tensor would be a copy on wasm).

@@ -1,5 +1,5 @@
 import type { Json } from '../../base/json.js';
-import { EXPERT_CHOICES, type ExpertChoice } from './expert-kind.js';
+import { EXPERT_CHOICES, type ExpertChoice } from '../moe/registry.js';
 
 /** The FFN of a block: dense ReLU MLP, or an MoE layer from the router registry. */
 export type FfnConfig =
@@ -12,7 +12,7 @@ export type FfnConfig =
       readonly topK: number;
       /** Expert hidden size s (LibMoE `moe.expert_size`; the GELU MLP's hidden H for VLM routers). */
       readonly expertSize: number;
-      /** Expert FFN family. 'auto' (default): what the router's LibMoE stack uses (expert-kind.ts). */
+      /** Expert FFN family. 'auto' (default): the kind the router declares (its LibMoE stack's, moe/registry.ts). */
       readonly expert?: ExpertChoice;
       /** MoE in every n-th block (1 = every block); the others get a dense FFN of width K·s. */
       readonly every?: number;

@@ -11,10 +11,10 @@ import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import { lrAt, type LrSchedule } from '../optim/schedule.js';
 import { correctCount, crossEntropy } from './cross-entropy.js';
 import { forwardFlops } from './flops.js';
-import { NonFiniteError } from './non-finite.js';
-import { splitBatch } from './micro-batch.js';
+import { clipScale } from '../optim/clip-scale.js';
+import { splitBatch, type MicroBatch } from './micro-batch.js';
 import { Readback } from './readback.js';
-import { RoutingAccumulator } from './routing-stats.js';
+import { StepReadback } from './step-readback.js';
 import { releaseTapeAfterError } from './tape-cleanup.js';
 import type { TransformerLM } from './transformer-lm.js';
 
@@ -31,6 +31,8 @@ export class LmTrainer {
   step = 0;
   readonly optimizer: AdamW;
   private readonly names: string[];
+  /** The parameters in `names` order: what the tape differentiates. */
+  private readonly vars: Variable[];
   private readonly byTfName = new Map<string, string>();
 
   constructor(
@@ -39,106 +41,116 @@ export class LmTrainer {
   ) {
     this.optimizer = new AdamW(model.params, config.adamw ?? LIBMOE_ADAMW);
     this.names = [...model.params.keys()];
+    this.vars = this.names.map((n) => model.params.get(n)!);
     for (const [name, v] of model.params) this.byTfName.set(v.name, name);
   }
 
-  /** One optimiser step on `batch`. Throws NonFiniteError (weights untouched) if the loss, an activation or a gradient is NaN/Inf. */
+  /**
+   * One optimiser step on `batch`: each micro-batch's gradients are summed, the step's numbers
+   * are read back once and checked, then the clipped AdamW update is applied. Throws
+   * NonFiniteError (weights untouched) if the loss, an activation or a gradient is NaN/Inf.
+   */
   async trainStep(batch: TokenBatch): Promise<StepResult> {
     const t0 = performance.now();
     const nMicro = this.config.microBatches ?? 1;
-    const micro = splitBatch(batch, nMicro, this.model.config.vocabSize);
-    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
-    const varList = this.names.map((n) => this.model.params.get(n)!) as Variable[];
-    const rb = new Readback();
+    const readback = new StepReadback();
     const grads = new Map<string, tf.Tensor>();
-    const problems: string[] = [];
-    let ceSum = 0;
-    const routing = new RoutingAccumulator(rb, problems);
     try {
-      for (const mb of micro) {
-        const tokens = mb.rows * mb.seqLen;
-        // Everything the host needs is queued on the readback as it is created (and kept past the
-        // tape's tidy), so a failure anywhere still releases it with the readback.
-        let step: { value: tf.Scalar; grads: tf.NamedTensorMap };
-        try {
-          step = tf.variableGrads(() => {
-            const ids = tf.tensor1d(mb.inputs, 'int32');
-            const targets = tf.tensor1d(mb.targets, 'int32');
-            const fwd = this.model.forward(ids, mb.rows, mb.seqLen, ctx, (label, x) => {
-              // 0·x sums to 0 iff every entry is finite (no overflow, unlike Σx²).
-              rb.add(tf.keep(tf.sum(tf.mul(x, 0))), ([v]) => { if (!Number.isFinite(v!)) problems.push(`activation:${label}`); });
-            });
-            const ce = crossEntropy(fwd.logits, targets);
-            rb.add(tf.keep(ce), ([v]) => {
-              ceSum += v!;
-              if (!Number.isFinite(v!)) problems.push('loss');
-            });
-            let total: tf.Scalar = ce;
-            for (const m of fwd.moe) {
-              routing.queue(m.layer, m.out, tokens);
-              // LibMoE LM: the regulariser of every MoE layer is added to the objective (summed over layers).
-              total = tf.add(total, m.out.auxTotal);
-            }
-            return tf.mul(total, 1 / nMicro) as tf.Scalar;
-          }, varList);
-        } catch (e) {
-          releaseTapeAfterError();
-          throw e;
-        }
-        const { value, grads: g } = step;
-        value.dispose();
-        for (const [tfName, gi] of Object.entries(g)) {
-          const name = this.byTfName.get(tfName)!;
-          const prev = grads.get(name);
-          if (prev === undefined) grads.set(name, gi);
-          else {
-            grads.set(name, tf.add(prev, gi));
-            tf.dispose([prev, gi]);
-          }
-        }
+      for (const mb of splitBatch(batch, nMicro, this.model.config.vocabSize)) {
+        this.addGrads(grads, this.microBatchGrads(mb, nMicro, readback));
       }
-      // Parameters off the loss path (torch: grad None) get no gradient and, as in torch, no update.
-      const withGrad = this.names.filter((n) => grads.has(n));
-      const gradSq = tf.tidy(() => tf.stack(withGrad.map((n) => tf.sum(tf.square(grads.get(n)!)))));
-      let sumSq = 0;
-      rb.add(gradSq, (vals) => {
-        vals.forEach((v, i) => {
-          if (!Number.isFinite(v)) problems.push(`grad:${withGrad[i]}`);
-          sumSq += v;
-        });
-      });
-      await rb.read();
-      if (problems.length > 0) throw new NonFiniteError(this.step, orderProblems(problems));
-      const gradNorm = Math.sqrt(sumSq);
-      const clip = this.config.gradClip;
-      // torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6), only when < 1.
-      const scale = clip !== null && clip / (gradNorm + 1e-6) < 1 ? clip / (gradNorm + 1e-6) : 1;
-      const lr = lrAt(this.config, this.step);
-      this.optimizer.update(grads, lr, scale);
-      // msStats: the host side of the routing statistics (the device side is inside compute).
-      const tStats = performance.now();
-      const layerStats = routing.finish(this.model.moeLayers);
-      const msStats = performance.now() - tStats;
-      const tokens = batch.batchSize * batch.seqLen;
-      const result: StepResult = {
-        step: this.step,
-        loss: ceSum / nMicro,
-        auxTotal: routing.auxTotal / nMicro,
-        aux: Object.fromEntries(Object.entries(routing.aux).map(([k, v]) => [k, v / nMicro])),
-        lr,
-        gradNorm,
-        tokens,
-        flops: 3 * forwardFlops(this.model.config, tokens, batch.seqLen, (i) => this.model.sharedExpertWidth(i)),
-        msCompute: performance.now() - t0 - msStats,
-        msStats,
-        routing: layerStats,
-      };
+      const gradNorm = await this.checkedGradNorm(grads, readback);
+      const lr = this.update(grads, gradNorm);
+      const result = this.stepResult(batch, readback, lr, gradNorm, t0);
       this.step++;
       return result;
     } finally {
-      rb.dispose();
+      readback.dispose();
       tf.dispose([...grads.values()]);
     }
+  }
+
+  /** Forward and backward of one micro-batch under the tape: gradients of its objective by tf variable name. */
+  private microBatchGrads(mb: MicroBatch, nMicro: number, readback: StepReadback): tf.NamedTensorMap {
+    let step: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      step = tf.variableGrads(() => this.objective(mb, nMicro, readback), this.vars);
+    } catch (e) {
+      releaseTapeAfterError();
+      throw e;
+    }
+    step.value.dispose();
+    return step.grads;
+  }
+
+  /**
+   * (CE + Σ over MoE layers of aux_total) / nMicro (LibMoE's LM adds every MoE layer's
+   * regulariser to the objective). Queues the probes, the loss and the routing statistics.
+   */
+  private objective(mb: MicroBatch, nMicro: number, readback: StepReadback): tf.Scalar {
+    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
+    const ids = tf.tensor1d(mb.inputs, 'int32');
+    const targets = tf.tensor1d(mb.targets, 'int32');
+    const fwd = this.model.forward(ids, mb.rows, mb.seqLen, ctx, readback.probeActivation);
+    const ce = crossEntropy(fwd.logits, targets);
+    readback.queueLoss(ce);
+    let total: tf.Scalar = ce;
+    for (const m of fwd.moe) {
+      readback.routing.queue(m.layer, m.out, mb.rows * mb.seqLen);
+      total = tf.add(total, m.out.auxTotal);
+    }
+    return tf.mul(total, 1 / nMicro) as tf.Scalar;
+  }
+
+  /** Sums a micro-batch's gradients into `into`, by parameter name. */
+  private addGrads(into: Map<string, tf.Tensor>, g: tf.NamedTensorMap): void {
+    for (const [tfName, gi] of Object.entries(g)) {
+      const name = this.byTfName.get(tfName)!;
+      const prev = into.get(name);
+      if (prev === undefined) into.set(name, gi);
+      else {
+        into.set(name, tf.add(prev, gi));
+        tf.dispose([prev, gi]);
+      }
+    }
+  }
+
+  /** Reads the step back (the one device→host copy) and returns the global gradient norm; throws NonFiniteError. */
+  private async checkedGradNorm(grads: ReadonlyMap<string, tf.Tensor>, readback: StepReadback): Promise<number> {
+    // Parameters off the loss path (torch: grad None) get no gradient and, as in torch, no update.
+    const sumSq = readback.queueGradSquares(this.names.filter((n) => grads.has(n)), grads);
+    await readback.readChecked(this.step);
+    return Math.sqrt(sumSq());
+  }
+
+  /** The clipped AdamW update at this step's learning rate; returns the learning rate. */
+  private update(grads: Map<string, tf.Tensor>, gradNorm: number): number {
+    const lr = lrAt(this.config, this.step);
+    this.optimizer.update(grads, lr, clipScale(gradNorm, this.config.gradClip));
+    return lr;
+  }
+
+  private stepResult(batch: TokenBatch, readback: StepReadback, lr: number, gradNorm: number, t0: number): StepResult {
+    const nMicro = this.config.microBatches ?? 1;
+    // msStats: the host side of the routing statistics (the device side is inside compute).
+    const tStats = performance.now();
+    const routing = readback.routing;
+    const layerStats = routing.finish(this.model.moeLayers);
+    const msStats = performance.now() - tStats;
+    const tokens = batch.batchSize * batch.seqLen;
+    return {
+      step: this.step,
+      loss: readback.ceSum / nMicro,
+      auxTotal: routing.auxTotal / nMicro,
+      aux: Object.fromEntries(Object.entries(routing.aux).map(([k, v]) => [k, v / nMicro])),
+      lr,
+      gradNorm,
+      tokens,
+      flops: 3 * forwardFlops(this.model.config, tokens, batch.seqLen, (i) => this.model.sharedExpertWidth(i)),
+      msCompute: performance.now() - t0 - msStats,
+      msStats,
+      routing: layerStats,
+    };
   }
 
   /** Loss, perplexity and next-token accuracy of the model on `batch` (no update, MoE layers in eval mode). */
@@ -191,10 +203,4 @@ export class LmTrainer {
   dispose(): void {
     this.optimizer.dispose();
   }
-}
-
-/** The first non-finite activation in forward order is the most useful clue; gradients follow. */
-function orderProblems(p: string[]): string[] {
-  const rank = (s: string): number => (s.startsWith('activation:') ? 0 : s.startsWith('aux:') ? 1 : s === 'loss' ? 2 : 3);
-  return [...new Set(p)].sort((a, b) => rank(a) - rank(b));
 }

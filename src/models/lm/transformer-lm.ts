@@ -5,8 +5,9 @@
  *   h = Embedding(tokens)
  *   per block: h += Attn(LN1(h));  h += FFN(LN2(h))     FFN = MoE layer or dense ReLU MLP
  *
- * Any registry router can be an MoE block: its experts are the kind its LibMoE stack uses
- * (expert-kind.ts), and a custom MoeFactory may build a different router per block.
+ * Any registry router can be an MoE block: its experts are the kind the config names, by
+ * default the one the router declares (its LibMoE stack's), and a custom MoeFactory may build
+ * a different router per block.
  *   logits = LN_f(h) · W_out                             untied output projection
  *
  * Parameters are float32 tf.Variables keyed by a stable name (checkpoint keys). Weights are
@@ -18,7 +19,7 @@ import { matMul2D } from '../kernels/fast-matmul.js';
 import { causalMask, causalSelfAttention, type AttentionConsts } from './attention.js';
 import { denseFfn } from './dense-ffn.js';
 import { embeddingLookup } from './embedding.js';
-import { lmExpertSpec } from './expert-kind.js';
+import { expertSpecFor } from '../moe/registry.js';
 import { layerNorm } from './layer-norm.js';
 import { ropeTables, rotatedDims } from './rope.js';
 import { seededNormal, subSeed } from './seeded-normal.js';
@@ -71,7 +72,7 @@ export class TransformerLM {
           dModel: d,
           nExperts: c.ffn.nExperts,
           topK: c.ffn.topK,
-          expert: lmExpertSpec(c.ffn.algorithm, c.ffn.expertSize, c.ffn.expert),
+          expert: expertSpecFor(c.ffn.algorithm, c.ffn.expertSize, c.ffn.expert),
           options: c.ffn.options ?? {},
           ...(c.ffn.capacityFactor !== undefined ? { capacityFactor: c.ffn.capacityFactor } : {}),
           seed: subSeed(c.seed, `${p}ffn`),

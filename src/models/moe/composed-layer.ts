@@ -1,22 +1,29 @@
 import type { Json } from '../../base/json.js';
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import { dispatch } from './dispatch.js';
+import { joinBanks, type ExpertBank } from './experts/expert-bank.js';
+import type { Router } from './router.js';
 import { routingStats } from './stats.js';
-import type { Internal, MoeAlgorithm } from './routing.js';
+import type { Internal } from './routing.js';
 import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from './types.js';
 
 /**
- * An MoE layer: algorithm (router + experts + shared-expert finish) around the common
- * dropless dispatch and the statistics. Call `apply` inside the training tape (tf.grads /
- * tf.variableGrads) or a tf.tidy; every tensor it creates is then released with the step.
+ * An MoE layer = router + expert bank (MegaBlocks' `layers/moe.py` split): the router routes
+ * to the bank of `spec.expert`'s kind (plus the special experts it owns), the common dropless
+ * dispatch runs the bank, the router's `finish` adds its shared experts, and the statistics
+ * are reduced. Call `apply` inside the training tape (tf.grads / tf.variableGrads) or a
+ * tf.tidy; every tensor it creates is then released with the step.
  */
 export class ComposedMoeLayer implements MoeLayer {
   readonly variables: ReadonlyMap<string, Variable>;
+  /** What dispatch runs: the layer's bank, then the router's special experts. */
+  private readonly dispatched: ExpertBank;
 
-  constructor(readonly spec: MoeLayerSpec, private readonly algo: MoeAlgorithm) {
+  constructor(readonly spec: MoeLayerSpec, private readonly router: Router, private readonly bank: ExpertBank) {
+    this.dispatched = router.specials ? joinBanks(bank, router.specials) : bank;
     const prefix = spec.name ?? '';
     const vars = new Map<string, Variable>();
-    for (const src of [algo.variables, algo.bank.variables]) {
+    for (const src of [router.variables, this.dispatched.variables]) {
       for (const [k, v] of src) {
         if (vars.has(prefix + k)) throw new Error(`${spec.algorithm}: parameter ${k} defined twice`);
         vars.set(prefix + k, v);
@@ -29,10 +36,10 @@ export class ComposedMoeLayer implements MoeLayer {
     const [b, t, d] = x.shape;
     if (d !== this.spec.dModel) throw new Error(`${this.spec.algorithm}: input width ${d}, layer expects ${this.spec.dModel}`);
     const input = { x: tf.reshape(x, [b * t, d]) as Tensor2D, batch: b, seqLen: t, ctx };
-    const routing = this.algo.route(input);
-    const disp = dispatch(input.x, routing.expertOf, routing.k, routing.combine, this.algo.bank, this.spec.capacityFactor);
+    const routing = this.router.route(input);
+    const disp = dispatch(input.x, routing.expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor);
     const internals: Record<string, Internal> = { ...routing.internals };
-    const y2 = this.algo.finish ? this.algo.finish(disp.y, input, internals) : disp.y;
+    const y2 = this.router.finish ? this.router.finish(disp.y, input, internals, this.bank) : disp.y;
     const stats = routingStats(routing.probs, routing.slots, routing.combine, routing.k, disp.dropped);
     return {
       y: tf.reshape(y2, [b, t, d]) as Tensor3D,
@@ -47,11 +54,11 @@ export class ComposedMoeLayer implements MoeLayer {
   }
 
   state(): Json {
-    return this.algo.state ? this.algo.state() : {};
+    return this.router.state ? this.router.state() : {};
   }
 
   setState(state: Json): void {
-    if (this.algo.setState) return this.algo.setState(state);
+    if (this.router.setState) return this.router.setState(state);
     // A stateless layer given a non-empty state is a checkpoint from another layer type.
     if (state !== null && typeof state === 'object' && Object.keys(state).length > 0) {
       throw new Error(`${this.spec.algorithm}: this layer has no state, got ${JSON.stringify(state).slice(0, 80)}`);

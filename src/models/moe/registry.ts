@@ -1,7 +1,9 @@
 import { ParamFactory } from './init.js';
 import { ComposedMoeLayer } from './composed-layer.js';
-import type { AlgorithmFactory } from './routing.js';
-import type { MoeLayer, MoeLayerSpec } from './types.js';
+import { EXPERT_KINDS, expertBank, expertSpec, expertWidth, type ExpertKind } from './experts/registry.js';
+import { checkRouterOptions, type RouterOption } from './options.js';
+import type { RouterDef } from './router.js';
+import type { ExpertSpec, MoeLayer, MoeLayerSpec } from './types.js';
 import { moeLayer } from './routers/moe-layer.js';
 import { smoe } from './routers/smoe.js';
 import { hyperrouter } from './routers/hyperrouter.js';
@@ -19,10 +21,10 @@ import { moeLayerTcMoe } from './routers/moe-layer-tc-moe.js';
 import { moeLayerRemoe } from './routers/moe-layer-remoe.js';
 
 /**
- * Every MoE algorithm by LibMoE's registry name (VLM `@register_moe` names, LM `MOE_TYPE`
- * module names). docs/routers.md lists options and losses per name.
+ * Every router by LibMoE's registry name (VLM `@register_moe` names, LM `MOE_TYPE` module
+ * names). docs/routers.md lists options and losses per name.
  */
-const REGISTRY = new Map<string, AlgorithmFactory>([
+const REGISTRY = new Map<string, RouterDef>([
   // VLM (LibMoE vision_language_model, @register_moe names)
   ['smoe', smoe],
   ['smoe_sigmoidgating', smoeSigmoidGating],
@@ -46,17 +48,61 @@ const REGISTRY = new Map<string, AlgorithmFactory>([
   ['moe_layer_remoe', moeLayerRemoe],
 ]);
 
-export function registerMoeAlgorithm(name: string, factory: AlgorithmFactory): void {
+export function registerMoeAlgorithm(name: string, def: RouterDef): void {
   if (REGISTRY.has(name)) throw new Error(`MoE algorithm ${name} is already registered`);
-  REGISTRY.set(name, factory);
+  REGISTRY.set(name, def);
 }
 
 export function moeAlgorithms(): string[] {
   return [...REGISTRY.keys()].sort();
 }
 
+function routerDef(algorithm: string): RouterDef {
+  const def = REGISTRY.get(algorithm);
+  if (!def) throw new Error(`unknown MoE algorithm '${algorithm}'; known: ${moeAlgorithms().join(', ')}`);
+  return def;
+}
+
+/** The options router `algorithm` declares (name, type, default, doc). */
+export function routerOptions(algorithm: string): readonly RouterOption[] {
+  return routerDef(algorithm).options;
+}
+
+/** What pipeline validation needs from the registry (src/config/load.ts ValidateOptions): router names and each router's option names. */
+export function routerCatalog(): { algorithms: string[]; routerOptions: Record<string, string[]> } {
+  const algorithms = moeAlgorithms();
+  return { algorithms, routerOptions: Object.fromEntries(algorithms.map((a) => [a, routerOptions(a).map((o) => o.name)])) };
+}
+
+/** `model.moe.expert`: an expert kind, or `auto` for the kind the router declares. */
+export const EXPERT_CHOICES = ['auto', ...EXPERT_KINDS] as const;
+export type ExpertChoice = (typeof EXPERT_CHOICES)[number];
+
+/** The expert kind for `algorithm` under `choice`: `auto` is the router's declared default. */
+export function expertKindFor(algorithm: string, choice: ExpertChoice = 'auto'): ExpertKind {
+  return choice === 'auto' ? routerDef(algorithm).defaultExpert : choice;
+}
+
+/** The experts of a layer of `algorithm` with hidden width `width` (gelu-mlp H or relu-kv s) under `choice`. */
+export function expertSpecFor(algorithm: string, width: number, choice: ExpertChoice = 'auto'): ExpertSpec {
+  return expertSpec(expertKindFor(algorithm, choice), width);
+}
+
+/**
+ * A layer = router `spec.algorithm` + a bank of `spec.nExperts` experts of `spec.expert`'s
+ * kind from the expert registry. Options the router does not declare are refused here, for
+ * library users who build layers without a pipeline file.
+ */
 export function createMoeLayer(spec: MoeLayerSpec): MoeLayer {
-  const factory = REGISTRY.get(spec.algorithm);
-  if (!factory) throw new Error(`unknown MoE algorithm '${spec.algorithm}'; known: ${moeAlgorithms().join(', ')}`);
-  return new ComposedMoeLayer(spec, factory(spec, new ParamFactory(spec.seed, spec.name ?? '')));
+  const def = routerDef(spec.algorithm);
+  checkRouterOptions(spec, def.options);
+  const pf = new ParamFactory(spec.seed, spec.name ?? '');
+  const kind = spec.expert.kind;
+  const router = def.create({
+    spec,
+    params: pf,
+    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, role: 'shared' }),
+  });
+  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), role: 'routed' });
+  return new ComposedMoeLayer(spec, router, bank);
 }

@@ -1,7 +1,5 @@
-import type { Json } from '../../base/json.js';
-import type { Scalar, Tensor, Tensor2D, Variable } from '../tf.js';
-import type { MoeCallContext, MoeLayerSpec } from './types.js';
-import type { ExpertBank } from './experts/expert-bank.js';
+import type { Scalar, Tensor, Tensor2D } from '../tf.js';
+import type { MoeCallContext } from './types.js';
 
 /** A router internal as LibMoE names it (golden `expected` keys): tensor, host ints, or a number. */
 export type Internal = Tensor | Int32Array | Float32Array | number;
@@ -35,20 +33,3 @@ export interface RouteInput {
   readonly seqLen: number;
   readonly ctx: MoeCallContext;
 }
-
-/**
- * An algorithm = router + its expert bank + how the routed output becomes the layer output
- * (shared experts). Everything LibMoE-specific lives behind this interface, one file each.
- */
-export interface MoeAlgorithm {
-  /** Router parameters and any always-on (shared) expert parameters, unprefixed. */
-  readonly variables: ReadonlyMap<string, Variable>;
-  readonly bank: ExpertBank;
-  route(input: RouteInput): Routing;
-  /** routed [N, D] → layer output [N, D]; default: routed itself. May add internals. */
-  finish?(routed: Tensor2D, input: RouteInput, internals: Record<string, Internal>): Tensor2D;
-  state?(): Json;
-  setState?(state: Json): void;
-}
-
-export type AlgorithmFactory = (spec: MoeLayerSpec, params: import('./init.js').ParamFactory) => MoeAlgorithm;

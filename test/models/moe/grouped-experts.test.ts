@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor2D } from '../../../src/models/tf.js';
-import { reluKvBank } from '../../../src/models/moe/experts/relu-kv.js';
-import { geluMlpBank } from '../../../src/models/moe/experts/gelu-mlp.js';
+import { reluKvBank } from '../../../src/models/moe/experts/relu-kv/bank.js';
+import { geluMlpBank } from '../../../src/models/moe/experts/gelu-mlp/bank.js';
 import { joinBanks, runBank, type ExpertBank } from '../../../src/models/moe/experts/expert-bank.js';
-import { copyExpertBank } from '../../../src/models/moe/experts/copy-expert.js';
-import { constantExpertBank } from '../../../src/models/moe/experts/constant-expert.js';
+import { copyExpertBank } from '../../../src/models/moe/routers/special-experts/copy-expert.js';
+import { constantExpertBank } from '../../../src/models/moe/routers/special-experts/constant-expert.js';
 import { ParamFactory } from '../../../src/models/moe/init.js';
 
 const D = 6;

@@ -147,7 +147,7 @@ test('every algorithm handles one token, odd batch sizes and K = 1 (K = 2 for sh
   for (const name of moeAlgorithms()) {
     const lm = name.startsWith('moe_layer');
     for (const topK of [name.startsWith('smoe_share') ? 2 : 1, 3]) {
-      const base = lm ? lmSpec(name, name === 'moe_layer_xmoe' ? { perplexity_reg_mode: 'time' } : {}) : vlmSpec(name, { topk_min: 1, topk_max: topK });
+      const base = lm ? lmSpec(name, name === 'moe_layer_xmoe' ? { perplexity_reg_mode: 'time' } : {}) : vlmSpec(name, name === 'hyperrouter' ? { topk_min: 1, topk_max: topK } : {});
       const layer = createMoeLayer({ ...base, topK });
       for (const [b, t] of shapes) {
         tf.tidy(() => {

@@ -2,8 +2,6 @@ import { tf, type Scalar, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { gatherSlots } from '../../kernels/slot-gather.js';
 import { hostTopK } from '../host-topk.js';
-import { numOpt } from '../options.js';
-import type { MoeLayerSpec } from '../types.js';
 
 /** x·Wᵀ (+ b) for a torch-layout weight W [out, in]. */
 export function linear(x: Tensor2D, w: Variable | Tensor2D, b?: Variable | tf.Tensor1D): Tensor2D {
@@ -34,11 +32,6 @@ export function pickTopK(selectOn: Tensor2D, k: number, valuesFrom: Tensor2D = s
 /** v / (Σ_k v + eps). */
 export function renormalise(v: Tensor2D, eps: number): Tensor2D {
   return tf.div(v, tf.add(tf.sum(v, 1, true), eps)) as Tensor2D;
-}
-
-/** VLM loss coefficients (LibMoE defaults of the SFT scripts: 0.01 / 0.001). */
-export function vlmCoefs(spec: MoeLayerSpec): { cb: number; cz: number } {
-  return { cb: numOpt(spec, 'balance_loss_coef', 0.01), cz: numOpt(spec, 'router_z_loss_coef', 0.001) };
 }
 
 /** c_b·L_bal + c_z·L_z with both components reported. */

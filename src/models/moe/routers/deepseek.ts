@@ -1,14 +1,16 @@
 import type { Json } from '../../../base/json.js';
 import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { gatherSlots } from '../../kernels/slot-gather.js';
-import { reluKvBank } from '../experts/relu-kv.js';
-import type { ParamFactory } from '../init.js';
-import { numOpt } from '../options.js';
-import type { AlgorithmFactory, Internal, MoeAlgorithm, RouteInput, Routing } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
+import { numberOption } from '../options.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
+import type { Internal, RouteInput, Routing } from '../routing.js';
 import { hostScores, linear, pickTopK, renormalise } from './common.js';
 import { groupLimitedTopK, updateBias } from './group-routing.js';
-import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
+import { lmOptionSet, lmRegulariser, selectionActivation } from './lm-common.js';
+
+const N_GROUP = numberOption('n_group', 8, 'expert groups for group-limited routing (perplexity_reg_mode deepseek)');
+const TOPK_GROUP = numberOption('topk_group', 4, 'groups kept per token in group-limited routing');
+const BIAS_SCALE = numberOption('e_score_correction_bias_scale', 0.001, 'step of the aux-free bias update b ← b + step·sign(mean − count)');
 
 /**
  * DeepSeek-style LM layers (LibMoE moe_layer_deepseekv2.py / moe_layer_deepseekv3.py):
@@ -21,25 +23,26 @@ import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
  * the gate weights come from the unbiased s (LibMoE's sequence-axis gather fixed).
  * V3 uses the standard balance without renormalising s.
  */
-function deepseekLayer(version: 2 | 3): AlgorithmFactory {
-  return (spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm => {
-    const o = lmOptions(spec, version === 2 ? ['standard', 'deepseek', 'step', 'time', 'global'] : ['standard', 'step', 'time', 'global']);
+function deepseekLayer(version: 2 | 3): RouterDef {
+  const lm = lmOptionSet(version === 2 ? ['standard', 'deepseek', 'step', 'time', 'global'] : ['standard', 'step', 'time', 'global']);
+  const create = ({ spec, params: pf, sharedExperts }: RouterContext): Router => {
+    const o = lm.read(spec);
     const e = spec.nExperts;
     const d = spec.dModel;
     const s2 = 2 * o.expertSize;
     const grouped = o.mode === 'deepseek';
-    const nGroup = numOpt(spec, 'n_group', 8);
-    const topkGroup = numOpt(spec, 'topk_group', 4);
-    const biasStep = numOpt(spec, 'e_score_correction_bias_scale', 0.001);
+    const nGroup = N_GROUP.read(spec);
+    const topkGroup = TOPK_GROUP.read(spec);
+    const biasStep = BIAS_SCALE.read(spec);
     if (grouped && (e % nGroup !== 0 || topkGroup > nGroup || topkGroup * (e / nGroup) < spec.topK)) {
       throw new Error(`${spec.algorithm}: group routing needs E (${e}) divisible by n_group (${nGroup}) and topk_group·E/n_group ≥ K`);
     }
     let bias: Float32Array = new Float32Array(e);
     const sel = pf.normal('expert_sel', [e, d], 1 / Math.sqrt(d));
-    const shared = reluKvBank(pf, 1, d, s2, 'keys_shared', 'values_shared');
+    // LibMoE's two shared experts fused into one always-on expert of width 2s, of the layer's kind.
+    const shared = sharedExperts(1, s2);
     return {
       variables: new Map<string, Variable>([['expert_sel', sel], ...shared.variables]),
-      bank: reluKvBank(pf, e, d, o.expertSize),
       route({ x, batch, seqLen }: RouteInput): Routing {
         const k = spec.topK;
         const n = x.shape[0];
@@ -84,6 +87,8 @@ function deepseekLayer(version: 2 | 3): AlgorithmFactory {
       },
     };
   };
+  // The group options only matter in deepseek mode, which V3 lacks.
+  return { defaultExpert: 'relu-kv', options: version === 2 ? [...lm.options, N_GROUP, TOPK_GROUP, BIAS_SCALE] : lm.options, create };
 }
 
 export const moeLayerDeepseekV2 = deepseekLayer(2);

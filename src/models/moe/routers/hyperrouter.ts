@@ -1,12 +1,13 @@
 import { tf, type Tensor1D, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { pyRound } from '../host-topk.js';
-import type { ParamFactory } from '../init.js';
-import { numOpt } from '../options.js';
-import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
+import { numberOption } from '../options.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
+import type { RouteInput, Routing } from '../routing.js';
 import { linear, pickTopK } from './common.js';
-import { vlmBank } from './vlm-common.js';
+
+const TOPK_MIN = numberOption('topk_min', 1, 'K at step 0 of the training-time schedule');
+const TOPK_MAX = numberOption('topk_max', 2, 'K at the last step of the training-time schedule');
 
 /**
  * Hyper-R's training-time K: round((max − min)·step/total) + min with Python's
@@ -23,12 +24,12 @@ export function hyperDynamicK(topkMin: number, topkMax: number, step: number, to
  * w = softmax of the top logits. No auxiliary loss. (LibMoE freezes hypernet.*; freezing is
  * the trainer's business: gradients are computed for all of them.)
  */
-export function hyperrouter(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
+function createHyperrouter({ spec, params: pf }: RouterContext): Router {
   const d = spec.dModel;
   const e = spec.nExperts;
   const hid = Math.floor(d / 4);
-  const kMin = numOpt(spec, 'topk_min', 1);
-  const kMax = numOpt(spec, 'topk_max', 2);
+  const kMin = TOPK_MIN.read(spec);
+  const kMax = TOPK_MAX.read(spec);
   const u = pf.normal('hyper_embedding', [1, d], 1);
   const w1 = pf.uniform('hypernet.0.weight', [hid, d], 1 / Math.sqrt(d));
   const b1 = pf.uniform('hypernet.0.bias', [hid], 1 / Math.sqrt(d));
@@ -36,7 +37,6 @@ export function hyperrouter(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm 
   const b2 = pf.uniform('hypernet.2.bias', [e * (d + 1)], 1 / Math.sqrt(hid));
   return {
     variables: new Map<string, Variable>([['hyper_embedding', u], ['hypernet.0.weight', w1], ['hypernet.0.bias', b1], ['hypernet.2.weight', w2], ['hypernet.2.bias', b2]]),
-    bank: vlmBank(spec, pf),
     route({ x, ctx }: RouteInput): Routing {
       const k = ctx.training ? Math.min(e, Math.max(1, hyperDynamicK(kMin, kMax, ctx.step, ctx.totalSteps))) : spec.topK;
       const g = tf.reshape(linear(tf.relu(linear(u as unknown as Tensor2D, w1, b1)), w2, b2), [e * (d + 1)]) as Tensor1D;
@@ -54,3 +54,5 @@ export function hyperrouter(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm 
     },
   };
 }
+
+export const hyperrouter: RouterDef = { defaultExpert: 'gelu-mlp', options: [TOPK_MIN, TOPK_MAX], create: createHyperrouter };

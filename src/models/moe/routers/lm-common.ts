@@ -1,7 +1,8 @@
 import { tf, type Scalar, type Tensor2D } from '../../tf.js';
 import { entropyReg, type EntropyMode } from '../losses/entropy-reg.js';
 import { lmBalanceLoss } from '../losses/lm-balance.js';
-import { numOpt, strOpt } from '../options.js';
+import { expertWidth } from '../experts/registry.js';
+import { choiceOption, numberOption, type RouterOption } from '../options.js';
 import type { MoeLayerSpec } from '../types.js';
 
 export type SelectionMode = 'gate' | 'sigmoid';
@@ -13,16 +14,29 @@ export interface LmOptions {
   readonly mode: PerplexityMode;
   /** λ (`perplexity_reg`). */
   readonly lambda: number;
+  /** Hidden width of the layer's experts (LibMoE's expert_size s for relu-kv). */
   readonly expertSize: number;
 }
 
-export function lmOptions(spec: MoeLayerSpec, modes: readonly PerplexityMode[]): LmOptions {
-  if (spec.expert.kind !== 'relu-kv') throw new Error(`${spec.algorithm}: LM layers use 'relu-kv' experts, got '${spec.expert.kind}'`);
+const SELECTION_MODE = choiceOption('selection_mode', ['gate', 'sigmoid'] as const, 'sigmoid', 'selection activation: softmax (gate) or elementwise σ of the router logits');
+const PERPLEXITY_REG = numberOption('perplexity_reg', 0, 'λ, weight of the regulariser in aux_total');
+
+/** The LM options of a router whose regulariser is one of `modes` (the first is the default). */
+export interface LmOptionSet {
+  readonly options: readonly RouterOption[];
+  read(spec: MoeLayerSpec): LmOptions;
+}
+
+export function lmOptionSet(modes: readonly PerplexityMode[]): LmOptionSet {
+  const mode = choiceOption('perplexity_reg_mode', modes, modes[0]!, 'regulariser: standard balance, step/time/global entropy, and where offered deepseek (group routing + aux-free bias) or tcmoe');
   return {
-    selection: strOpt(spec, 'selection_mode', ['gate', 'sigmoid'] as const, 'sigmoid'),
-    mode: strOpt(spec, 'perplexity_reg_mode', modes, modes[0]!),
-    lambda: numOpt(spec, 'perplexity_reg', 0),
-    expertSize: spec.expert.size,
+    options: [SELECTION_MODE, mode, PERPLEXITY_REG],
+    read: (spec) => ({
+      selection: SELECTION_MODE.read(spec),
+      mode: mode.read(spec),
+      lambda: PERPLEXITY_REG.read(spec),
+      expertSize: expertWidth(spec.expert),
+    }),
   };
 }
 

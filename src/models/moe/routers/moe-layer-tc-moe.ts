@@ -1,27 +1,25 @@
 import { tf, type Scalar, type Variable } from '../../tf.js';
-import { reluKvBank } from '../experts/relu-kv.js';
 import { tcBalance, tcNullReward } from '../losses/tcmoe-losses.js';
-import type { ParamFactory } from '../init.js';
-import { numOpt } from '../options.js';
-import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
+import type { RouteInput, Routing } from '../routing.js';
 import { linear } from './common.js';
-import { lmOptions } from './lm-common.js';
-import { tcSlots, ternaryRoute } from './tcmoe-common.js';
+import { lmOptionSet } from './lm-common.js';
+import { REWARD_FACTOR, TCMOE_OPTIONS, tcSlots, ternaryRoute } from './tcmoe-common.js';
+
+// The layer computes TC-MoE's balance whatever the mode says (LibMoE's tcmoe configs say 'tcmoe').
+const LM_OPTIONS = lmOptionSet(['tcmoe', 'standard']);
 
 /**
  * `moe_layer_tc_moe` (LibMoE moe_layer_tc_moe.py, fixed reductions): ternary slots over the
  * E relu-kv experts, router expert_sel [2E+K, D], softmax selection, w = p_idx/(den + 1e-20)
  * (no clamp, unlike the VLM). aux: null_reward, balance_loss = λ·L, balance_loss_unscaled = L.
  */
-export function moeLayerTcMoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
-  // The layer computes TC-MoE's balance whatever the mode says (LibMoE's tcmoe configs say 'tcmoe').
-  const o = lmOptions(spec, ['tcmoe', 'standard']);
-  const reward = numOpt(spec, 'reward_factor', 1e-5);
+function createMoeLayerTcMoe({ spec, params: pf }: RouterContext): Router {
+  const o = LM_OPTIONS.read(spec);
+  const reward = REWARD_FACTOR.read(spec);
   const sel = pf.normal('expert_sel', [tcSlots(spec), spec.dModel], 1 / Math.sqrt(spec.dModel));
   return {
     variables: new Map<string, Variable>([['expert_sel', sel]]),
-    bank: reluKvBank(pf, spec.nExperts, spec.dModel, o.expertSize),
     route({ x, batch, seqLen }: RouteInput): Routing {
       const l = linear(x, sel);
       const t = ternaryRoute(spec, l, undefined);
@@ -37,3 +35,5 @@ export function moeLayerTcMoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorith
     },
   };
 }
+
+export const moeLayerTcMoe: RouterDef = { defaultExpert: 'relu-kv', options: [...LM_OPTIONS.options, ...TCMOE_OPTIONS], create: createMoeLayerTcMoe };

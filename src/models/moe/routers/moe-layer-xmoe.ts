@@ -1,11 +1,11 @@
 import type { Variable } from '../../tf.js';
-import { reluKvBank } from '../experts/relu-kv.js';
-import type { ParamFactory } from '../init.js';
-import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
+import type { RouteInput, Routing } from '../routing.js';
 import { pickTopK, renormalise } from './common.js';
-import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
-import { xmoeCosine, xmoeOptions } from './xmoe-cosine.js';
+import { lmOptionSet, lmRegulariser, selectionActivation } from './lm-common.js';
+import { XMOE_OPTIONS, xmoeCosine, xmoeOptions } from './xmoe-cosine.js';
+
+const LM_OPTIONS = lmOptionSet(['step', 'time', 'global']);
 
 /**
  * `moe_layer_xmoe` (LibMoE moe_layer_xmoe.py): expert_sel [⌊E/2⌋, D] is the input reduction,
@@ -15,15 +15,14 @@ import { xmoeCosine, xmoeOptions } from './xmoe-cosine.js';
  * Only the entropy regularisers (step/time/global) exist here, with p used as the logits;
  * LibMoE asserts against `standard`, and so do we.
  */
-export function moeLayerXmoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
-  const o = lmOptions(spec, ['step', 'time', 'global']);
+function createMoeLayerXmoe({ spec, params: pf }: RouterContext): Router {
+  const o = LM_OPTIONS.read(spec);
   const cos = xmoeOptions(spec);
   const e = spec.nExperts;
   const sel = pf.normal('expert_sel', [cos.dims, spec.dModel], 1 / Math.sqrt(spec.dModel));
   const emb = pf.normal('expert_embeddings', [e, cos.dims], 0.32 / Math.sqrt(cos.dims));
   return {
     variables: new Map<string, Variable>([['expert_sel', sel], ['expert_embeddings', emb]]),
-    bank: reluKvBank(pf, e, spec.dModel, o.expertSize),
     route({ x, batch, seqLen }: RouteInput): Routing {
       const k = spec.topK;
       const { h, l: c, p } = xmoeCosine(x, sel, emb, cos);
@@ -38,3 +37,5 @@ export function moeLayerXmoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm
     },
   };
 }
+
+export const moeLayerXmoe: RouterDef = { defaultExpert: 'relu-kv', options: [...LM_OPTIONS.options, ...XMOE_OPTIONS], create: createMoeLayerXmoe };

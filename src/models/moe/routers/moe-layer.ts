@@ -1,10 +1,10 @@
 import { tf, type Variable } from '../../tf.js';
-import { reluKvBank } from '../experts/relu-kv.js';
-import type { ParamFactory } from '../init.js';
-import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
+import type { RouteInput, Routing } from '../routing.js';
 import { linear, pickTopK, renormalise } from './common.js';
-import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
+import { lmOptionSet, lmRegulariser, selectionActivation } from './lm-common.js';
+
+const LM_OPTIONS = lmOptionSet(['standard', 'step', 'time', 'global']);
 
 /**
  * `moe_layer` (LibMoE language_modeling/layers/moe_layer.py, σ-MoE): l = x·expert_selᵀ,
@@ -12,14 +12,12 @@ import { lmOptions, lmRegulariser, selectionActivation } from './lm-common.js';
  * descending order), w = v/(Σv + 1e-20), experts relu(x·keys[e])·values[e].
  * Regulariser: `standard` balance or the `step`/`time`/`global` entropy on the raw logits.
  */
-export function moeLayer(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
-  const o = lmOptions(spec, ['standard', 'step', 'time', 'global']);
+function createMoeLayer({ spec, params: pf }: RouterContext): Router {
+  const o = LM_OPTIONS.read(spec);
   const e = spec.nExperts;
   const sel = pf.normal('expert_sel', [e, spec.dModel], 1 / Math.sqrt(spec.dModel));
-  const bank = reluKvBank(pf, e, spec.dModel, o.expertSize);
   return {
     variables: new Map<string, Variable>([['expert_sel', sel]]),
-    bank,
     route({ x, batch, seqLen }: RouteInput): Routing {
       const k = spec.topK;
       const l = linear(x, sel);
@@ -34,3 +32,5 @@ export function moeLayer(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
     },
   };
 }
+
+export const moeLayer: RouterDef = { defaultExpert: 'relu-kv', options: LM_OPTIONS.options, create: createMoeLayer };

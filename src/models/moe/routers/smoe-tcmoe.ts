@@ -1,13 +1,14 @@
 import { tf, type Scalar, type Variable } from '../../tf.js';
 import { tcBalance, tcNullReward } from '../losses/tcmoe-losses.js';
 import { routerZLoss } from '../losses/z-loss.js';
-import type { ParamFactory } from '../init.js';
-import { numOpt } from '../options.js';
-import type { MoeAlgorithm, RouteInput, Routing } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
-import { linear, vlmCoefs } from './common.js';
-import { tcSlots, ternaryRoute } from './tcmoe-common.js';
-import { vlmBank, vlmGate } from './vlm-common.js';
+import { numberOption } from '../options.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
+import type { RouteInput, Routing } from '../routing.js';
+import { linear } from './common.js';
+import { REWARD_FACTOR, TCMOE_OPTIONS, tcSlots, ternaryRoute } from './tcmoe-common.js';
+import { vlmCoefs, vlmGate, STD_GATE, VLM_LOSS_OPTIONS } from './vlm-common.js';
+
+const WEIGHT_DENOMINATOR_MIN = numberOption('weight_denominator_min', 1e-6, 'lower clamp of the gate-weight denominator');
 
 /**
  * `smoe_tcmoe` (TC-MoE, LibMoE moe_tcmoe.py, fixed): ternary slots over E FFN experts,
@@ -16,14 +17,13 @@ import { vlmBank, vlmGate } from './vlm-common.js';
  * aux: balance_loss (already × c_b, as LibMoE reports it), balance_loss_unscaled, null_reward,
  * router_z_loss on the unbiased logits.
  */
-export function smoeTcMoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
+function createSmoeTcMoe({ spec, params: pf }: RouterContext): Router {
   const { cb, cz } = vlmCoefs(spec);
-  const reward = numOpt(spec, 'reward_factor', 1e-5);
-  const minDen = numOpt(spec, 'weight_denominator_min', 1e-6);
+  const reward = REWARD_FACTOR.read(spec);
+  const minDen = WEIGHT_DENOMINATOR_MIN.read(spec);
   const gate = vlmGate(spec, pf, tcSlots(spec));
   return {
     variables: new Map<string, Variable>([['gate.weight', gate]]),
-    bank: vlmBank(spec, pf),
     route({ x, batch, seqLen }: RouteInput): Routing {
       const l = linear(x, gate);
       const t = ternaryRoute(spec, l, minDen);
@@ -40,3 +40,5 @@ export function smoeTcMoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
     },
   };
 }
+
+export const smoeTcMoe: RouterDef = { defaultExpert: 'gelu-mlp', options: [...VLM_LOSS_OPTIONS, STD_GATE, ...TCMOE_OPTIONS, WEIGHT_DENOMINATOR_MIN], create: createSmoeTcMoe };

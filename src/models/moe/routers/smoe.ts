@@ -1,17 +1,15 @@
 import { tf } from '../../tf.js';
-import type { ParamFactory } from '../init.js';
-import type { MoeAlgorithm } from '../routing.js';
-import type { MoeLayerSpec } from '../types.js';
+import type { Router, RouterContext, RouterDef } from '../router.js';
 import { linear, pickTopK, renormalise } from './common.js';
-import { switchRouter, vlmGate } from './vlm-common.js';
+import { switchRouter, vlmGate, STD_GATE, VLM_LOSS_OPTIONS } from './vlm-common.js';
 
 /**
  * `smoe` (SMoE-R, LibMoE smoe.py): l = x·W_gᵀ, p = softmax(l), top-K↓ of p, w = v/Σv.
  * Losses: Switch balance on the first pick and router z-loss.
  */
-export function smoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
+function createSmoe({ spec, params: pf }: RouterContext): Router {
   const gate = vlmGate(spec, pf, spec.nExperts);
-  return switchRouter(spec, pf, { 'gate.weight': gate }, ({ x }, k) => {
+  return switchRouter(spec, { 'gate.weight': gate }, ({ x }, k) => {
     const l = linear(x, gate);
     const p = tf.softmax(l);
     const { idx, v } = pickTopK(p, k);
@@ -19,3 +17,5 @@ export function smoe(spec: MoeLayerSpec, pf: ParamFactory): MoeAlgorithm {
     return { idx, w, p, zLogits: l, internals: { router_logits: l, router_probs: p, gate_weights: w } };
   });
 }
+
+export const smoe: RouterDef = { defaultExpert: 'gelu-mlp', options: [...VLM_LOSS_OPTIONS, STD_GATE], create: createSmoe };

@@ -1,6 +1,6 @@
 import { tf, type Tensor2D } from '../../tf.js';
 import { gatherSlots } from '../../kernels/slot-gather.js';
-import { numOpt } from '../options.js';
+import { numberOption } from '../options.js';
 import type { MoeLayerSpec } from '../types.js';
 import { pickTopK } from './common.js';
 
@@ -23,6 +23,12 @@ export interface TernaryRouting {
   readonly signed: Tensor2D;
 }
 
+const NEGATIVE_SLOT_OFFSET = numberOption('negative_slot_offset', 1, 'logit offset o subtracted from the −expert slots');
+const NULL_SLOT_OFFSET = numberOption('null_slot_offset', 10, 'logit offset o subtracted from the null slots');
+export const REWARD_FACTOR = numberOption('reward_factor', 1e-5, 'weight of the null-slot reward');
+/** The options every TC-MoE layer reads (ternary slots and the null reward). */
+export const TCMOE_OPTIONS = [NEGATIVE_SLOT_OFFSET, NULL_SLOT_OFFSET, REWARD_FACTOR] as const;
+
 export function tcSlots(spec: MoeLayerSpec): number {
   return 2 * spec.nExperts + spec.topK;
 }
@@ -33,8 +39,8 @@ export function ternaryRoute(spec: MoeLayerSpec, logits: Tensor2D, minDen: numbe
   const k = spec.topK;
   const j = tcSlots(spec);
   const n = logits.shape[0];
-  const negOff = numOpt(spec, 'negative_slot_offset', 1);
-  const nullOff = numOpt(spec, 'null_slot_offset', 10);
+  const negOff = NEGATIVE_SLOT_OFFSET.read(spec);
+  const nullOff = NULL_SLOT_OFFSET.read(spec);
   const offsets = Float32Array.from({ length: j }, (_, i) => (i < e ? 0 : i < 2 * e ? negOff : nullOff));
   const biased = tf.sub(logits, tf.tensor1d(offsets)) as Tensor2D;
   const probs = tf.softmax(biased);

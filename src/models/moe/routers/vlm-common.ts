@@ -1,22 +1,28 @@
 import type { Tensor2D, Variable } from '../../tf.js';
-import { geluMlpBank } from '../experts/gelu-mlp.js';
 import type { ExpertBank } from '../experts/expert-bank.js';
 import { switchBalanceLoss } from '../losses/switch-balance.js';
 import { routerZLoss } from '../losses/z-loss.js';
 import type { ParamFactory } from '../init.js';
-import type { Internal, MoeAlgorithm, RouteInput, Routing } from '../routing.js';
+import { numberOption } from '../options.js';
+import type { Router } from '../router.js';
+import type { Internal, RouteInput, Routing } from '../routing.js';
 import type { MoeLayerSpec } from '../types.js';
-import { firstPicks, vlmAux, vlmCoefs } from './common.js';
+import { firstPicks, vlmAux } from './common.js';
 
-/** VLM experts: `count` exact-GELU FFNs of hidden width spec.expert.hidden. */
-export function vlmBank(spec: MoeLayerSpec, pf: ParamFactory, count = spec.nExperts): ExpertBank & { weights: ReturnType<typeof geluMlpBank>['weights'] } {
-  if (spec.expert.kind !== 'gelu-mlp') throw new Error(`${spec.algorithm}: VLM layers use 'gelu-mlp' experts, got '${spec.expert.kind}'`);
-  return geluMlpBank(pf, count, spec.dModel, spec.expert.hidden);
+/** LibMoE's VLM loss coefficients (the SFT scripts' defaults). */
+export const BALANCE_LOSS_COEF = numberOption('balance_loss_coef', 0.01, 'c_b, weight of the Switch balance loss in aux_total');
+export const ROUTER_Z_LOSS_COEF = numberOption('router_z_loss_coef', 0.001, 'c_z, weight of the router z-loss in aux_total');
+export const VLM_LOSS_OPTIONS = [BALANCE_LOSS_COEF, ROUTER_Z_LOSS_COEF] as const;
+export const STD_GATE = numberOption('std_gate', 0.02, 'std of the router weight init N(0, std_gate²)');
+
+/** VLM loss coefficients (LibMoE defaults of the SFT scripts: 0.01 / 0.001). */
+export function vlmCoefs(spec: MoeLayerSpec): { cb: number; cz: number } {
+  return { cb: BALANCE_LOSS_COEF.read(spec), cz: ROUTER_Z_LOSS_COEF.read(spec) };
 }
 
 /** LibMoE's VLM router init: N(0, std_gate = 0.02). */
 export function vlmGate(spec: MoeLayerSpec, pf: ParamFactory, rows: number, name = 'gate.weight'): Variable {
-  const std = typeof spec.options?.['std_gate'] === 'number' ? spec.options['std_gate'] : 0.02;
+  const std = STD_GATE.read(spec);
   return pf.normal(name, [rows, spec.dModel], std);
 }
 
@@ -41,19 +47,19 @@ export interface SwitchDecision {
 }
 
 /**
- * A VLM algorithm with router parameters `params` (LibMoE names) whose `decide` gives the
- * top-`k` routing; losses: Switch balance on p over each token's first pick and z-loss,
- * aux_total = c_b·balance + c_z·z. `bank` defaults to E exact-GELU FFNs.
+ * A VLM router with parameters `params` (LibMoE names) whose `decide` gives the top-`k`
+ * routing; losses: Switch balance on p over each token's first pick and z-loss,
+ * aux_total = c_b·balance + c_z·z. `specials`: experts the router owns after the bank (MoE++).
  */
 export function switchRouter(
-  spec: MoeLayerSpec, pf: ParamFactory, params: Record<string, Variable>, decide: (input: RouteInput, k: number) => SwitchDecision,
-  opts: { bank?: ExpertBank; k?: number } = {},
-): MoeAlgorithm & { bank: ExpertBank } {
+  spec: MoeLayerSpec, params: Record<string, Variable>, decide: (input: RouteInput, k: number) => SwitchDecision,
+  opts: { specials?: ExpertBank; k?: number } = {},
+): Router {
   const { cb, cz } = vlmCoefs(spec);
   const k = opts.k ?? spec.topK;
   return {
     variables: new Map(Object.entries(params)),
-    bank: opts.bank ?? vlmBank(spec, pf),
+    ...(opts.specials ? { specials: opts.specials } : {}),
     route(input: RouteInput): Routing {
       const d = decide(input, k);
       const top1 = firstPicks(d.idx, input.x.shape[0], k);

@@ -1,6 +1,6 @@
 import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
-import { numOpt } from '../options.js';
+import { numberOption } from '../options.js';
 import type { MoeLayerSpec } from '../types.js';
 import { l2Normalize, linear, renormaliseRowsInPlace } from './common.js';
 
@@ -13,12 +13,17 @@ export interface XmoeOptions {
   readonly cosineEps: number;
 }
 
+const TEMPERATURE = numberOption('temperature', 0.3, 'τ in p = softmax(cos/τ)');
+const EMBEDDING_NORM = numberOption('embedding_norm', 1.5, 'norm the expert embeddings are renormalised to at every forward');
+const COSINE_EPS = numberOption('cosine_eps', 1e-4, 'ε in h/max(‖h‖, ε)');
+export const XMOE_OPTIONS = [TEMPERATURE, EMBEDDING_NORM, COSINE_EPS] as const;
+
 export function xmoeOptions(spec: MoeLayerSpec): XmoeOptions {
   return {
     dims: Math.floor(spec.nExperts / 2),
-    temperature: numOpt(spec, 'temperature', 0.3),
-    embeddingNorm: numOpt(spec, 'embedding_norm', 1.5),
-    cosineEps: numOpt(spec, 'cosine_eps', 1e-4),
+    temperature: TEMPERATURE.read(spec),
+    embeddingNorm: EMBEDDING_NORM.read(spec),
+    cosineEps: COSINE_EPS.read(spec),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { Variable } from '../../tf.js';
-import type { ExpertBank } from './expert-bank.js';
+import type { Variable } from '../../../tf.js';
+import type { ExpertBank } from '../../experts/expert-bank.js';
 
 /**
  * MoE++'s copy expert: the identity, no parameters. LibMoE defines `CopyExpert` but leaves it

@@ -1,5 +1,5 @@
-import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../tf.js';
-import { rowRange } from './row-range.js';
+import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../../tf.js';
+import { rowRange } from '../../../kernels/row-range.js';
 
 /** One VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
 export interface GeluMlpTensors {

@@ -1,7 +1,7 @@
-import { tf, type Tensor2D, type Variable } from '../../tf.js';
-import { matMul2D } from '../../kernels/fast-matmul.js';
-import type { ParamFactory } from '../init.js';
-import type { ExpertBank } from './expert-bank.js';
+import { tf, type Tensor2D, type Variable } from '../../../tf.js';
+import { matMul2D } from '../../../kernels/fast-matmul.js';
+import type { ParamFactory } from '../../init.js';
+import type { ExpertBank } from '../../experts/expert-bank.js';
 
 /**
  * MoE++'s constant expert (`ConstantExpert`): a = softmax(x·W_cᵀ) with W_c [2, D], output

@@ -1,7 +1,7 @@
-import type { Tensor2D, Tensor3D } from '../tf.js';
-import type { DispatchPlan } from './dispatch-rows.js';
-import { fusedDispatch } from './fused-dispatch.js';
-import { reluKvBlocks } from './grouped-relu-kv.js';
+import type { Tensor2D, Tensor3D } from '../../../tf.js';
+import type { DispatchPlan } from '../../../kernels/dispatch-rows.js';
+import { fusedDispatch } from '../../../kernels/fused-dispatch.js';
+import { reluKvBlocks } from './grouped.js';
 
 /**
  * Gather → grouped relu-kv experts → weighted combine as ONE custom gradient: tokens

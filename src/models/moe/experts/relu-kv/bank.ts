@@ -1,9 +1,9 @@
-import { tf, type Tensor2D, type Variable } from '../../tf.js';
-import { matMul2D } from '../../kernels/fast-matmul.js';
-import { groupedReluKv } from '../../kernels/grouped-relu-kv.js';
-import { dispatchReluKv } from '../../kernels/dispatch-relu-kv.js';
-import type { ParamFactory } from '../init.js';
-import type { ExpertBank } from './expert-bank.js';
+import { tf, type Tensor2D, type Variable } from '../../../tf.js';
+import { matMul2D } from '../../../kernels/fast-matmul.js';
+import { groupedReluKv } from './grouped.js';
+import { dispatchReluKv } from './dispatch.js';
+import type { ParamFactory } from '../../init.js';
+import type { ExpertBank } from '../expert-bank.js';
 
 /**
  * LibMoE's LM experts (σ-MoE): y_e(x) = relu(x·keys[e])·values[e], keys [E, D, s],

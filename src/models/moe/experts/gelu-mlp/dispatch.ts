@@ -1,7 +1,7 @@
-import type { Tensor, Tensor2D } from '../tf.js';
-import type { DispatchPlan } from './dispatch-rows.js';
-import { fusedDispatch } from './fused-dispatch.js';
-import { geluMlpBlocks, type GeluMlpTensors } from './grouped-gelu-mlp.js';
+import type { Tensor, Tensor2D } from '../../../tf.js';
+import type { DispatchPlan } from '../../../kernels/dispatch-rows.js';
+import { fusedDispatch } from '../../../kernels/fused-dispatch.js';
+import { geluMlpBlocks, type GeluMlpTensors } from './grouped.js';
 
 /**
  * Gather → grouped gelu-mlp experts → weighted combine as ONE custom gradient, the VLM twin

@@ -1,10 +1,10 @@
-import { tf, type Tensor2D, type Variable } from '../../tf.js';
-import { matMul2D } from '../../kernels/fast-matmul.js';
-import { geluExact } from '../../kernels/gelu-exact.js';
-import { groupedGeluMlp, type GeluMlpTensors } from '../../kernels/grouped-gelu-mlp.js';
-import { dispatchGeluMlp } from '../../kernels/dispatch-gelu-mlp.js';
-import type { ParamFactory } from '../init.js';
-import type { ExpertBank } from './expert-bank.js';
+import { tf, type Tensor2D, type Variable } from '../../../tf.js';
+import { matMul2D } from '../../../kernels/fast-matmul.js';
+import { geluExact } from '../../../kernels/gelu-exact.js';
+import { groupedGeluMlp, type GeluMlpTensors } from './grouped.js';
+import { dispatchGeluMlp } from './dispatch.js';
+import type { ParamFactory } from '../../init.js';
+import type { ExpertBank } from '../expert-bank.js';
 
 /** Weights of one VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
 export interface GeluMlpWeights {

@@ -1,5 +1,5 @@
-import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../tf.js';
-import { rowRange } from './row-range.js';
+import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../../../tf.js';
+import { rowRange } from '../../../kernels/row-range.js';
 
 /**
  * All LM experts in one op: rows [M, D] sorted by expert (counts[e] rows each) →

@@ -1,0 +1,49 @@
+import type { ParamFactory } from '../init.js';
+import type { ExpertSpec } from '../types.js';
+import type { ExpertBank } from './expert-bank.js';
+import { geluMlpBank } from './gelu-mlp/bank.js';
+import { reluKvBank } from './relu-kv/bank.js';
+
+/** The expert FFN families (MegaBlocks' MLP registry, keyed by the MLP type). */
+export const EXPERT_KINDS = ['gelu-mlp', 'relu-kv'] as const;
+export type ExpertKind = (typeof EXPERT_KINDS)[number];
+
+/**
+ * Which experts a bank holds. `routed`: the layer's bank, under the kind's LibMoE names;
+ * `shared`: always-on experts a router owns (DeepSeek), under the kind's shared names.
+ */
+export interface BankRequest {
+  readonly count: number;
+  readonly dModel: number;
+  /** Hidden width of each expert (gelu-mlp H, relu-kv s). */
+  readonly width: number;
+  readonly role: 'routed' | 'shared';
+}
+
+export type BankBuilder = (pf: ParamFactory, req: BankRequest) => ExpertBank;
+
+/**
+ * Each kind's bank with its LibMoE parameter names: gelu-mlp `experts.{e}.{0,2}.{weight,bias}`
+ * (shared: `shared_experts.{e}.…`, no LibMoE layer has one), relu-kv `keys` / `values`
+ * (shared: DeepSeek's `keys_shared` / `values_shared`).
+ */
+const KINDS = new Map<ExpertKind, BankBuilder>([
+  ['gelu-mlp', (pf, r) => geluMlpBank(pf, r.count, r.dModel, r.width, 0, r.role === 'routed' ? 'experts.' : 'shared_experts.')],
+  ['relu-kv', (pf, r) => (r.role === 'routed' ? reluKvBank(pf, r.count, r.dModel, r.width) : reluKvBank(pf, r.count, r.dModel, r.width, 'keys_shared', 'values_shared'))],
+]);
+
+export function expertBank(kind: ExpertKind, pf: ParamFactory, req: BankRequest): ExpertBank {
+  const build = KINDS.get(kind);
+  if (!build) throw new Error(`unknown expert kind '${kind}'; known: ${EXPERT_KINDS.join(', ')}`);
+  return build(pf, req);
+}
+
+/** The hidden width of an expert spec, whatever its kind. */
+export function expertWidth(spec: ExpertSpec): number {
+  return spec.kind === 'gelu-mlp' ? spec.hidden : spec.size;
+}
+
+/** The spec of `kind` experts of hidden width `width`. */
+export function expertSpec(kind: ExpertKind, width: number): ExpertSpec {
+  return kind === 'gelu-mlp' ? { kind, hidden: width } : { kind, size: width };
+}
