@@ -125,3 +125,12 @@ test('evaluation without held-out data is a pipeline error naming trainer.evalEv
   assert.match(problems(minimal, ['trainer.evalEvery=10'])[0]!, /^trainer\.evalEvery: evaluation needs held-out data/);
   assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['trainer.evalEvery=10', 'data.heldOut.docs=5']));
 });
+
+test('warmup longer than the run names both keys and the --set that made it so (defect 10)', () => {
+  const warm = minimal.replace('trainer: { steps: 10 }', 'trainer: { steps: 1000, warmupSteps: 500 }');
+  assert.deepEqual(problems(warm, ['trainer.steps=20']), ['trainer.warmupSteps (500) must be at most trainer.steps (20), set by --set trainer.steps=20']);
+  assert.deepEqual(problems(minimal, ['trainer.warmupSteps=50']), ['trainer.warmupSteps (50) must be at most trainer.steps (10), set by --set trainer.warmupSteps=50']);
+  assert.deepEqual(problems(minimal, ['trainer.warmupSteps=50', 'trainer.steps=20']),
+    ['trainer.warmupSteps (50) must be at most trainer.steps (20), set by --set trainer.warmupSteps=50 and --set trainer.steps=20']);
+  assert.deepEqual(problems(warm.replace('steps: 1000', 'steps: 20')), ['trainer.warmupSteps (500) must be at most trainer.steps (20)'], 'no --set: the file is the cause');
+});
