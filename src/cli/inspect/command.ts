@@ -45,11 +45,11 @@ function inspectOptions(args: InspectArgs): InspectOptions {
   return {
     files,
     ...(args.tokenizer !== undefined ? { tokenizer: args.tokenizer } : {}),
-    ...(args.trainTokenizer !== undefined ? { trainVocab: Number(args.trainTokenizer) } : {}),
+    ...(args.trainTokenizer !== undefined ? { trainVocab: args.trainTokenizer } : {}),
     ...(args.saveTokenizer !== undefined ? { saveTokenizer: args.saveTokenizer } : {}),
-    seqLen: Number(args.seqLen),
+    seqLen: args.seqLen,
     onError: args.onError === 'skip' ? 'skip' : 'fail',
-    workers: Number(args.workers),
+    workers: args.workers,
     json: args.json === true,
   };
 }

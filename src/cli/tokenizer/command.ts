@@ -28,8 +28,7 @@ type TrainArgs = ArgumentsCamelCase<ReturnType<typeof trainBuilder> extends Argv
 
 export async function train(args: TrainArgs, io: Io): Promise<number> {
   const { trainTokenizer } = await import('./train-tokenizer.js');
-  // yargs types the coerced options by their declared type (string); coerce made them numbers.
-  await trainTokenizer({ files: args.files, out: args.out, vocabSize: Number(args.vocabSize), sampleDocs: Number(args.sampleDocs), seed: Number(args.seed) }, io.err);
+  await trainTokenizer({ files: args.files, out: args.out, vocabSize: args.vocabSize, sampleDocs: args.sampleDocs, seed: args.seed }, io.err);
   return EXIT.ok;
 }
 
