@@ -1,85 +1,44 @@
-/** `pipeline`: the moeflow command line. Each verb lives in its own file; this only dispatches. */
-import { ConfigError } from '../config/load.js';
-import { OverrideError } from '../config/overrides.js';
-import { EXIT, NotAvailableError, UsageError } from './shared/errors.js';
-import { REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './shared/help.js';
-import { moeflowVersion } from './shared/versions.js';
+/**
+ * `pipeline`: the moeflow command line. Each verb is a yargs command module in
+ * src/cli/<verb>/command.ts; this file only registers them and maps the outcome to an exit code.
+ * Verb modules import nothing heavy at load time, so `pipeline --help` (and a verb's --help)
+ * does not pay for DuckDB, Arrow or TensorFlow.js.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { EXIT, EXIT_CODES_HELP } from './shared/errors.js';
+import { baseParser, dispatch, processIo, type Io } from './shared/verb.js';
+import * as inspect from './inspect/command.js';
+import * as report from './report/command.js';
+import * as run from './run/command.js';
+import * as tokenizer from './tokenizer/command.js';
 
-export const MAIN_HELP = `Usage: pipeline <command> [options]
+const VERBS: Readonly<Record<string, CommandModule<object, never>>> = { run, report, tokenizer, inspect } as never;
+
+function parser(): Argv {
+  let y = baseParser()
+    .usage(`Usage: pipeline <command> [options]
 
 moeflow: LibMoE's MoE routers as a TypeScript dataflow pipeline
-(streaming data → MoE training on TensorFlow.js → routing statistics in Parquet).
-
-Commands:
-  run FILE              train a pipeline (YAML); writes runs/<run-id>/
-  report RUN_DIR        plots (PNG) and a text summary of a run's statistics
-  tokenizer train ...   train a tokenizer on a sample of data files
-  inspect ...           look at the items a pipeline's data flow produces
-
-Options:
-  -h, --help            help (also: pipeline <command> --help)
-  -v, --version         print the version
-
-Docs: docs/run.md (pipelines, run directory, Parquet tables, DuckDB examples).`;
-
-type Command = (argv: string[]) => Promise<number>;
-
-/** Verbs load lazily so `pipeline --help` does not pay for DuckDB, Arrow or TensorFlow.js. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => (await import('./run/command.js')).runCommand,
-  report: async () => (await import('./report/command.js')).reportCommand,
-  tokenizer: async () => (await import('./tokenizer/command.js')).tokenizerCommand,
-  inspect: async () => (await import('./inspect/command.js')).inspectCommand,
-};
-
-export async function main(argv: string[]): Promise<number> {
-  const [verb, ...rest] = argv;
-  if (verb === undefined || verb === '-h' || verb === '--help' || verb === 'help') {
-    process.stdout.write(`${MAIN_HELP}\n`);
-    return verb === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (verb === '-v' || verb === '--version' || verb === 'version') {
-    process.stdout.write(`moeflow ${moeflowVersion()}\n`);
-    return EXIT.ok;
-  }
-  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, tokenizer: TOKENIZER_HELP };
-  if (help[verb] && rest.some((a) => a === '--help' || a === '-h')) {
-    process.stdout.write(`${help[verb]}\n`);
-    return EXIT.ok;
-  }
-  const load = COMMANDS[verb];
-  if (!load) {
-    process.stderr.write(`pipeline: unknown command "${verb}". Commands: ${Object.keys(COMMANDS).join(', ')}. See pipeline --help.\n`);
-    return EXIT.usage;
-  }
-  try {
-    return await (await load())(rest);
-  } catch (e) {
-    return reportError(e, verb);
-  }
+(streaming data → MoE training on TensorFlow.js → routing statistics in Parquet).`);
+  for (const verb of Object.values(VERBS)) y = y.command(verb as CommandModule);
+  return y
+    .completion('completion', 'print a bash/zsh completion script (pipeline completion >> ~/.bashrc)')
+    .demandCommand(1, 'expected a command')
+    .epilog(`Every command takes --help. Docs: docs/run.md (pipelines, run directory, Parquet tables, DuckDB examples).\n${EXIT_CODES_HELP}`);
 }
 
-/** One clear message per failure class; a stack trace only for unexpected errors (or MOEFLOW_DEBUG=1). */
-export function reportError(e: unknown, verb: string): number {
-  const write = (s: string): boolean => process.stderr.write(s);
-  if (e instanceof UsageError) {
-    write(`pipeline ${e.verb ?? verb}: ${e.message}\nSee: pipeline ${e.verb ?? verb} --help\n`);
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [first] = argv;
+  if (first === undefined) {
+    // A bare `pipeline` is a question, not a command: answer with the help, but say it ran nothing.
+    io.out(`${await parser().getHelp()}\n`);
     return EXIT.usage;
   }
-  if (e instanceof OverrideError) {
-    write(`pipeline ${verb}: ${e.message}\n`);
+  // yargs' strict mode would say "Unknown argument"; a mistyped verb deserves the list of verbs.
+  const known = [...Object.keys(VERBS), 'completion', '--get-yargs-completions'];
+  if (!first.startsWith('-') && !known.includes(first)) {
+    io.err(`pipeline: unknown command "${first}". Commands: ${Object.keys(VERBS).join(', ')}. See pipeline --help.\n`);
     return EXIT.usage;
   }
-  if (e instanceof ConfigError) {
-    write(`pipeline ${verb}: ${e.message}\n`);
-    return EXIT.usage;
-  }
-  if (e instanceof NotAvailableError) {
-    write(`pipeline ${verb}: ${e.message}\n`);
-    return EXIT.notAvailable;
-  }
-  const err = e as Error;
-  write(`pipeline ${verb}: ${err?.message ?? String(e)}\n`);
-  if (process.env.MOEFLOW_DEBUG) write(`${err?.stack ?? ''}\n`);
-  return EXIT.failed;
+  return dispatch(parser(), argv, io, Object.keys(VERBS));
 }

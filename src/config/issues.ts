@@ -13,6 +13,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodT
         return `${where}: unknown key${guess ? `; did you mean "${guess}"?` : ''} (valid keys${at ? ` of ${at}` : ''}: ${valid.join(', ')})`;
       });
     }
+    // A cross-key rule states its problem as a whole sentence naming every key involved.
+    if (iss.code === 'custom' && (iss.params as { sentence?: boolean } | undefined)?.sentence) return [iss.message];
     const input = (iss as { input?: unknown }).input;
     const got = input === undefined ? 'nothing (the key is missing)' : show(input);
     let message = iss.message;

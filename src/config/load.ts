@@ -94,10 +94,19 @@ export function parsePipeline(text: string, source: string, sets: readonly strin
     return { config: validatePipeline(tree, source, opts), file: source, overrides };
   } catch (e) {
     if (!(e instanceof ConfigError) || overrides.length === 0) throw e;
-    // Say which problems came from the command line rather than the file.
-    throw new ConfigError(source, e.problems.map((p) => {
-      const o = overrides.find((ov) => p.startsWith(`${ov.path.join('.')}:`) || p.startsWith(`${ov.path.join('.')}.`));
-      return o ? `${p} (from --set ${o.source})` : p;
-    }));
+    throw new ConfigError(source, e.problems.map((p) => attributeOverrides(p, overrides)));
   }
+}
+
+/**
+ * Say which problems came from the command line rather than the file: a problem about an
+ * overridden key ends "(from --set KEY=VALUE)"; a rule between keys (a sentence naming them,
+ * e.g. warmupSteps against steps) ends ", set by --set ..." for every overridden key it names.
+ */
+function attributeOverrides(problem: string, overrides: readonly Override[]): string {
+  const key = (o: Override): string => o.path.join('.');
+  const own = overrides.find((o) => problem.startsWith(`${key(o)}:`) || problem.startsWith(`${key(o)}.`));
+  if (own) return `${problem} (from --set ${own.source})`;
+  const named = overrides.filter((o) => new RegExp(`(^|[^\\w.])${key(o).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.])`).test(problem));
+  return named.length ? `${problem}, set by ${named.map((o) => `--set ${o.source}`).join(' and ')}` : problem;
 }

@@ -99,7 +99,8 @@ export const pipelineSchema = z.strictObject({
   if (m.moe && ok(m.moe.every) && ok(m.nLayers) && m.moe.every > m.nLayers) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'every'], message: `expected at most nLayers (${m.nLayers})`, input: m.moe.every });
   const held = cfg.data.heldOut;
   if (ok(cfg.trainer.evalEvery) && held && !(held.docs > 0) && !(held.files && held.files.length > 0)) ctx.addIssue({ code: 'custom', path: ['trainer', 'evalEvery'], message: 'evaluation needs held-out data: set data.heldOut.docs (documents kept out of training) or data.heldOut.files, or evalEvery: 0', input: cfg.trainer.evalEvery });
-  if (ok(cfg.trainer.steps) && ok(cfg.trainer.warmupSteps) && cfg.trainer.warmupSteps > cfg.trainer.steps) ctx.addIssue({ code: 'custom', path: ['trainer', 'warmupSteps'], message: `expected at most trainer.steps (${cfg.trainer.steps})`, input: cfg.trainer.warmupSteps });
+  // A rule between two keys is one sentence naming both (so the loader can name the --set of either).
+  if (ok(cfg.trainer.steps) && ok(cfg.trainer.warmupSteps) && cfg.trainer.warmupSteps > cfg.trainer.steps) ctx.addIssue({ code: 'custom', path: ['trainer', 'warmupSteps'], message: `trainer.warmupSteps (${cfg.trainer.warmupSteps}) must be at most trainer.steps (${cfg.trainer.steps})`, input: cfg.trainer.warmupSteps, params: { sentence: true } });
 });
 
 function msg(m: string) { return { error: m }; }

@@ -79,15 +79,52 @@ test('inspect can train its tokenizer on the input and save it', async () => {
   }
 });
 
-test('wrong usage exits 2 with a message; --help prints the usage', async () => {
-  assert.equal((await run([])).code, 2);
+test('wrong usage exits 2 with a message naming the verb and pointing to --help; --help prints the usage', async () => {
+  const none = await run([]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^pipeline inspect: no input files given\nSee: pipeline inspect --help\n$/);
   const both = await run(['x.jsonl', '--tokenizer', 't.json', '--train-tokenizer', '8000']);
   assert.equal(both.code, 2);
-  assert.match(both.stderr, /exactly one of --tokenizer FILE or --train-tokenizer VOCAB/);
-  assert.match((await run(['x.jsonl', '--tokenizer', 't.json', '--on-error', 'ignore'])).stderr, /expected fail or skip/);
+  assert.match(both.stderr, /give either --tokenizer or --train-tokenizer, not both/);
+  const policy = await run(['x.jsonl', '--on-error', 'ignore']);
+  assert.equal(policy.code, 2);
+  assert.match(policy.stderr, /--on-error: expected one of "fail", "skip", got "ignore"/);
+  assert.match((await run(['x.jsonl', '--seq-len', '0'])).stderr, /--seq-len: expected a positive integer, got "0"/);
   const help = await run(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: pipeline inspect FILES\.\.\./);
+  assert.equal(help.stderr, '');
+});
+
+test('without a tokenizer inspect reports what needs no tokens: records, bytes, domains, skips, MB/s (defect 9)', async () => {
+  const f = fixtureDir();
+  try {
+    const { code, stdout, stderr } = await run([f.good, f.bad, '--on-error', 'skip', '--json']);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout);
+    assert.equal(report.tokenizer, null);
+    assert.deepEqual(report.records, { read: 44, used: 42, skipped: 2, skippedByReason: { invalid_json: 1, missing_text: 1 }, blankLines: 0 });
+    assert.equal(report.files[f.good].docs, 40);
+    assert.equal(report.files[f.bad].skipped, 2);
+    const goodBytes = textRecords(40).reduce((s, r) => s + Buffer.byteLength(r.text, 'utf8'), 0);
+    assert.equal(report.files[f.good].bytes, goodBytes);
+    const domains = Object.values(report.domains as Record<string, { docs: number; bytes: number; tokens: null }>);
+    assert.equal(domains.reduce((s, d) => s + d.docs, 0), 42);
+    assert.equal(domains.reduce((s, d) => s + d.bytes, 0), report.totals.bytes);
+    assert.ok(domains.every((d) => d.tokens === null), 'no token counts without a tokenizer');
+    assert.equal(report.pack, null);
+    assert.equal(report.throughput.tokensPerSecond, null);
+    assert.ok(report.throughput.textMBps >= 0);
+
+    const text = await run([f.good]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^records: 40 read, 40 used, 0 skipped/);
+    assert.match(text.stdout, /tokenizer: none/);
+    assert.match(text.stdout, /throughput: [\d.]+ MB\/s of text, /);
+    assert.doesNotMatch(text.stdout, /packing:|tokens\/s/);
+  } finally {
+    rmSync(f.dir, { recursive: true, force: true });
+  }
 });
 
 test('a missing tokenizer file is an error naming it (exit 1)', async () => {

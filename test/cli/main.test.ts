@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const bin = join(process.cwd(), 'bin/pipeline.js');
 function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return cliWith({}, ...args);
+}
+function cliWith(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -21,15 +24,19 @@ test('--version prints the package version', () => {
 test('--help lists every verb; without arguments it prints help and exits 2', () => {
   const r = cli('--help');
   assert.equal(r.code, 0);
-  for (const verb of ['run FILE', 'report RUN_DIR', 'tokenizer train', 'inspect']) assert.ok(r.out.includes(verb), verb);
-  assert.equal(cli().code, 2);
+  for (const verb of ['pipeline run [file]', 'pipeline report [run-dir]', 'pipeline tokenizer', 'pipeline inspect [files..]', 'pipeline completion', '--version']) assert.ok(r.out.includes(verb), verb);
+  const bare = cli();
+  assert.equal(bare.code, 2);
+  assert.equal(bare.out, r.out, 'a bare pipeline prints the same help');
 });
 
 test('every verb answers --help with its own usage', () => {
-  for (const [verb, expected] of [['run', 'Usage: pipeline run FILE'], ['report', 'Usage: pipeline report RUN_DIR'], ['tokenizer', 'Usage: pipeline tokenizer train']] as const) {
-    const r = cli(verb, '--help');
-    assert.equal(r.code, 0, verb);
-    assert.ok(r.out.startsWith(expected), `${verb}: ${r.out.slice(0, 60)}`);
+  for (const [args, expected] of [[['run'], 'Usage: pipeline run FILE'], [['report'], 'Usage: pipeline report RUN_DIR'], [['tokenizer'], 'Usage: pipeline tokenizer train'],
+    [['tokenizer', 'train'], 'Usage: pipeline tokenizer train'], [['inspect'], 'Usage: pipeline inspect FILES...']] as const) {
+    const r = cli(...args, '--help');
+    assert.equal(r.code, 0, args.join(' '));
+    assert.ok(r.out.startsWith(expected), `${args.join(' ')}: ${r.out.slice(0, 60)}`);
+    assert.match(r.out, /Exit codes: 0 done, 1 failed, 2 /, `${args.join(' ')} states the exit codes`);
   }
 });
 
@@ -39,7 +46,39 @@ test('an unknown verb or option is a usage error (exit 2) with a pointer to help
   assert.match(a.err, /unknown command "trian"/);
   const b = cli('run', 'pipelines/quickstart.yaml', '--sett', 'x=1');
   assert.equal(b.code, 2);
-  assert.match(b.err, /pipeline run: .*--sett.*\nSee: pipeline run --help/);
+  assert.match(b.err, /^pipeline run: unknown option --sett\nSee: pipeline run --help\n$/);
+  const c = cli('report', '--out');
+  assert.equal(c.code, 2);
+  assert.match(c.err, /^pipeline report: .*out.*\nSee: pipeline report --help\n$/);
+});
+
+test('help and messages are the same whatever the locale and terminal width', () => {
+  const plain = cli('run', '--help');
+  const other = cliWith({ LC_ALL: 'de_DE.UTF-8', LANG: 'de_DE.UTF-8', COLUMNS: '40' }, 'run', '--help');
+  assert.equal(other.out, plain.out);
+  const unknown = cliWith({ LC_ALL: 'de_DE.UTF-8', LANG: 'de_DE.UTF-8' }, 'run', 'x.yaml', '--sett', 'x=1');
+  assert.match(unknown.err, /unknown option --sett/);
+  assert.ok(!/\x1b\[/.test(plain.out), 'no colour codes');
+});
+
+test('pipeline completion prints a shell completion script that lists the verbs', () => {
+  const script = cli('completion');
+  assert.equal(script.code, 0);
+  assert.match(script.out, /###-begin-pipeline-completions-###/);
+  const words = cli('--get-yargs-completions', 'pipeline', '');
+  assert.equal(words.code, 0);
+  for (const verb of ['run', 'report', 'tokenizer', 'inspect']) assert.match(words.out, new RegExp(`^${verb}`, 'm'), verb);
+});
+
+test('pipeline --help and a verb\'s --help load neither DuckDB, Arrow, TensorFlow.js nor tokenizers', () => {
+  const hook = `data:text/javascript,${encodeURIComponent(`
+    export async function resolve(spec, ctx, next) { const r = await next(spec, ctx); if (/@duckdb|apache-arrow|@tensorflow|tokenizers|parquet-wasm|vega/.test(r.url)) process.stderr.write('HEAVY ' + r.url + '\\n'); return r; }`)}`;
+  const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
+  for (const args of [['--help'], ['run', '--help'], ['inspect', '--help'], ['report', '--help']]) {
+    const r = spawnSync(process.execPath, ['--import', register, bin, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /HEAVY/, `${args.join(' ')}: ${r.stderr}`);
+  }
 });
 
 test('an invalid pipeline exits 2 naming the key path', () => {
@@ -65,22 +104,15 @@ test('run --dry-run prints the resolved pipeline and creates nothing', () => {
   assert.ok(!existsSync('/nonexistent-dir-for-test'));
 });
 
-test('run with data files that match nothing fails with exit 1 naming them', () => {
+test('run with data files that match nothing exits 2 naming them and leaves no run directory (defect 5)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'moeflow-run-'));
   try {
     const r = cli('run', 'pipelines/quickstart.yaml', '--set', 'data.files=[no-such-dir/*.jsonl.zst]', '--out', dir);
-    assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /no-such-dir/);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /data\.files: 'no-such-dir\/\*\.jsonl\.zst' matches no file/);
+    assert.deepEqual(readdirSync(dir), [], 'no run directory left behind');
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('every verb answers --help with its usage and exit 0', () => {
-  for (const verb of ['run', 'report', 'inspect', 'tokenizer']) {
-    const r = cli(verb, '--help');
-    assert.equal(r.code, 0, `${verb}: ${r.err}`);
-    assert.match(r.out, /Usage: pipeline /, verb);
   }
 });
 
@@ -89,6 +121,7 @@ test('tokenizer train validates its arguments, then trains on the files and writ
   const bad = cli('tokenizer', 'train', '--files', 'a.jsonl', '--out', 't.json', '--vocab-size', 'lots');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--vocab-size: expected a positive integer, got "lots"/);
+  assert.match(cli('tokenizer', 'train', '--out', 't.json').err, /^pipeline tokenizer: missing --files\n/);
   const missing = cli('tokenizer', 'train', '--files', 'no-such-dir/x.jsonl', '--out', 't.json');
   assert.equal(missing.code, 1);
   assert.match(missing.err, /no-such-dir/);

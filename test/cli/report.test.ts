@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { writeReport } from '../../src/cli/report/command.js';
+import { writeReport } from '../../src/cli/report/write-report.js';
 import { makeSyntheticRun } from './make-synthetic-run.js';
 
 test('report draws every plot as a PNG and writes a text summary from the Parquet tables', async () => {

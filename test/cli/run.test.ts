@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -10,6 +10,7 @@ import { query } from '../sinks/duckdb.js';
 import { fakeTrainer } from './fake-trainer.js';
 import { makeSyntheticRun } from './make-synthetic-run.js';
 import type { FakeShape } from '../sinks/fake-steps.js';
+import type { TrainerDriver } from '../../src/cli/run/command.js';
 
 const shape: FakeShape = { layers: 2, experts: 4, topK: 2, batchSize: 2, seqLen: 8 };
 
@@ -84,9 +85,77 @@ test('resume after a crash continues from the last checkpoint without duplicatin
   assert.equal(saved.stats.flushEverySeconds, 5, 'a --set on resume changes the saved pipeline');
 });
 
-test('resume refuses a run directory without checkpoints', async () => {
+test('resume refuses a run directory without checkpoints (exit 2, naming the folder)', async () => {
   const runs = await mkdtemp(join(tmpdir(), 'moeflow-run-'));
   await makeSyntheticRun(runs, { steps: 5, shape, extraSets: ['trainer.checkpointEvery=0'] });
   const dir = await onlyRun(runs);
-  await assert.rejects(runCommand(['--resume', dir], { trainer: fakeTrainer(shape), stderr: () => {}, stdout: () => {} }), /no checkpoint under .*checkpoints to resume from/);
+  const r = await runQuietly(['--resume', dir]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no checkpoint under .*checkpoints to resume from/);
+});
+
+/** runCommand with the fake trainer, collecting stdout and stderr. */
+async function runQuietly(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommand(argv, { trainer: fakeTrainer(shape), stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, tty: false });
+  return { code, stdout, stderr };
+}
+
+const quick = ['pipelines/quickstart.yaml', '--set', 'trainer.steps=3', '--set', 'trainer.warmupSteps=0'];
+
+test('--dry-run says "valid" only when the inputs exist: every data glob, held-out glob and tokenizer file (defect 5)', async () => {
+  const runs = await mkdtemp(join(tmpdir(), 'moeflow-run-'));
+  const ok = await runQuietly([...quick, '--out', runs, '--dry-run']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /quickstart\.yaml: valid/);
+
+  const cases: [string[], RegExp][] = [
+    [['data.files=[fixtures/slimpajama/*.jsonl.zst,nowhere/*.jsonl]'], /data\.files: 'nowhere\/\*\.jsonl' matches no file/],
+    [['data.heldOut.files=[nowhere/held.jsonl]'], /data\.heldOut\.files: 'nowhere\/held\.jsonl' matches no file/],
+    [[`data.tokenizer={path: ${join(runs, 'no-tokenizer.json')}}`], /data\.tokenizer\.path: cannot read .*no-tokenizer\.json \(ENOENT\)/],
+  ];
+  for (const [sets, message] of cases) {
+    const r = await runQuietly([...quick, '--out', runs, '--dry-run', ...sets.flatMap((s) => ['--set', s])]);
+    assert.equal(r.code, 2, sets.join(' '));
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /valid/);
+  }
+  assert.deepEqual(await readdir(runs), [], 'a dry run creates nothing');
+});
+
+test('a run that cannot start exits 2 and leaves no run directory: missing data, unreadable tokenizer, unwritable output (defect 5)', async () => {
+  const runs = await mkdtemp(join(tmpdir(), 'moeflow-run-'));
+  const notJson = join(runs, '..', `moeflow-not-a-tokenizer-${process.pid}.json`);
+  await writeFile(notJson, 'merges: [');
+  const aFile = join(runs, '..', `moeflow-a-file-${process.pid}`);
+  await writeFile(aFile, '');
+  try {
+    const cases: [string[], RegExp][] = [
+      [['--out', runs, '--set', 'data.files=[nowhere/*.jsonl.zst]'], /data\.files: 'nowhere\/\*\.jsonl\.zst' matches no file/],
+      [['--out', runs, '--set', `data.tokenizer={path: ${notJson}}`], /data\.tokenizer\.path: .*not-a-tokenizer.*\.json is not JSON/],
+      [['--out', join(aFile, 'runs')], /out\.dir: cannot create .*runs: .*moeflow-a-file-\d+ is not a directory/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runQuietly([...quick, ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.deepEqual(await readdir(runs), [], `${args.join(' ')}: no run directory left behind`);
+    }
+  } finally {
+    await rm(notJson, { force: true });
+    await rm(aFile, { force: true });
+  }
+});
+
+test('a fresh run whose trainer fails before its first step removes its run directory; a later failure keeps it', async () => {
+  const runs = await mkdtemp(join(tmpdir(), 'moeflow-run-'));
+  let stderr = '';
+  const early = await runCommand([...quick, '--out', runs], { trainer: (async () => { throw new Error('cannot build the model'); }) satisfies TrainerDriver, stderr: (s) => { stderr += s; }, stdout: () => {}, tty: false });
+  assert.equal(early, 1);
+  assert.match(stderr, /cannot build the model/);
+  assert.deepEqual(await readdir(runs), []);
+  const late = await runCommand([...quick, '--out', runs], { trainer: fakeTrainer(shape, { crashAfter: 1 }), stderr: () => {}, stdout: () => {}, tty: false });
+  assert.equal(late, 1);
+  assert.equal((await readdir(runs)).length, 1, 'a run that computed a step keeps its statistics');
 });

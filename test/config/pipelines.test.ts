@@ -137,3 +137,12 @@ test('a router option the router does not declare is an error at load, naming th
   assert.match(problems(minimal, ['model.moe.algorithm=hyperrouter', 'model.moe.options={perplexity_reg: 0.1}'])[0]!, /^model\.moe\.options\.perplexity_reg: unknown option for router "hyperrouter" \(its options: topk_max, topk_min\)/);
   assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['model.moe.algorithm=hyperrouter', 'model.moe.options={topk_min: 1, topk_max: 3}'], routerCatalog()));
 });
+
+test('warmup longer than the run names both keys and the --set that made it so (defect 10)', () => {
+  const warm = minimal.replace('trainer: { steps: 10 }', 'trainer: { steps: 1000, warmupSteps: 500 }');
+  assert.deepEqual(problems(warm, ['trainer.steps=20']), ['trainer.warmupSteps (500) must be at most trainer.steps (20), set by --set trainer.steps=20']);
+  assert.deepEqual(problems(minimal, ['trainer.warmupSteps=50']), ['trainer.warmupSteps (50) must be at most trainer.steps (10), set by --set trainer.warmupSteps=50']);
+  assert.deepEqual(problems(minimal, ['trainer.warmupSteps=50', 'trainer.steps=20']),
+    ['trainer.warmupSteps (50) must be at most trainer.steps (20), set by --set trainer.warmupSteps=50 and --set trainer.steps=20']);
+  assert.deepEqual(problems(warm.replace('steps: 1000', 'steps: 20')), ['trainer.warmupSteps (500) must be at most trainer.steps (20)'], 'no --set: the file is the cause');
+});

@@ -1,6 +1,8 @@
 /**
  * What `pipeline inspect` measures: files → SlimPajama source → tokenize → pack, counting
  * records, skips, characters, tokens and windows per file and per domain, and the throughput.
+ * Without a tokenizer the flow stops at the source: records, bytes, domains, skips and MB/s
+ * need no tokens.
  */
 import { slimPajama, type OnError } from '../../streams/index.js';
 import { pipe } from '../../streams/pipe.js';
@@ -8,6 +10,7 @@ import type { Json, StageStats } from '../../streams/stage.js';
 import { map } from '../../ops/map.js';
 import { pack } from '../../ops/pack.js';
 import { tokenize } from '../../ops/tokenize.js';
+import type { TextRecord } from '../../ops/items/text-record.js';
 import type { TokenizedDoc } from '../../ops/items/tokenized-doc.js';
 import type { BatchEncoder } from '../../tokenizer/batch-encoder.js';
 import { statsOf } from '../../ops/support/stats.js';
@@ -15,8 +18,8 @@ import { cpuSeconds } from '../shared/cpu-time.js';
 
 export interface InspectRequest {
   readonly files: readonly string[];
-  readonly encoder: BatchEncoder;
-  readonly separatorId: number;
+  /** Absent: count records and text only (no tokenize, no pack). */
+  readonly tokens?: { readonly encoder: BatchEncoder; readonly separatorId: number };
   readonly seqLen: number;
   readonly onError: OnError;
   /** Called about once a second with the running totals (e.g. a progress line on a terminal). */
@@ -31,7 +34,8 @@ export interface InspectReport {
   byFile: Record<string, TextCounts>;
   byDomain: Record<string, TextCounts>;
   totals: TextCounts;
-  pack: StageStats;
+  /** The packer's counts; absent without a tokenizer. */
+  pack?: StageStats;
   seconds: number;
   cpuSeconds: number;
 }
@@ -40,29 +44,34 @@ function emptyCounts(): TextCounts {
   return { docs: 0, chars: 0, bytes: 0, tokens: 0 };
 }
 
-function add(into: Record<string, TextCounts>, key: string, doc: TokenizedDoc): void {
+/** What one document adds to the counts. */
+interface DocSize { readonly domain: string; readonly file: string; readonly chars: number; readonly bytes: number; readonly tokens: number }
+
+function add(into: Record<string, TextCounts>, key: string, doc: DocSize): void {
   const c = (into[key] ??= emptyCounts());
-  c.docs++; c.chars += doc.chars; c.bytes += doc.bytes; c.tokens += doc.ids.length;
+  c.docs++; c.chars += doc.chars; c.bytes += doc.bytes; c.tokens += doc.tokens;
 }
+
+const tokenizedSize = (d: TokenizedDoc): DocSize => ({ domain: d.domain, file: d.provenance.file, chars: d.chars, bytes: d.bytes, tokens: d.ids.length });
+const recordSize = (r: TextRecord): DocSize => ({ domain: r.domain, file: r.provenance.file, chars: r.text.length, bytes: Buffer.byteLength(r.text, 'utf8'), tokens: 0 });
 
 /** Streams the files once. Throws (naming file and line) when `onError` is 'fail' and an input is bad. */
 export async function runInspection(request: InspectRequest): Promise<InspectReport> {
   const byFile: Record<string, TextCounts> = {};
   const byDomain: Record<string, TextCounts> = {};
   const totals = emptyCounts();
-  const count = (doc: TokenizedDoc): TokenizedDoc => {
-    add(byFile, doc.provenance.file, doc);
-    add(byDomain, doc.domain, doc);
-    totals.docs++; totals.chars += doc.chars; totals.bytes += doc.bytes; totals.tokens += doc.ids.length;
+  const count = <D>(size: (doc: D) => DocSize) => (doc: D): D => {
+    const s = size(doc);
+    add(byFile, s.file, s);
+    add(byDomain, s.domain, s);
+    totals.docs++; totals.chars += s.chars; totals.bytes += s.bytes; totals.tokens += s.tokens;
     return doc;
   };
-  const flow = pipe(
-    slimPajama({ files: request.files, onError: request.onError, shuffleFiles: false }),
-    tokenize({ encoder: request.encoder }),
-    map(count),
-    pack({ seqLen: request.seqLen, separatorId: request.separatorId }),
-  );
-  const stage = flow();
+  const source = slimPajama({ files: request.files, onError: request.onError, shuffleFiles: false });
+  const tokens = request.tokens;
+  const stage = tokens
+    ? pipe(source, tokenize({ encoder: tokens.encoder }), map(count(tokenizedSize)), pack({ seqLen: request.seqLen, separatorId: tokens.separatorId }))()
+    : pipe(source, map(count(recordSize)))();
   const cpu0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
   let lastReport = t0;
@@ -83,7 +92,7 @@ export async function runInspection(request: InspectRequest): Promise<InspectRep
     byFile,
     byDomain,
     totals,
-    pack: statsOf(stats, 'pack') ?? {},
+    ...(tokens ? { pack: statsOf(stats, 'pack') ?? {} } : {}),
     seconds,
     cpuSeconds: cpu,
   };

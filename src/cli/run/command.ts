@@ -1,25 +1,38 @@
 /**
- * `pipeline run`: resolve the pipeline, create the run directory, wire the event plane
- * (Parquet statistics sink + progress) and hand over to the trainer.
+ * `pipeline run FILE` / `pipeline run --resume RUN_DIR`: train a pipeline into runs/<run-id>/.
+ * The verb shape every command follows (docs/run.md, "Adding a verb"): a yargs command module
+ * (command, describe, builder, handler) plus `runCommand(argv, deps)` for tests. This file loads
+ * nothing heavy: the steps are imported when the verb runs, so `--help` stays fast.
  */
-import { join, resolve } from 'node:path';
-import { stringify as toYaml } from 'yaml';
-import { loadPipeline, validatePipeline, ConfigError } from '../../config/load.js';
-import { applyOverride, parseOverride } from '../../config/overrides.js';
-import type { PipelineConfig } from '../../config/schema.js';
-import { routerCatalog } from '../../models/moe/registry.js';
-import { parseVerbArgs } from '../shared/args.js';
-import { RUN_HELP } from '../shared/help.js';
-import { EXIT, UsageError } from '../shared/errors.js';
-import { checkpointSteps, newRunDir, readRunConfig, writeRunConfig, type RunRecord } from '../shared/run-dir.js';
-import { runtimeVersions } from '../shared/versions.js';
-import { runPipeline } from './run-pipeline.js';
-import { summaryText } from './summary.js';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { EXIT_CODES_HELP } from '../shared/errors.js';
+import { single, stringList } from '../shared/options.js';
+import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
 import type { TrainerDriver } from './train-context.js';
 
-export { runPipeline, type RunPipelineOptions, type RunSummary } from './run-pipeline.js';
-export { summaryText } from './summary.js';
+export type { RunPipelineOptions, RunSummary } from './run-pipeline.js';
 export type { TrainContext, TrainerDriver } from './train-context.js';
+
+export const command = 'run [file]';
+export const describe = 'train a pipeline (YAML); writes runs/<run-id>/';
+
+export function builder(y: Argv) {
+  return y
+    .usage(`Usage: pipeline run FILE [options]
+Usage: pipeline run --resume RUN_DIR [options]
+
+Train the pipeline in FILE (YAML, see docs/run.md) and write runs/<run-id>/:
+config.yaml, metrics-*.parquet, eval-*.parquet, routing/*.parquet, checkpoints/.`)
+    .positional('file', { type: 'string', describe: 'the pipeline YAML file' })
+    .option('set', { type: 'string', requiresArg: true, coerce: stringList, describe: 'override a key (repeatable): --set KEY.PATH=VALUE; VALUE is YAML: 3e-4, true, [a.jsonl.zst,b.jsonl.zst]' })
+    .option('out', { type: 'string', requiresArg: true, coerce: single('out'), describe: 'runs directory (default: out.dir of the pipeline, "runs")' })
+    .option('backend', { type: 'string', requiresArg: true, choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], describe: 'same as --set trainer.backend=NAME' })
+    .option('resume', { type: 'string', requiresArg: true, coerce: single('resume'), describe: 'continue RUN_DIR from its last checkpoint; statistics written after that checkpoint by the interrupted run are removed first' })
+    .option('dry-run', { type: 'boolean', describe: 'validate the pipeline and check its inputs (data files, tokenizer, output folder); print the resolved pipeline; create nothing' })
+    .epilog(EXIT_CODES_HELP);
+}
+
+export type RunArgs = ArgumentsCamelCase<ReturnType<typeof builder> extends Argv<infer A> ? A : never>;
 
 export interface RunCommandDeps {
   /** Injected by tests; the CLI uses the training operator (`trainDriver`, src/cli/run/driver.ts). */
@@ -32,89 +45,31 @@ export interface RunCommandDeps {
   readonly now?: Date;
 }
 
-export async function runCommand(argv: string[], deps: RunCommandDeps = {}): Promise<number> {
-  const out = deps.stdout ?? ((s: string) => process.stdout.write(s));
-  const err = deps.stderr ?? ((s: string) => process.stderr.write(s));
-  const { values, positionals } = parseVerbArgs('run', argv, {
-    set: { type: 'string', multiple: true },
-    out: { type: 'string' },
-    backend: { type: 'string' },
-    resume: { type: 'string' },
-    'dry-run': { type: 'boolean' },
+/** The verb, step by step. Every step before `startRun` creates nothing; a failure there is exit 2. */
+export async function run(args: RunArgs, deps: RunCommandDeps, io: Io): Promise<number> {
+  const { resolveRun } = await import('./resolve-run.js');
+  const { checkRunInputs } = await import('./preflight.js');
+  const plan = await resolveRun({
+    ...(args.file !== undefined ? { file: args.file } : {}), ...(args.set ? { set: args.set } : {}), ...(args.out !== undefined ? { out: args.out } : {}),
+    ...(args.backend !== undefined ? { backend: args.backend } : {}), ...(args.resume !== undefined ? { resume: args.resume } : {}),
   });
-  if (values.help) { out(`${RUN_HELP}\n`); return EXIT.ok; }
-  const sets = [...(values.set ?? [])];
-  if (values.backend !== undefined) sets.push(`trainer.backend=${values.backend}`);
-  if (values.out !== undefined) sets.push(`out.dir=${JSON.stringify(values.out)}`);
-  if (positionals.length > 1) throw new UsageError(`expected one pipeline file, got ${positionals.length}: ${positionals.join(' ')}`, 'run');
-
-  let config: PipelineConfig;
-  let source: string;
-  let resumeFromStep: number | undefined;
-  let runDir: string;
-  let runId: string;
-  let previous: RunRecord | undefined;
-  if (values.resume !== undefined) {
-    if (positionals.length) throw new UsageError('give either a pipeline FILE or --resume RUN_DIR, not both (the run\'s own config.yaml is used; change it with --set)', 'run');
-    runDir = resolve(values.resume);
-    const saved = await readRunConfig(runDir);
-    previous = saved.run;
-    const tree = saved.pipeline;
-    for (const s of sets) applyOverride(tree, parseOverride(s));
-    source = join(runDir, 'config.yaml');
-    config = validatePipeline(tree, source, routerCatalog());
-    const cps = await checkpointSteps(runDir);
-    if (cps.length === 0) throw new ConfigError(runDir, [`no checkpoint under ${join(runDir, 'checkpoints')} to resume from; start a fresh run instead`]);
-    resumeFromStep = cps[cps.length - 1]!;
-    runId = previous?.id ?? runDir.split('/').pop()!;
-  } else {
-    const file = positionals[0];
-    if (!file) throw new UsageError('missing the pipeline FILE (e.g. pipeline run pipelines/quickstart.yaml)', 'run');
-    const loaded = await loadPipeline(file, sets, routerCatalog());
-    config = loaded.config;
-    source = file;
-    runDir = '';
-    runId = '';
-  }
-
-  if (values['dry-run']) {
-    out(toYaml(config, { lineWidth: 0 }));
-    err(`${source}: valid${resumeFromStep !== undefined ? `; would resume from checkpoint step ${resumeFromStep}` : ''}\n`);
-    return EXIT.ok;
+  checkRunInputs(plan);
+  if (args.dryRun) {
+    (await import('./dry-run.js')).dryRunReport(plan, io);
+    return 0;
   }
   const trainer = deps.trainer ?? (await import('./driver.js')).trainDriver;
-  if (values.resume === undefined) {
-    const made = await newRunDir(resolve(config.out.dir), config.name ?? 'run', deps.now);
-    runDir = made.dir;
-    runId = made.id;
-  }
-  const record: RunRecord = {
-    id: runId,
-    created: previous?.created ?? (deps.now ?? new Date()).toISOString(),
-    // On resume, keep where the run came from and every override ever applied, in order.
-    source: previous?.source ?? source,
-    overrides: [...(previous?.overrides ?? []), ...sets],
-    seed: { data: config.data.seed, trainer: config.trainer.seed },
-    backend: { requested: config.trainer.backend },
-    versions: runtimeVersions(),
-    ...(resumeFromStep !== undefined ? { resumedFromStep: resumeFromStep } : {}),
-  };
-  await writeRunConfig(runDir, config, record);
-  err(`run ${runId} → ${runDir}${resumeFromStep !== undefined ? ` (resuming after step ${resumeFromStep})` : ''}\n`);
-
-  const abort = new AbortController();
-  const onSigint = (): void => { err('\ninterrupt: finishing the current step and flushing statistics (Ctrl-C again to kill)\n'); abort.abort(); process.off('SIGINT', onSigint); };
-  process.on('SIGINT', onSigint);
-  try {
-    const tty = deps.tty ?? Boolean(process.stderr.isTTY);
-    const s = await runPipeline(config, {
-      runId, runDir, record, resumeFromStep, trainer, signal: abort.signal, log: err,
-      progress: { tty, write: err, everyMs: deps.progressEveryMs ?? (tty ? 250 : 10_000) },
-    });
-    err(summaryText(s));
-    return abort.signal.aborted ? EXIT.interrupted : EXIT.ok;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  const started = await (await import('./start-run.js')).startRun(plan, deps.now);
+  const tty = deps.tty ?? Boolean(process.stderr.isTTY);
+  return (await import('./train-with-signals.js')).trainWithSignals(started, io, {
+    trainer, tty, progressEveryMs: deps.progressEveryMs ?? (tty ? 250 : 10_000),
+  });
 }
 
+export const handler = verbHandler<RunArgs>('run', (args, io) => run(args, {}, io));
+
+/** `pipeline run ...` with injectable trainer and output (tests): same parser, same steps. */
+export function runCommand(argv: readonly string[], deps: RunCommandDeps = {}): Promise<number> {
+  const io: Io = { out: deps.stdout ?? processIo.out, err: deps.stderr ?? processIo.err };
+  return runVerb({ command, describe, builder }, 'run', argv, io, (args, verbIo) => run(args as RunArgs, deps, verbIo));
+}

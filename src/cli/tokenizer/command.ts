@@ -1,63 +1,52 @@
-/** `pipeline tokenizer train`: train LibMoE's byte-level BPE on a sample of the data files and write tokenizer.json. */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { trainTokenizerFromFiles } from '../../tokenizer/train-from-files.js';
-import { writeFileAtomic } from '../../sinks/atomic-file.js';
-import { parseVerbArgs } from '../shared/args.js';
-import { TOKENIZER_HELP } from '../shared/help.js';
-import { EXIT, UsageError } from '../shared/errors.js';
+/**
+ * `pipeline tokenizer train`: a verb with a sub-verb. The yargs module loads nothing heavy;
+ * `tokenizers` comes in with `train-tokenizer.ts` when the verb runs.
+ */
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { EXIT, EXIT_CODES_HELP } from '../shared/errors.js';
+import { integerAtLeast, single, stringList } from '../shared/options.js';
+import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
 
-export interface TokenizerTrainRequest {
-  readonly files: readonly string[];
-  readonly out: string;
-  readonly vocabSize: number;
-  readonly sampleDocs: number;
-  readonly seed: number;
+const USAGE = `Usage: pipeline tokenizer train --files GLOB [--files GLOB]... --out tokenizer.json [options]
+
+Train LibMoE's tokenizer (byte-level BPE, digits split, <STORY_SEP> separator) on a sample of
+documents streamed from SlimPajama-format files and save it as a HuggingFace tokenizer.json
+(usable as data.tokenizer.path in a pipeline).`;
+
+function trainBuilder(y: Argv) {
+  return y
+    .usage(USAGE)
+    .option('files', { type: 'string', requiresArg: true, demandOption: true, coerce: stringList, describe: 'input files (.jsonl, .jsonl.zst, .jsonl.gz, directories, globs); repeatable' })
+    .option('out', { type: 'string', requiresArg: true, demandOption: true, coerce: single('out'), describe: 'where to write tokenizer.json' })
+    .option('vocab-size', { type: 'string', requiresArg: true, default: 8000, coerce: integerAtLeast('vocab-size', 1), describe: 'vocabulary size (LibMoE\'s: 8000)' })
+    .option('sample-docs', { type: 'string', requiresArg: true, default: 2000, coerce: integerAtLeast('sample-docs', 1), describe: 'documents to sample' })
+    .option('seed', { type: 'string', requiresArg: true, default: 1234, coerce: integerAtLeast('seed', 0), describe: 'sampling seed' })
+    .epilog(EXIT_CODES_HELP);
 }
 
-/** Streams the first `sampleDocs` documents (file order shuffled by `seed`), trains, writes `out` atomically. */
-export async function trainTokenizer(req: TokenizerTrainRequest, log: (s: string) => void = () => undefined): Promise<void> {
-  const t0 = Date.now();
-  const trained = await trainTokenizerFromFiles({ files: req.files, vocabSize: req.vocabSize, sampleDocs: req.sampleDocs, seed: req.seed });
-  await mkdir(dirname(req.out), { recursive: true });
-  await writeFileAtomic(req.out, Buffer.from(trained.json));
-  log(`${req.out}: ${req.vocabSize} pieces (${trained.merges} merges) from ${trained.sample.docs} documents, ${trained.sample.chars} characters, in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-}
+type TrainArgs = ArgumentsCamelCase<ReturnType<typeof trainBuilder> extends Argv<infer A> ? A : never>;
 
-function positiveInt(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name}: expected a positive integer, got "${v}"`, 'tokenizer');
-  return n;
-}
-
-function nonNegativeInt(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: expected a non-negative integer, got "${v}"`, 'tokenizer');
-  return n;
-}
-
-export async function tokenizerCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') { out(`${TOKENIZER_HELP}\n`); return sub === undefined ? EXIT.usage : EXIT.ok; }
-  if (sub !== 'train') throw new UsageError(`unknown tokenizer command "${sub}" (expected: train)`, 'tokenizer');
-  const { values, positionals } = parseVerbArgs('tokenizer', rest, {
-    files: { type: 'string', multiple: true },
-    out: { type: 'string' },
-    'vocab-size': { type: 'string' },
-    'sample-docs': { type: 'string' },
-    seed: { type: 'string' },
-  });
-  if (values.help) { out(`${TOKENIZER_HELP}\n`); return EXIT.ok; }
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (use --files)`, 'tokenizer');
-  if (!values.files?.length) throw new UsageError('--files is required', 'tokenizer');
-  if (!values.out) throw new UsageError('--out is required', 'tokenizer');
-  await trainTokenizer({
-    files: values.files, out: values.out,
-    vocabSize: positiveInt('vocab-size', values['vocab-size'], 8000),
-    sampleDocs: positiveInt('sample-docs', values['sample-docs'], 2000),
-    seed: nonNegativeInt('seed', values.seed, 1234),
-  }, err);
+export async function train(args: TrainArgs, io: Io): Promise<number> {
+  const { trainTokenizer } = await import('./train-tokenizer.js');
+  await trainTokenizer({ files: args.files, out: args.out, vocabSize: args.vocabSize, sampleDocs: args.sampleDocs, seed: args.seed }, io.err);
   return EXIT.ok;
+}
+
+export const command = 'tokenizer';
+export const describe = 'train a tokenizer on a sample of data files (tokenizer train ...)';
+
+export function builder(y: Argv) {
+  return y
+    .usage(USAGE)
+    .command('train', 'train LibMoE\'s BPE tokenizer', trainBuilder, verbHandler<TrainArgs>('tokenizer', train))
+    .demandCommand(1, 'expected a sub-command: train')
+    .epilog(EXIT_CODES_HELP);
+}
+
+/** The parent verb only routes to its sub-verbs (yargs calls a handler only when no sub-verb matched, and demandCommand refuses that). */
+export const handler = (): void => undefined;
+
+/** `pipeline tokenizer ...` with injectable output (tests). */
+export function tokenizerCommand(argv: readonly string[], io: Io = processIo): Promise<number> {
+  return runVerb({ command, describe, builder }, 'tokenizer', argv, io, async () => EXIT.ok);
 }
