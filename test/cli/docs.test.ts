@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DOMAINS, EVAL, EXPERTS, TOKENS, layersSpec, metricsSpec } from '../../src/sinks/stats-tables.js';
+import { allTableSpecs } from '../../src/sinks/tables/all-tables.js';
 import { keysAt } from '../../src/config/issues.js';
 import { pipelineSchema } from '../../src/config/schema.js';
 
@@ -11,7 +11,7 @@ const ARROW = { int16: 'int16', int32: 'int32', int64: 'int64', float32: 'float3
 const DUCKDB = { int16: 'SMALLINT', int32: 'INTEGER', int64: 'BIGINT', float32: 'FLOAT', float64: 'DOUBLE', timestamp_ms: 'TIMESTAMP WITH TIME ZONE', dict: 'VARCHAR', 'list<int16>': 'SMALLINT[]', 'list<float32>': 'FLOAT[]' } as const;
 
 test('docs/run.md documents every column of every statistics table with its Arrow and DuckDB types', () => {
-  for (const spec of [metricsSpec(['<name>']), EVAL, EXPERTS, layersSpec(['<name>']), DOMAINS, TOKENS]) {
+  for (const spec of allTableSpecs(['<name>'])) {
     const heading = `#### \`${spec.path}-NNNNN.parquet\``;
     assert.ok(doc.includes(heading), spec.path);
     const section = doc.slice(doc.indexOf(heading)).split('\n#')[0]!;

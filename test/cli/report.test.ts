@@ -36,3 +36,22 @@ test('report on a run with nothing flushed yet says so', async () => {
   await writeFile(join(runs, 'empty', 'config.yaml'), 'name: x\n');
   await assert.rejects(writeReport(join(runs, 'empty')), /no metrics-\*\.parquet yet/);
 });
+
+test('report on a run in progress stops at the last step that every table holds completely', async () => {
+  const runs = await mkdtemp(join(tmpdir(), 'moeflow-report-'));
+  const made = await makeSyntheticRun(runs, { steps: 20, shape: { layers: 3, experts: 6, topK: 2, batchSize: 3, seqLen: 16 } });
+  assert.equal(made.code, 0, made.stderr);
+  const [id] = await readdir(runs);
+  const dir = join(runs, id!);
+  // What an interrupted writer of the old sink left: step 21 complete in metrics, only layer 0 in the routing tables.
+  const { query } = await import('../sinks/duckdb.js');
+  await query(`COPY (SELECT * REPLACE (21 AS step) FROM read_parquet('${dir}/metrics-*.parquet') WHERE step = 20) TO '${dir}/metrics-00099.parquet' (FORMAT parquet)`);
+  for (const t of ['layers', 'experts', 'domains']) {
+    await query(`COPY (SELECT * REPLACE (21 AS step) FROM read_parquet('${dir}/routing/${t}-*.parquet') WHERE step = 20 AND layer = 0) TO '${dir}/routing/${t}-00099.parquet' (FORMAT parquet)`);
+  }
+  await writeReport(dir);
+  const md = await readFile(join(dir, 'report', 'report.md'), 'utf8');
+  assert.match(md, /steps 1–20 \(20 rows\)/);
+  assert.match(md, /steps after 20 are not yet in every table \(seen up to 21\)/);
+  assert.equal(md.split('\n').filter((l) => /^\| \d+ \| /.test(l) && l.split('|').length === 11).length, 3, 'routing rows for every layer, not layer 0 alone');
+});

@@ -4,11 +4,12 @@ import { RunStatsSink } from '../../src/sinks/run-stats-sink.js';
 import { fakeStepEvent } from './fake-steps.js';
 
 // The test runner also executes every file under dist/test/: without a directory argument this does nothing.
+// Optional second argument: the flush policy's everyRows (default 64, one step of routing/experts).
 const dir = process.argv[2];
-if (dir) await writeUntilKilled(dir);
+if (dir) await writeUntilKilled(dir, Number(process.argv[3] ?? 64));
 
-async function writeUntilKilled(dir: string): Promise<void> {
-const sink = await RunStatsSink.open({ runDir: dir, flush: { everyRows: 64, everySeconds: 0 }, tokenSampleRate: 0.5, seed: 3, arrowStream: true });
+async function writeUntilKilled(dir: string, everyRows: number): Promise<void> {
+const sink = await RunStatsSink.open({ runDir: dir, flush: { everyRows, everySeconds: 0 }, tokenSampleRate: 0.5, seed: 3, arrowStream: true });
 const plane = new EventPlane();
 plane.attach(sink);
 for (let step = 1; ; step++) {

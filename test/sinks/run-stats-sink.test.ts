@@ -91,6 +91,43 @@ test('a time-based flush policy writes a part once the interval has passed', asy
   await plane.close();
 });
 
+test('a time-based flush never ends a part inside a step: the steps on disk are complete in every table', async () => {
+  const dir = await runDir();
+  // The clock advances 1 s per reading, so the 5 s interval runs out while a step's rows are being appended.
+  let clock = 0;
+  const sink = await RunStatsSink.open({ runDir: dir, flush: { everyRows: 1e9, everySeconds: 5 }, tokenSampleRate: 1, seed: 1, arrowStream: false, now: () => (clock += 1000) });
+  const plane = new EventPlane();
+  plane.attach(sink);
+  for (let s = 1; s <= 6; s++) await plane.emit(fakeStepEvent('r', s, 6, shape));
+  // Not closed: this is what a reader of the live run (or a kill now) finds.
+  const perStep = async (table: string, agg: string): Promise<[number, number][]> =>
+    (await query(`SELECT step, ${agg}::INT n FROM read_parquet('${dir}/${table}-*.parquet') GROUP BY step ORDER BY step`)).rows.map((r) => [r.step as number, r.n as number]);
+  const metrics = await perStep('metrics', 'count(*)');
+  assert.ok(metrics.length > 0, 'the interval passed, so some steps are on disk');
+  const steps = metrics.map(([s]) => s);
+  assert.deepEqual(await perStep('routing/experts', 'count(*)'), steps.map((s) => [s, shape.layers * shape.experts]));
+  assert.deepEqual(await perStep('routing/layers', 'count(*)'), steps.map((s) => [s, shape.layers]));
+  assert.deepEqual(await perStep('routing/domains', 'sum(token_slots)'), steps.map((s) => [s, shape.layers * T * shape.topK]));
+  assert.deepEqual(await perStep('routing/tokens', 'count(*)'), steps.map((s) => [s, shape.layers * T]));
+  await plane.close();
+});
+
+test('parts killed after their group\'s commit point are completed on reopen, never left half-visible', async () => {
+  const dir = await runDir();
+  await writeSteps(dir, 1, 2, { flush: { everyRows: 8, everySeconds: 0 } });
+  // What a kill between two renames leaves: the manifest, one part renamed, the others still temp files.
+  const { rename, writeFile: write } = await import('node:fs/promises');
+  const { COMMIT_MANIFEST } = await import('../../src/sinks/part-group-commit.js');
+  const group = ['metrics-00002.parquet', 'routing/experts-00002.parquet', 'routing/layers-00002.parquet'];
+  for (const [i, p] of group.entries()) await rename(join(dir, p.replace('00002', '00001')), join(dir, p + (i === 0 ? '' : '.tmp')));
+  await write(join(dir, COMMIT_MANIFEST), JSON.stringify({ parts: group }));
+  const sink = await RunStatsSink.open({ runDir: dir, flush: { everyRows: 8, everySeconds: 0 }, tokenSampleRate: 0, seed: 1, arrowStream: false });
+  await sink.close();
+  const names = await readdir(join(dir, 'routing'));
+  assert.ok(names.includes('experts-00002.parquet') && names.includes('layers-00002.parquet'), `rolled forward: ${names.join(' ')}`);
+  assert.ok(!(await readdir(dir)).includes(COMMIT_MANIFEST), 'manifest removed once the group is in place');
+});
+
 test('the Arrow IPC stream option appends every flush to one .arrows file that apache-arrow reads', async () => {
   const dir = await runDir();
   await writeSteps(dir, 1, 6, { arrowStream: true });
@@ -107,7 +144,8 @@ test('a crash between writing and renaming a part never shows a partial file und
   let writes = 0;
   const sink = await RunStatsSink.open({
     runDir: dir, flush: { everyRows: 8, everySeconds: 0 }, tokenSampleRate: 0, seed: 1, arrowStream: false,
-    beforeRename: () => { if (++writes === 3) throw new Error('simulated crash'); },
+    // Steps 1 and 2 each fill a group of 4 parts (metrics, experts, layers, domains): die inside the second group.
+    beforeRename: () => { if (++writes === 6) throw new Error('simulated crash'); },
   });
   const plane = new EventPlane();
   plane.attach(sink);

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LayerRoutingStats, TokenBatch } from '../../src/models/train-types.js';
-import { domainRows, sampledTokens, tokenRows } from '../../src/sinks/stats-tables.js';
+import { domainRows } from '../../src/sinks/tables/routing-domains.js';
+import { sampledTokens, tokenRows } from '../../src/sinks/tables/routing-tokens.js';
+import { layersTable } from '../../src/sinks/tables/routing-layers.js';
+import { metricsTable } from '../../src/sinks/tables/metrics.js';
 import { indexTokens, sampledToken } from '../../src/sinks/token-index.js';
 
 // 2 rows × seqLen 2 (windows of 3): row 0 is domain "a", row 1 domain "b"; the last column is a target only.
@@ -66,7 +69,9 @@ test('token sampling is deterministic given the seed and keeps about the request
 });
 
 test('aux components become aux_<name> columns; a component already named aux_total does not duplicate the metrics column', async () => {
-  const { auxColumn, layersSpec, metricsSpec } = await import('../../src/sinks/stats-tables.js');
+  const { auxColumn } = await import('../../src/sinks/tables/aux-columns.js');
+  const layersSpec = (aux: string[]) => layersTable(aux).spec;
+  const metricsSpec = (aux: string[]) => metricsTable(aux).spec;
   assert.equal(auxColumn('balance_loss'), 'aux_balance_loss');
   assert.equal(auxColumn('aux_total'), 'aux_total');
   const metricCols = metricsSpec(['balance_loss', 'aux_total']).columns.map((c) => c.name);

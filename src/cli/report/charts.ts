@@ -24,36 +24,69 @@ export function lossChart(runId: string, rows: Rows): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** Each aux loss (summed over layers) per step, one panel each (their scales differ by orders). Rows: {step, name, value}. */
+/** Each aux loss (summed over layers) per step, one panel each (their scales differ by orders). Rows: {step, name, value}; see `auxPanels`. */
 export function auxChart(runId: string, rows: Rows): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Auxiliary losses (sum over layers)', subtitle: runId },
     data: { values: rows },
-    facet: { row: { field: 'name', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left' } } },
+    // Panel names above each panel, left-aligned: long names do not push the plots right.
+    facet: { row: { field: 'name', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
     resolve: { scale: { y: 'independent' } },
     spec: {
-      width: W, height: 120,
+      width: W, height: 110,
       mark: { type: 'line', strokeWidth: 1.5 },
-      encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'value', type: 'quantitative', title: 'value', scale: { zero: false } }, color: { field: 'name', type: 'nominal', legend: null } },
+      encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } }, color: { field: 'name', type: 'nominal', legend: null } },
     },
   } as TopLevelSpec;
 }
 
-/** Share of token-slots per expert over (binned) steps, one heatmap per layer. Rows: {layer, step_bin, expert, share}. */
-export function expertLoadChart(runId: string, rows: Rows, nExperts: number): TopLevelSpec {
+/**
+ * Long aux rows {step, name, value} (name without `aux_`) → the panels worth drawing. The
+ * `total` column repeats a component when only one enters the objective (Switch balance
+ * alone): then that panel is drawn once, named "<component> (= total)". Otherwise the
+ * total keeps its own panel, named so that it is not taken for a component.
+ */
+export function auxPanels(rows: Rows): Rows {
+  const series = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    const name = String(r.name);
+    if (!series.has(name)) series.set(name, new Map());
+    series.get(name)!.set(Number(r.step), Number(r.value));
+  }
+  const total = series.get('total');
+  if (!total) return rows;
+  const same = (a: Map<number, number>, b: Map<number, number>): boolean =>
+    a.size === b.size && [...a].every(([k, v]) => b.has(k) && (Object.is(v, b.get(k)) || Math.abs(v - b.get(k)!) <= 1e-9 * Math.max(1, Math.abs(v))));
+  const twin = [...series].find(([n, s]) => n !== 'total' && same(s, total))?.[0];
+  const label = (n: string): string => (twin !== undefined ? (n === twin ? `${n} (= total)` : n) : n === 'total' ? 'total (Σ entering the objective)' : n);
+  return rows.filter((r) => !(twin !== undefined && r.name === 'total')).map((r) => ({ ...r, name: label(String(r.name)) }));
+}
+
+/** Rows per layer panel of the heatmaps: cells stay readable for 8 or 128 experts. */
+function expertRowsHeight(nExperts: number): number {
+  return Math.min(320, Math.max(100, nExperts * 14));
+}
+
+/** Expert axis: every expert up to 24, then every 8th, so labels never overlap. */
+function expertAxis(nExperts: number): Record<string, unknown> {
+  return nExperts <= 24 ? { labelAngle: 0 } : { labelAngle: 0, values: Array.from({ length: Math.ceil(nExperts / 8) }, (_, i) => i * 8) };
+}
+
+/** Share of token-slots per expert over binned steps: one row per layer, steps on x. Rows: {layer, step_lo, step_hi, expert, share}. */
+export function expertLoadChart(runId: string, rows: Rows, nExperts: number, note = ''): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Expert load per layer over training', subtitle: `${runId} · share of the layer's token-slots (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})` },
+    title: { text: 'Expert load per layer over training', subtitle: [runId, `share of the layer's token-slots per expert (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})${note}`] },
     data: { values: rows },
-    facet: { field: 'layer', type: 'ordinal', title: 'layer' },
-    columns: 4,
+    facet: { row: { field: 'layer', type: 'ordinal', title: null, header: { labelExpr: "'layer ' + datum.value", labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
     spec: {
-      width: 220, height: Math.min(220, Math.max(80, nExperts * 6)),
+      width: 720, height: expertRowsHeight(nExperts),
       mark: 'rect',
       encoding: {
-        x: { field: 'step_bin', type: 'ordinal', title: 'step', axis: { labelOverlap: true, labelAngle: 0 } },
-        y: { field: 'expert', type: 'ordinal', title: 'expert', axis: nExperts > 24 ? { labels: false, ticks: false } : {} },
+        x: { field: 'step_lo', type: 'quantitative', title: 'step', scale: { nice: false, zero: false } },
+        x2: { field: 'step_hi' },
+        y: { field: 'expert', type: 'ordinal', title: 'expert', axis: nExperts > 24 ? { values: expertAxis(nExperts).values } : {} },
         color: { field: 'share', type: 'quantitative', title: 'load share', scale: { scheme: 'viridis' } },
       },
     },
@@ -96,19 +129,20 @@ export function maxVioChart(runId: string, rows: Rows): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** Per layer: share of each domain's token-slots that go to each expert. Rows: {layer, domain, expert, share}. */
+/** Per layer: share of each domain's token-slots that go to each expert; one row per layer. Rows: {layer, domain, expert, share}. */
 export function domainChart(runId: string, rows: Rows, nExperts: number, steps: string): TopLevelSpec {
+  const domains = new Set(rows.map((r) => String(r.domain))).size;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Domain × expert load', subtitle: `${runId} · ${steps} · share of the domain's token-slots per expert (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})` },
+    // Subtitle over two lines: one long line used to set the image's width, leaving half of it empty.
+    title: { text: 'Domain × expert load', subtitle: [`${runId} · ${steps}`, `share of each domain's token-slots per expert (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})`] },
     data: { values: rows },
-    facet: { field: 'layer', type: 'ordinal', title: 'layer' },
-    columns: 2,
+    facet: { row: { field: 'layer', type: 'ordinal', title: null, header: { labelExpr: "'layer ' + datum.value", labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
     spec: {
-      width: Math.min(420, Math.max(160, nExperts * 14)), height: 150,
+      width: Math.min(720, Math.max(320, nExperts * 28)), height: Math.max(60, domains * 20),
       mark: 'rect',
       encoding: {
-        x: { field: 'expert', type: 'ordinal', title: 'expert', axis: { labelAngle: 0, labelOverlap: true } },
+        x: { field: 'expert', type: 'ordinal', title: 'expert', axis: expertAxis(nExperts) },
         y: { field: 'domain', type: 'nominal', title: null },
         color: { field: 'share', type: 'quantitative', title: 'share', scale: { scheme: 'magma', reverse: true } },
       },

@@ -1,7 +1,7 @@
 /** Query a run's Parquet statistics with DuckDB, draw PNG plots, write report.md (`pipeline report`). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { auxChart, domainChart, entropyChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
+import { auxChart, auxPanels, domainChart, entropyChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
 import { renderPng } from './render.js';
 import { RunDb, type Rows } from './run-db.js';
 import { readRunConfig } from '../shared/run-dir.js';
@@ -29,6 +29,7 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
   const md: string[] = [];
   try {
     if (!db.has('metrics')) throw new Error(`${runDir}: no metrics-*.parquet yet (nothing flushed): nothing to report`);
+    if (db.lastCompleteStep === undefined) throw new Error(`${runDir}: no step is complete in every table yet (steps seen up to ${db.lastStepSeen ?? 'none'}): nothing to report`);
     await mkdir(outDir, { recursive: true });
     const png = async (name: string, spec: Parameters<typeof renderPng>[0]): Promise<void> => {
       await renderPng(spec, join(outDir, name));
@@ -55,7 +56,7 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
     const auxCols = (await db.columns('metrics')).filter((c) => c.startsWith('aux_'));
     if (auxCols.length) {
       const aux = await db.all(`UNPIVOT (SELECT ${stepBin} AS step, ${auxCols.map((c) => `avg("${c}") AS "${c}"`).join(', ')} FROM metrics GROUP BY 1) ON ${auxCols.map((c) => `"${c}"`).join(', ')} INTO NAME name VALUE value ORDER BY step`);
-      await png('aux.png', auxChart(runId, aux.map((r) => ({ ...r, name: String(r.name).replace(/^aux_/, '') }))));
+      await png('aux.png', auxChart(runId, auxPanels(aux.map((r) => ({ ...r, name: String(r.name).replace(/^aux_/, '') })))));
     }
 
     let nExperts = 0;
@@ -65,9 +66,12 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
       layerIds = (await db.all(`SELECT DISTINCT layer FROM experts ORDER BY layer`)).map((r) => num(r.layer));
       const bins = Math.min(60, last - first + 1);
       const width = Math.max(1, Math.ceil((last - first + 1) / bins));
-      const load = await db.all(`WITH b AS (SELECT layer, expert, ${first} + ((step - ${first}) // ${width}) * ${width} AS step_bin, sum(token_slots) AS slots FROM experts GROUP BY ALL)
-        SELECT layer, expert, step_bin, slots / sum(slots) OVER (PARTITION BY layer, step_bin) AS share FROM b ORDER BY layer, step_bin, expert`);
-      await png('expert-load.png', expertLoadChart(runId, load, nExperts!));
+      const shown = spread(layerIds, 12);
+      // A bin covers steps [step_lo, step_hi): drawn as a rect on a continuous step axis.
+      const load = await db.all(`WITH b AS (SELECT layer, expert, ${first} + ((step - ${first}) // ${width}) * ${width} AS step_lo, sum(token_slots) AS slots
+          FROM experts WHERE layer IN (${shown.join(',')}) GROUP BY ALL)
+        SELECT layer, expert, step_lo, step_lo + ${width} AS step_hi, slots / sum(slots) OVER (PARTITION BY layer, step_lo) AS share FROM b ORDER BY layer, step_lo, expert`);
+      await png('expert-load.png', expertLoadChart(runId, load, nExperts!, shown.length < layerIds.length ? ` · layers ${shown.join(', ')} of ${layerIds.length}` : ''));
     }
 
     let layerTable: Rows = [];
@@ -101,6 +105,7 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
     md.push(`- pipeline: ${String(pipeline.name ?? '?')} — ${moe.algorithm ? `${String(moe.algorithm)}, E=${String(moe.nExperts)}, K=${String(moe.topK)}` : 'dense'}, ${String(model.nLayers ?? '?')} layers, d=${String(model.dModel ?? '?')}`);
     md.push(`- backend: ${run?.backend?.resolved ?? run?.backend?.requested ?? '?'}${run?.resumedFromStep !== undefined ? `; resumed after step ${run.resumedFromStep}` : ''}`);
     md.push(`- steps ${first}–${last} (${num(span!.steps)} rows), ${num(span!.tokens)} tokens, mean ${fmt(span!.tps, 0)} tokens/s`);
+    if ((db.lastStepSeen ?? last) > last) md.push(`- steps after ${last} are not yet in every table (seen up to ${db.lastStepSeen}): this report stops at step ${last}`);
     md.push(`- mean ms per step: data ${fmt(span!.data, 1)}, compute ${fmt(span!.compute, 1)}, statistics ${fmt(span!.stats, 1)}, sinks ${fmt(span!.sinks, 1)}`);
     md.push(`- train loss (mean of steps ${tail}–${last}): ${fmt(lossTail[0]?.loss)}`);
     if (evals.length) {
