@@ -22,7 +22,8 @@ import { embeddingLookup } from './embedding.js';
 import { expertSpecFor } from '../moe/registry.js';
 import { layerNorm } from './layer-norm.js';
 import { ropeTables, rotatedDims } from './rope.js';
-import { seededNormal, subSeed } from './seeded-normal.js';
+import { kaimingNormalLinear, prenormLinear, torchLinearDefault } from './libmoe-init.js';
+import { subSeed } from './seeded-draws.js';
 import { denseWidth, isMoeLayer, resolveLmConfig, type LmConfig, type ResolvedLmConfig } from './config.js';
 
 export type ActivationProbe = (label: string, x: tf.Tensor) => void;
@@ -53,16 +54,22 @@ export class TransformerLM {
   constructor(config: LmConfig, moeFactory?: MoeFactory) {
     const c = (this.config = resolveLmConfig(config));
     const { dModel: d, vocabSize: v, nHeads: h, headDim: hd, nLayers: L } = c;
-    // LibMoE init: embedding kaiming-normal (std 1/√D); block projections std √(2/(L·fan_in))
-    // (reset_prenorm_params); output layer std 1/√D.
-    this.normal('embedding.weight', [v, d], 1 / Math.sqrt(d));
+    // LibMoE's init (libmoe-init.ts; docs/models.md "Initialisation"): embedding N(0, 1/D);
+    // every projection inside a block reset_prenorm_params' rescaled truncated normal;
+    // output layer torch.nn.Linear's default U(±1/√D).
+    const seedOf = (name: string): number => subSeed(c.seed, name);
+    this.initialised('embedding.weight', [v, d], kaimingNormalLinear(v * d, d, seedOf('embedding.weight')));
     const moeLayers: (MoeLayer | null)[] = [];
     for (let i = 0; i < L; i++) {
       const p = `layers.${i}.`;
       this.constant(`${p}ln1.weight`, [d], 1);
       this.constant(`${p}ln1.bias`, [d], 0);
-      this.normal(`${p}attn.qkv`, [d, 3 * h * hd], Math.sqrt(2 / (L * d)));
-      this.normal(`${p}attn.out`, [h * hd, d], Math.sqrt(2 / (L * h * hd)));
+      // LibMoE has two Linears here, data_to_q [H·hd, D] and data_to_kv [2·H·hd, D], each
+      // rescaled to its own exact std; our fused [D, 3·H·hd] holds q's columns then k|v's.
+      const q = prenormLinear(d * h * hd, d, L, seedOf(`${p}attn.qkv:q`));
+      const kv = prenormLinear(d * 2 * h * hd, d, L, seedOf(`${p}attn.qkv:kv`));
+      this.initialised(`${p}attn.qkv`, [d, 3 * h * hd], besideEachOther(d, [q, kv]));
+      this.initialised(`${p}attn.out`, [h * hd, d], prenormLinear(h * hd * d, h * hd, L, seedOf(`${p}attn.out`)));
       this.constant(`${p}ln2.weight`, [d], 1);
       this.constant(`${p}ln2.bias`, [d], 0);
       if (isMoeLayer(c, i) && c.ffn.kind === 'moe') {
@@ -89,14 +96,14 @@ export class TransformerLM {
         moeLayers.push(layer);
       } else {
         const w = denseWidth(c.ffn);
-        this.normal(`${p}ffn.w1`, [d, w], Math.sqrt(2 / (L * d)));
-        this.normal(`${p}ffn.w2`, [w, d], Math.sqrt(2 / (L * w)));
+        this.initialised(`${p}ffn.w1`, [d, w], prenormLinear(d * w, d, L, seedOf(`${p}ffn.w1`)));
+        this.initialised(`${p}ffn.w2`, [w, d], prenormLinear(w * d, w, L, seedOf(`${p}ffn.w2`)));
         moeLayers.push(null);
       }
     }
     this.constant('ln_f.weight', [d], 1);
     this.constant('ln_f.bias', [d], 0);
-    this.normal('lm_head.weight', [d, v], 1 / Math.sqrt(d));
+    this.initialised('lm_head.weight', [d, v], torchLinearDefault(d * v, d, seedOf('lm_head.weight')));
     this.moeLayers = moeLayers;
   }
 
@@ -171,12 +178,26 @@ export class TransformerLM {
     return k;
   }
 
-  private normal(name: string, shape: number[], std: number): void {
-    const size = shape.reduce((a, b) => a * b, 1);
-    this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(seededNormal(size, std, subSeed(this.config.seed, name)), shape), true, `${this.uid}.${name}`)));
+  private initialised(name: string, shape: number[], data: Float32Array): void {
+    this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true, `${this.uid}.${name}`)));
   }
 
   private constant(name: string, shape: number[], value: number): void {
     this.params.set(name, tf.tidy(() => tf.variable(tf.fill(shape, value), true, `${this.uid}.${name}`)));
   }
+}
+
+/** Row-major [rows, Σ cols] from row-major blocks [rows, cols_i] placed side by side. */
+function besideEachOther(rows: number, blocks: readonly Float32Array[]): Float32Array {
+  const widths = blocks.map((b) => b.length / rows);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(rows * total);
+  for (let r = 0; r < rows; r++) {
+    let at = r * total;
+    blocks.forEach((b, i) => {
+      out.set(b.subarray(r * widths[i]!, (r + 1) * widths[i]!), at);
+      at += widths[i]!;
+    });
+  }
+  return out;
 }

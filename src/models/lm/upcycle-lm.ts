@@ -6,7 +6,7 @@
  * weights that sum to 1, the upcycled model computes exactly the dense model's function.
  */
 import { tf, type Variable } from '../tf.js';
-import { seededNormal, subSeed } from './seeded-normal.js';
+import { seededNormal, subSeed } from './seeded-draws.js';
 import type { LmConfig } from './config.js';
 import { TransformerLM, type MoeFactory } from './transformer-lm.js';
 

@@ -19,6 +19,34 @@ export class ParamFactory {
     return this.make(name, shape, data);
   }
 
+  /**
+   * torch.nn.init.orthogonal_ on a 2-D [rows, cols] tensor: Q of the QR decomposition of an
+   * N(0, 1) matrix (transposed first when rows < cols), with R's diagonal made positive, times
+   * `gain`. Orthonormal columns (rows when rows < cols), scaled to norm `gain`.
+   */
+  orthogonal(name: string, shape: [number, number], gain: number): Variable {
+    const [rows, cols] = shape;
+    const tall = rows >= cols;
+    const [n, m] = tall ? [rows, cols] : [cols, rows];
+    const a = Float64Array.from(normalArray(Rng.derive(this.seed, name), n * m, 1));
+    // Modified Gram–Schmidt on the m columns of the row-major [n, m] matrix `a`: the same Q
+    // as a Householder QR followed by torch's sign fix (q *= sign(diag(r))).
+    for (let j = 0; j < m; j++) {
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += a[i * m + k]! * a[i * m + j]!;
+        for (let i = 0; i < n; i++) a[i * m + j]! -= dot * a[i * m + k]!;
+      }
+      let norm = 0;
+      for (let i = 0; i < n; i++) norm += a[i * m + j]! ** 2;
+      norm = Math.sqrt(norm);
+      for (let i = 0; i < n; i++) a[i * m + j]! /= norm;
+    }
+    const data = new Float32Array(rows * cols);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) data[tall ? i * cols + j : j * cols + i] = gain * a[i * m + j]!;
+    return this.make(name, shape, data);
+  }
+
   fromArray(name: string, shape: number[], data: Float32Array, trainable = true): Variable {
     return this.make(name, shape, data, trainable);
   }

@@ -20,7 +20,7 @@ function createMoeLayerXmoe({ spec, params: pf }: RouterContext): Router {
   const cos = xmoeOptions(spec);
   const e = spec.nExperts;
   const sel = pf.normal('expert_sel', [cos.dims, spec.dModel], 1 / Math.sqrt(spec.dModel));
-  const emb = pf.normal('expert_embeddings', [e, cos.dims], 0.32 / Math.sqrt(cos.dims));
+  const emb = pf.orthogonal('expert_embeddings', [e, cos.dims], 0.32); // moe_layer_xmoe.py L94
   return {
     variables: new Map<string, Variable>([['expert_sel', sel], ['expert_embeddings', emb]]),
     route({ x, batch, seqLen }: RouteInput): Routing {

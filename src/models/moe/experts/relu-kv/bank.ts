@@ -9,11 +9,13 @@ import type { ExpertBank } from '../expert-bank.js';
  * LibMoE's LM experts (σ-MoE): y_e(x) = relu(x·keys[e])·values[e], keys [E, D, s],
  * values [E, s, D], no biases. One variable per tensor as in LibMoE's state_dict; each expert
  * slices its [D, s] / [s, D] matrices (slice's gradient is a pad, available on every backend).
- * Init N(0, 1/fan_in) per matrix (LibMoE scales by a depth factor the host model can apply).
+ * Init as LibMoE's σ-MoE layers (moe_layer.py L71/L93): keys N(0, 1/D), values N(0, 1/(count·size))
+ * — the fan-in of all the bank's values together, E·s (2s for the fused shared expert) — both
+ * before the depth factor √(2/L) that the host model applies.
  */
 export function reluKvBank(pf: ParamFactory, count: number, dModel: number, size: number, keysName = 'keys', valuesName = 'values'): ExpertBank {
   const keys = pf.normal(keysName, [count, dModel, size], 1 / Math.sqrt(dModel));
-  const values = pf.normal(valuesName, [count, size, dModel], 1 / Math.sqrt(size));
+  const values = pf.normal(valuesName, [count, size, dModel], 1 / Math.sqrt(count * size));
   const variables = new Map<string, Variable>([[keysName, keys], [valuesName, values]]);
   return {
     size: count,
