@@ -3,6 +3,7 @@ import { YAMLParseError, parse as parseYaml } from 'yaml';
 import { closest } from './closest.js';
 import { formatIssues } from './issues.js';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
+import { prepareFlow } from './flow-schema.js';
 import { pipelineSchema, type PipelineConfig } from './schema.js';
 
 /** A pipeline that failed validation: one line per problem, each naming its key path. */
@@ -25,8 +26,9 @@ export interface ValidateOptions {
 /** Validate a parsed pipeline document; returns it with every default filled in. */
 export function validatePipeline(doc: unknown, source: string, opts: ValidateOptions = {}): PipelineConfig {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(source, ['(top level): expected a map of sections (data, model, trainer, stats, out)']);
+  const early = prepareFlow(doc);
   const r = pipelineSchema.safeParse(doc, { reportInput: true });
-  if (!r.success) throw new ConfigError(source, formatIssues(r.error.issues, pipelineSchema));
+  if (!r.success || early.length) throw new ConfigError(source, [...early, ...(r.success ? [] : formatIssues(r.error.issues, pipelineSchema))]);
   const algorithms = opts.algorithms;
   const alg = r.data.model.moe?.algorithm;
   if (alg !== undefined && algorithms !== undefined && !algorithms.includes(alg)) {
