@@ -6,6 +6,7 @@ import {
   DOMAINS, EVAL, EXPERTS, TOKENS, domainRows, evalRow, expertRows, layerRow, layersSpec, metricRow, metricsSpec, sampledTokens, tokenRows,
 } from './stats-tables.js';
 import type { Row, TableSpec } from './table-spec.js';
+import { DATA, dataRows } from './tables/data.js';
 import { indexTokens } from './token-index.js';
 
 export interface RunStatsSinkOptions {
@@ -23,10 +24,10 @@ export interface RunStatsSinkOptions {
   readonly now?: () => number;
 }
 
-const TABLE_PATHS = ['metrics', 'eval', EXPERTS.path, 'routing/layers', DOMAINS.path, TOKENS.path] as const;
+const TABLE_PATHS = ['metrics', 'eval', EXPERTS.path, 'routing/layers', DOMAINS.path, TOKENS.path, DATA.path] as const;
 
 /**
- * The run's statistics sink: turns step and eval events into rows of the six tables and
+ * The run's statistics sink: turns step and eval events into rows of its tables (metrics, eval, routing/*, data) and
  * writes them as rolling Parquet parts. Tables whose columns depend on the router (the
  * aux-loss columns of `metrics` and `routing/layers`) take their layout from the first step.
  */
@@ -86,6 +87,7 @@ export class RunStatsSink implements EventSink {
     checkKnown('metrics', Object.keys(r.aux), this.metricAux);
     const { runId } = ev;
     this.appendAll(metricsSpec(this.metricAux), [metricRow(ev, this.metricAux)]);
+    this.appendAll(DATA, dataRows(ev));
     // Domain and token tables need the step's batches; without them they would silently stay empty.
     if (r.routing.length > 0 && ev.batches.length === 0) throw new Error(`step ${r.step}: StepEvent.batches is empty, but the domain and token tables need the step's token batches`);
     const idx = ev.batches.length > 0 ? indexTokens(ev.batches) : undefined;
