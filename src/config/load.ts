@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
 import { closest } from './closest.js';
-import { formatIssues } from './issues.js';
+import { formatIssues, keyPath } from './issues.js';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
 import { prepareFlow } from './flow-schema.js';
 import { pipelineSchema, type PipelineConfig } from './schema.js';
@@ -81,7 +81,8 @@ export function parsePipeline(text: string, source: string, sets: readonly strin
     if (!(e instanceof ConfigError) || overrides.length === 0) throw e;
     // Say which problems came from the command line rather than the file.
     throw new ConfigError(source, e.problems.map((p) => {
-      const o = overrides.find((ov) => p.startsWith(`${ov.path.join('.')}:`) || p.startsWith(`${ov.path.join('.')}.`));
+      const at = (ov: Override): string => keyPath(ov.path.map((k) => (/^\d+$/.test(String(k)) ? Number(k) : k)));
+      const o = overrides.find((ov) => p.startsWith(`${at(ov)}:`) || p.startsWith(`${at(ov)}.`) || p.startsWith(`${at(ov)}[`));
       return o ? `${p} (from --set ${o.source})` : p;
     }));
   }

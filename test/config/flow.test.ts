@@ -63,3 +63,13 @@ test('sources: files with weights and domains; exactly one of data.files and dat
   assert.match(problems('  files: [a.jsonl]\n  sources: [{files: [b.jsonl]}]').join('\n'), /^data\.sources: expected either data\.files or data\.sources/);
   assert.match(problems('  sources: [{files: [b.jsonl], wieght: 2}]').join('\n'), /^data\.sources\[0\]\.wieght: unknown key; did you mean "weight"\?/);
 });
+
+test('a flow option set on the command line is reported as coming from --set', () => {
+  try {
+    parsePipeline(`data:\n${flow('{op: tokenize}', '{op: pack}', '{op: shuffle, bufferSize: 4}', '{op: batch}')}\n${rest}`, 'p.yaml', ['data.flow.2.bufferSize=0']);
+    assert.fail('expected a ConfigError');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.deepEqual(e.problems, ['data.flow[2].bufferSize: expected a positive integer, got 0 (from --set data.flow.2.bufferSize=0)']);
+  }
+});
