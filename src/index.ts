@@ -15,6 +15,10 @@ export { take } from './ops/take.js';
 export { filter } from './ops/filter.js';
 export { textFlow, type TextFlowOptions } from './ops/text-flow.js';
 export { statsChain, statsOf } from './ops/support/stats.js';
+export { assembleFlow } from './ops/flow/assemble.js';
+export { defaultFlow } from './ops/flow/default-flow.js';
+export { flowOp, flowOpNames } from './ops/flow/registry.js';
+export { defineFlowOp, ITEM_KINDS, type FlowOp, type FlowContext, type FlowStep, type ItemKind } from './ops/flow/flow-op.js';
 export type { TokenizedDoc } from './ops/items/tokenized-doc.js';
 export type { PackedWindow } from './ops/items/packed-window.js';
 export { loadTokenizer, tokenizerFromJson, vocabSize, separatorId, encodeTexts, decodeIds } from './tokenizer/tokenizer.js';
@@ -25,5 +29,5 @@ export type { TokenBatch, StepResult, LayerRoutingStats, EvalResult } from './mo
 export { toObservable } from './events/to-observable.js';
 export { fromObservable, BufferOverflowError, type FromObservableOptions } from './events/from-observable.js';
 export { EventPlane, type EventSink } from './events/event-plane.js';
-export type { StepEvent, EvalEvent, CheckpointEvent, RunEvent, StepTiming } from './events/step-event.js';
+export type { StepEvent, EvalEvent, CheckpointEvent, RunEvent, StepTiming, DataCounts, SkipCount } from './events/step-event.js';
 export { RunStatsSink, type RunStatsSinkOptions } from './sinks/run-stats-sink.js';

@@ -19,7 +19,8 @@ const ALLOWED: Record<string, { runtime: string[]; types?: string[] }> = {
   ops: { runtime: ['base', 'streams', 'tokenizer'], types: ['models'] },
   events: { runtime: ['base'], types: ['streams', 'models'] },
   sinks: { runtime: ['base', 'events'], types: ['streams', 'models', 'ops'] },
-  config: { runtime: ['base'], types: ['models'] },
+  // The pipeline schema is assembled from the operator registry (data.flow), as routers come from the router registry.
+  config: { runtime: ['base', 'ops'], types: ['models'] },
   eval: { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'models', 'config'] },
   cli: { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'models', 'config', 'eval'] },
   '(entry)': { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'config'], types: ['models'] },

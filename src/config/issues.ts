@@ -4,7 +4,7 @@ import { closest } from '../base/closest.js';
 /** Turns schema issues into one line each: `trainer.lr: expected a positive number, got "abc"`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): string[] {
   return issues.flatMap((iss) => {
-    const at = iss.path.map(String).join('.');
+    const at = keyPath(iss.path);
     if (iss.code === 'unrecognized_keys') {
       const valid = keysAt(schema, iss.path);
       return iss.keys.map((k) => {
@@ -23,12 +23,17 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodT
   });
 }
 
+/** `data.flow[2].bufferSize`: list indices in brackets. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
+}
+
 function show(v: unknown): string {
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[] };
+type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; element?: z.ZodType };
 
 function defOf(s: z.ZodType): Def {
   return (s as unknown as { def: Def }).def;
@@ -45,11 +50,13 @@ function objectsAt(schema: z.ZodType, path: readonly PropertyKey[]): Def[] {
       if (d.innerType) stack.push(d.innerType);
       else if (d.type === 'pipe' && d.in) stack.push(d.in);
       else if (d.type === 'union' && d.options) stack.push(...d.options);
-      else if (d.type === 'object') objects.push(d);
+      else if (d.type === 'object' || d.type === 'array') objects.push(d);
     }
-    if (i === path.length) return objects;
-    const key = String(path[i]);
-    current = objects.map((o) => o.shape?.[key]).filter((s): s is z.ZodType => s !== undefined);
+    if (i === path.length) return objects.filter((o) => o.type === 'object');
+    const key = path[i]!;
+    current = typeof key === 'number'
+      ? objects.map((o) => o.element).filter((s): s is z.ZodType => s !== undefined)
+      : objects.map((o) => o.shape?.[String(key)]).filter((s): s is z.ZodType => s !== undefined);
   }
   return [];
 }

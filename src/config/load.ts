@@ -1,17 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
 import { closest } from '../base/closest.js';
-import { formatIssues } from './issues.js';
+import { formatIssues, keyPath } from './issues.js';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
+import { prepareFlow } from './flow-schema.js';
+import { ConfigError } from './config-error.js';
 import { pipelineSchema, type PipelineConfig } from './schema.js';
 
-/** A pipeline that failed validation: one line per problem, each naming its key path. */
-export class ConfigError extends Error {
-  constructor(readonly source: string, readonly problems: readonly string[]) {
-    super(`${source}: invalid pipeline\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.js';
 
 export interface ValidateOptions {
   /**
@@ -31,8 +27,9 @@ export interface ValidateOptions {
 /** Validate a parsed pipeline document; returns it with every default filled in. */
 export function validatePipeline(doc: unknown, source: string, opts: ValidateOptions = {}): PipelineConfig {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(source, ['(top level): expected a map of sections (data, model, trainer, stats, out)']);
+  const early = prepareFlow(doc);
   const r = pipelineSchema.safeParse(doc, { reportInput: true });
-  if (!r.success) throw new ConfigError(source, formatIssues(r.error.issues, pipelineSchema));
+  if (!r.success || early.length) throw new ConfigError(source, [...early, ...(r.success ? [] : formatIssues(r.error.issues, pipelineSchema))]);
   const algorithms = opts.algorithms;
   const alg = r.data.model.moe?.algorithm;
   if (alg !== undefined && algorithms !== undefined && !algorithms.includes(alg)) {
@@ -104,8 +101,8 @@ export function parsePipeline(text: string, source: string, sets: readonly strin
  * e.g. warmupSteps against steps) ends ", set by --set ..." for every overridden key it names.
  */
 function attributeOverrides(problem: string, overrides: readonly Override[]): string {
-  const key = (o: Override): string => o.path.join('.');
-  const own = overrides.find((o) => problem.startsWith(`${key(o)}:`) || problem.startsWith(`${key(o)}.`));
+  const key = (o: Override): string => keyPath(o.path.map((k) => (/^\d+$/.test(String(k)) ? Number(k) : k)));
+  const own = overrides.find((o) => problem.startsWith(`${key(o)}:`) || problem.startsWith(`${key(o)}.`) || problem.startsWith(`${key(o)}[`));
   if (own) return `${problem} (from --set ${own.source})`;
   const named = overrides.filter((o) => new RegExp(`(^|[^\\w.])${key(o).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.])`).test(problem));
   return named.length ? `${problem}, set by ${named.map((o) => `--set ${o.source}`).join(' and ')}` : problem;

@@ -4,7 +4,8 @@
  * run saves as config.yaml.
  */
 import { z } from 'zod';
-import { bool, fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text, textList } from './fields.js';
+import { flowSchema, sourceSchema } from './flow-schema.js';
+import { bool, fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text, textList } from '../base/fields.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
@@ -19,7 +20,9 @@ const tokenizer = z.union([
 ], { error: 'expected {path: FILE} or {train: {vocabSize, sampleDocs}}' });
 
 const data = z.strictObject({
-  files: textList(),
+  /** Training files (one source), or `sources` (several, mixed by weight). */
+  files: textList().optional(),
+  sources: z.array(sourceSchema, { error: 'expected a list of sources, e.g. [{files: [...], weight: 1}]' }).min(1, { error: 'expected at least one source' }).optional(),
   onError: oneOf(['fail', 'skip']).prefault('fail'),
   shuffleBuffer: nonNegativeInt().prefault(1000),
   seed: nonNegativeInt().prefault(1234),
@@ -31,6 +34,13 @@ const data = z.strictObject({
     files: textList().optional(),
     docs: nonNegativeInt().prefault(0),
   }).prefault({}),
+  /** The data operators in order; absent = the default chain (src/ops/flow/default-flow.ts). */
+  flow: flowSchema.optional(),
+}).transform((d) => {
+  // With a flow, data.shuffleBuffer states what the flow does (so a saved config reads back the same).
+  if (!d.flow) return d;
+  const shuffle = d.flow.find((s) => s.op === 'shuffle');
+  return { ...d, shuffleBuffer: typeof shuffle?.['bufferSize'] === 'number' ? shuffle['bufferSize'] : 0 };
 });
 
 const moe = z.strictObject({
@@ -97,6 +107,14 @@ export const pipelineSchema = z.strictObject({
   if (!m.dense && !m.moe) ctx.addIssue({ code: 'custom', path: ['model', 'moe'], message: 'expected a moe section (or model.dense: true for the dense baseline)', input: undefined });
   if (m.moe && ok(m.moe.topK) && ok(m.moe.nExperts) && m.moe.topK > m.moe.nExperts) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'topK'], message: `expected at most nExperts (${m.moe.nExperts})`, input: m.moe.topK });
   if (m.moe && ok(m.moe.every) && ok(m.nLayers) && m.moe.every > m.nLayers) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'every'], message: `expected at most nLayers (${m.nLayers})`, input: m.moe.every });
+  const d = cfg.data;
+  if (!d.files && !d.sources) ctx.addIssue({ code: 'custom', path: ['data', 'files'], message: 'expected the training files: data.files, or data.sources (several sources with mix weights)', input: undefined });
+  if (d.files && d.sources) ctx.addIssue({ code: 'custom', path: ['data', 'sources'], message: 'expected either data.files or data.sources, not both (a source lists its own files)', input: d.sources });
+  if (d.sources && d.weights) ctx.addIssue({ code: 'custom', path: ['data', 'weights'], message: 'data.weights mixes the domains of data.files; with data.sources give each source a weight (and domains)', input: d.weights });
+  d.flow?.forEach((step, i) => {
+    if (step.op === 'pack' && typeof step['seqLen'] === 'number' && step['seqLen'] !== d.seqLen) ctx.addIssue({ code: 'custom', path: ['data', 'flow', i, 'seqLen'], message: `expected data.seqLen (${d.seqLen}): the model and evaluation use data.seqLen; state it once`, input: step['seqLen'] });
+    if (step.op === 'batch' && typeof step['size'] === 'number' && step['size'] !== d.batchSize) ctx.addIssue({ code: 'custom', path: ['data', 'flow', i, 'size'], message: `expected data.batchSize (${d.batchSize}): evaluation batches use data.batchSize; state it once`, input: step['size'] });
+  });
   const held = cfg.data.heldOut;
   if (ok(cfg.trainer.evalEvery) && held && !(held.docs > 0) && !(held.files && held.files.length > 0)) ctx.addIssue({ code: 'custom', path: ['trainer', 'evalEvery'], message: 'evaluation needs held-out data: set data.heldOut.docs (documents kept out of training) or data.heldOut.files, or evalEvery: 0', input: cfg.trainer.evalEvery });
   // A rule between two keys is one sentence naming both (so the loader can name the --set of either).

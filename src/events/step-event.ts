@@ -17,6 +17,27 @@ export interface StepTiming {
   readonly msSinks: number;
 }
 
+/** One (file, reason) skip count. */
+export interface SkipCount {
+  readonly file: string;
+  readonly reason: string;
+  readonly count: number;
+}
+
+/**
+ * What the sources had read when this step's data was cut (the flow's position, so an
+ * interrupted and resumed run reports the same): always `read = used + skipped`.
+ */
+export interface DataCounts {
+  readonly read: number;
+  readonly used: number;
+  readonly skipped: number;
+  /** Every skip so far, per file and reason (whole run, carried through checkpoints). */
+  readonly skips: readonly SkipCount[];
+  /** Skips first counted in this step (what the run's `data` table gets). */
+  readonly newSkips: readonly SkipCount[];
+}
+
 export interface StepEvent {
   readonly kind: 'step';
   readonly runId: string;
@@ -28,6 +49,8 @@ export interface StepEvent {
   readonly totalSteps: number;
   /** Milliseconds since the epoch when the step finished. */
   readonly time: number;
+  /** Read/used/skipped counts of the data sources (absent for drivers that do not report them). */
+  readonly data?: DataCounts;
 }
 
 export interface EvalEvent {

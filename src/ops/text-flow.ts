@@ -27,7 +27,9 @@ export interface TextFlowOptions {
 }
 
 /**
- * The standard LM data path: documents → tokenize → pack → [shuffle] → batch → prefetch.
+ * The standard LM data path: documents → tokenize → pack → [shuffle] → batch → prefetch, for
+ * library use. `pipeline run` assembles its chain from the pipeline's `data.flow` instead
+ * (src/ops/flow/, whose default list builds this same chain).
  * A `Flow`: call it fresh or with a saved `state()` to resume exactly.
  */
 export function textFlow(source: Flow<TextRecord>, options: TextFlowOptions): Flow<TokenBatch> {

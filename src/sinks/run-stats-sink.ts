@@ -5,6 +5,7 @@ import { prepareTable, type PreparedTable } from './part-files.js';
 import { commitPartGroup, recoverPartGroup } from './part-group-commit.js';
 import { RollingTableSink, type FlushPolicy, type StagedPart } from './rolling-table-sink.js';
 import { allTableSpecs } from './tables/all-tables.js';
+import { DATA, dataRows } from './tables/data.js';
 import { evalRows, evalTable } from './tables/eval.js';
 import { metricsRows, metricsTable, type MetricsSource } from './tables/metrics.js';
 import { domainRows, domainsTable } from './tables/routing-domains.js';
@@ -34,7 +35,7 @@ export interface RunStatsSinkOptions {
 const TABLE_PATHS = allTableSpecs().map((s) => s.path);
 
 /**
- * The run's statistics sink: turns step and eval events into rows of the six tables and
+ * The run's statistics sink: turns step and eval events into rows of its tables (metrics, eval, routing/*, data) and
  * writes them as rolling Parquet parts. Tables whose columns depend on the router (the
  * aux-loss columns of `metrics` and `routing/layers`) take their layout from the first step.
  *
@@ -118,7 +119,7 @@ export class RunStatsSink implements EventSink {
     const { runId } = ev;
     // The step's rows are all built before any is appended: an error part-way through a step
     // (a bad batch) must not leave the first layers' rows buffered, to be flushed as a partial step.
-    const out: [TableSpec, Row[]][] = [[this.metrics.spec, metricsRows(this.metrics, ev)]];
+    const out: [TableSpec, Row[]][] = [[this.metrics.spec, metricsRows(this.metrics, ev)], [DATA, dataRows(ev)]];
     // Domain and token tables need the step's batches; without them they would silently stay empty.
     if (r.routing.length > 0 && ev.batches.length === 0) throw new Error(`step ${r.step}: StepEvent.batches is empty, but the domain and token tables need the step's token batches`);
     const idx = ev.batches.length > 0 ? indexTokens(ev.batches) : undefined;

@@ -6,7 +6,8 @@ export { Rng, type RngState } from '../base/random.js';
 
 export { slimPajama, type SlimPajamaOptions, type TextRecord, type OnError } from './slimpajama/slimpajama.js';
 export { type SkipReason, UNKNOWN_DOMAIN, parseSlimPajamaLine } from './slimpajama/parse-record.js';
-export { type ReadCounts } from './slimpajama/source-stats.js';
+export { type ReadCounts, type CarriedSourceCounts } from './slimpajama/source-stats.js';
+export { countsIn, addCounts, type Counts } from './carried-counts.js';
 export { type ShardSpec, type Consumer, consumerOf, epochFileOrder, partitionFiles } from './slimpajama/shard.js';
 export { mix, type MixInput, type MixOptions } from './mix.js';
 export { repeat, type RepeatOptions } from './repeat.js';

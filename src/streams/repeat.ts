@@ -1,3 +1,4 @@
+import { addCounts, countsIn, type Counts } from './carried-counts.js';
 import type { Flow, Json, Stage, StageState, StageStats } from './stage.js';
 
 export interface RepeatOptions {
@@ -9,6 +10,8 @@ interface RepeatState {
   epoch: number;
   /** The running epoch's state; absent once every epoch is done. */
   inner?: StageState;
+  /** The carried counts (../carried-counts.ts) of the finished epochs; absent when none. */
+  counts?: Counts;
 }
 
 /**
@@ -19,7 +22,8 @@ interface RepeatState {
  *
  * State: `{ epoch, inner }` with the current epoch's own state. A state saved after the last item
  * of an epoch resumes with the first item of the next one. Stats sum the finished epochs and add
- * the running one.
+ * the running one; the carried counts of finished epochs (a source's read/used/skipped) are kept
+ * in the state as `counts`, so they survive a resume.
  */
 export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: RepeatOptions = {}): Flow<T> {
   const epochs = options.epochs ?? 1;
@@ -30,10 +34,16 @@ export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: Repe
     const saved = resume === undefined ? undefined : checkState(resume);
     let epoch = saved?.epoch ?? 0;
     let current: Stage<T> | undefined = epoch < epochs ? flowOfEpoch(epoch)(saved?.inner) : undefined;
-    let finished: StageStats = {};
+    /** Carried counts of the finished epochs (part of the state). */
+    let done: Counts = saved?.counts ?? {};
+    // After a resume, the finished epochs' full stats are gone; their carried counts stand in.
+    let finished: StageStats = { ...done } as StageStats;
     let wholeEpoch = saved === undefined;
     const stage: Stage<T> = {
-      state: (): Json => (current ? { epoch, inner: current.state() } : { epoch }) satisfies RepeatState as unknown as Json,
+      state: (): Json => {
+        const counts = Object.keys(done).length > 0 ? { counts: done } : {};
+        return (current ? { epoch, inner: current.state(), ...counts } : { epoch, ...counts }) satisfies RepeatState as unknown as Json;
+      },
       stats: (): StageStats => {
         const running = current?.stats?.();
         return { epoch, ...(running ? addCounts(finished, running) : finished) } as StageStats;
@@ -46,8 +56,9 @@ export function repeat<T>(flowOfEpoch: (epoch: number) => Flow<T>, options: Repe
             yielded++;
             yield item;
           }
-          const done = current.stats?.();
-          if (done) finished = addCounts(finished, done);
+          const epochStats = current.stats?.();
+          if (epochStats) finished = addCounts(finished, epochStats);
+          done = addCounts(done, countsIn(current.state())) as Counts;
           epoch++;
           // An empty epoch would make an infinite repeat spin forever: stop instead. (An epoch we
           // resumed into at its very end legitimately yields nothing.)
@@ -69,16 +80,4 @@ function checkState(state: StageState): RepeatState {
     throw new Error(`repeat: resume state is not a repeat state: ${JSON.stringify(state).slice(0, 120)}`);
   }
   return s;
-}
-
-/** Adds numbers found at the same paths (nested objects merge; other values: the newer one wins). */
-function addCounts(a: Json, b: Json): StageStats {
-  const out: { [key: string]: Json } = { ...(a as object) };
-  for (const [key, value] of Object.entries(b as object) as [string, Json][]) {
-    const prev = out[key];
-    if (typeof value === 'number' && typeof prev === 'number') out[key] = prev + value;
-    else if (value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object' && !Array.isArray(prev)) out[key] = addCounts(prev, value);
-    else out[key] = value;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { allTableSpecs } from '../../src/sinks/tables/all-tables.js';
 import { keysAt } from '../../src/config/issues.js';
 import { pipelineSchema } from '../../src/config/schema.js';
+import { flowOpNames } from '../../src/ops/flow/registry.js';
 
 const doc = readFileSync('docs/run.md', 'utf8');
 
@@ -26,4 +27,12 @@ test('docs/run.md documents every pipeline key', () => {
     for (const key of keysAt(pipelineSchema, [section])) assert.ok(doc.includes(`| \`${key}\` |`) || doc.includes(`| \`moe.`) && key === 'moe', `${section}.${key}`);
   }
   for (const key of keysAt(pipelineSchema, ['model', 'moe'])) assert.ok(doc.includes(`| \`moe.${key}\` |`), `model.moe.${key}`);
+});
+
+test('docs/run.md and docs/operators.md document every operator data.flow may name', () => {
+  const ops = readFileSync('docs/operators.md', 'utf8');
+  for (const name of flowOpNames()) {
+    assert.ok(doc.includes(`| \`${name}\` |`), `docs/run.md: ${name}`);
+    assert.ok(ops.includes(`\`${name}\``), `docs/operators.md: ${name}`);
+  }
 });

@@ -22,3 +22,11 @@ test('after a resume the ETA uses only the steps this process made', () => {
   const line = progressLine(ev, { totalSteps: 200, elapsedMs: 10_000, stepsDone: 10 });
   assert.match(line, /ETA 50s$/);
 });
+
+test('records skipped under data.onError: skip show in the progress line as soon as there are any', () => {
+  const ev = fakeStepEvent('r', 50, 200, { layers: 1, experts: 4, topK: 2, batchSize: 2, seqLen: 8 });
+  const none = { read: 40, used: 40, skipped: 0, skips: [], newSkips: [] };
+  assert.doesNotMatch(progressLine({ ...ev, data: none }, { totalSteps: 200, elapsedMs: 100_000, stepsDone: 50 }), /skipped/);
+  const some = { read: 40, used: 37, skipped: 3, skips: [{ file: 'a.jsonl', reason: 'invalid_json', count: 3 }], newSkips: [] };
+  assert.match(progressLine({ ...ev, data: some }, { totalSteps: 200, elapsedMs: 100_000, stepsDone: 50 }), / \| skipped 3\/40 records \| ETA /);
+});

@@ -114,7 +114,7 @@ test('the small shipped pipelines read files that ship with the repository', asy
   const { glob } = await import('tinyglobby');
   for (const f of (await readdir(pipelinesDir)).filter((x) => x.endsWith('.yaml') && x !== 'lm-154m.yaml')) {
     const { config } = await loadPipeline(join(pipelinesDir, f));
-    for (const pattern of config.data.files) {
+    for (const pattern of config.data.files ?? config.data.sources!.flatMap((s) => s.files)) {
       const hits = await glob(pattern, { cwd: process.cwd() });
       assert.ok(hits.length > 0, `${f}: ${pattern} matches no file`);
     }

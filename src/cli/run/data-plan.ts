@@ -1,11 +1,13 @@
 /**
  * The data side of a run, built from the pipeline's `data` section: the tokenizer (trained
  * or loaded, kept in the run directory), the held-out documents, the training flow
- * (source → [mix by domain] → tokenize → pack → shuffle → batch → prefetch) and the fixed
+ * (sources → [mix by weight] → the operators of `data.flow`, by default tokenize → pack →
+ * shuffle → batch → prefetch) and the fixed
  * evaluation batches.
  *
  * Held-out rule: the held-out documents are every document of `data.heldOut.files` plus the
- * first `data.heldOut.docs` documents of `data.files` in the canonical order of the files
+ * first `data.heldOut.docs` documents of the training files (`data.files`, or every file of
+ * `data.sources`) in the canonical order of the files
  * (sorted, not shuffled: independent of seed and epoch). Those documents (by file and line)
  * never enter training, in any epoch, nor the tokenizer's training sample.
  */
@@ -16,7 +18,9 @@ import type { PipelineConfig } from '../../config/schema.js';
 import type { TokenBatch } from '../../models/train-types.js';
 import type { BatchEncoder } from '../../tokenizer/batch-encoder.js';
 import { filter } from '../../ops/filter.js';
-import { textFlow } from '../../ops/text-flow.js';
+import { assembleFlow } from '../../ops/flow/assemble.js';
+import { defaultFlow } from '../../ops/flow/default-flow.js';
+import type { FlowContext, FlowStep } from '../../ops/flow/flow-op.js';
 import type { TextRecord } from '../../ops/items/text-record.js';
 import { separatorId, tokenizerFromJson, vocabSize } from '../../tokenizer/tokenizer.js';
 import { trainTokenizer } from '../../tokenizer/train-bpe.js';
@@ -38,7 +42,8 @@ const key = (r: TextRecord): string => `${r.provenance.file}:${r.provenance.line
 
 /** The held-out documents (see the rule above), in a fixed order. */
 export async function heldOutDocuments(config: PipelineConfig): Promise<TextRecord[]> {
-  const { heldOut, files, onError } = config.data;
+  const { heldOut, onError } = config.data;
+  const files = trainingFiles(config.data);
   const out: TextRecord[] = [];
   if (heldOut.files?.length) {
     const train = new Set(resolveFiles(files));
@@ -85,7 +90,7 @@ export async function runTokenizer(config: PipelineConfig, runDir: string, heldO
     const t0 = Date.now();
     log(`training the tokenizer (${spec.train.vocabSize} pieces on ${spec.train.sampleDocs} documents)…\n`);
     const texts = async function* (): AsyncGenerator<string> {
-      const docs = training(slimPajama({ files: config.data.files, onError: config.data.onError, shuffleFiles: false }), heldOut);
+      const docs = training(slimPajama({ files: trainingFiles(config.data), onError: config.data.onError, shuffleFiles: false }), heldOut);
       for await (const r of docs()) yield r.text;
     };
     const trained = await trainTokenizer(texts(), { vocabSize: spec.train.vocabSize, sampleDocs: spec.train.sampleDocs });
@@ -107,38 +112,76 @@ export function stepRows(config: PipelineConfig): number {
   return config.data.batchSize * config.trainer.accumulate;
 }
 
+/** One training source, resolved: its files, weight, kept domains, and how errors name it. */
+interface TrainingSource {
+  readonly files: readonly string[];
+  readonly weight: number;
+  readonly domains?: readonly string[];
+  /** Says in the pipeline's terms that a source has no documents. */
+  readonly empty: string;
+}
+
 /**
- * The training data flow (a `Flow`: call it fresh, or with a checkpoint's saved state).
- * Epochs repeat without end (each with the file order of (seed, epoch)); the step count ends
- * the run. With `data.weights`, documents are drawn per domain with those weights (domains
- * not listed, or with weight 0, are not used).
+ * The run's sources: `data.sources` as stated, or `data.files` (one source) mixed by domain with
+ * `data.weights` (one source per weighted domain, sorted by name; weight 0 = not used).
+ */
+function trainingSources(d: PipelineConfig['data']): TrainingSource[] {
+  if (d.sources) {
+    return d.sources.map((s, i) => ({
+      files: s.files, weight: s.weight, ...(s.domains ? { domains: s.domains } : {}),
+      empty: `data.sources[${i}]${s.name ? ` (${s.name})` : ''}: no training documents${s.domains ? ` of domain ${s.domains.join(', ')}` : ''} in its files`,
+    }));
+  }
+  const files = d.files!;
+  if (!d.weights || Object.keys(d.weights).length === 0) return [{ files, weight: 1, empty: 'data.files: no training documents' }];
+  const used = Object.entries(d.weights).filter(([, w]) => w > 0).sort(([a], [b]) => a.localeCompare(b));
+  if (used.length === 0) throw new Error('data.weights: every weight is 0; nothing to train on');
+  return used.map(([domain, weight]) => ({
+    files, weight, domains: [domain],
+    empty: `data.weights: domain "${domain}" has no training documents in data.files (a document's domain is meta.redpajama_set_name)`,
+  }));
+}
+
+/** Every training file of the pipeline (for the held-out rule and the tokenizer sample), in stated order. */
+export function trainingFiles(d: PipelineConfig['data']): string[] {
+  return d.files ? [...d.files] : [...new Set(d.sources!.flatMap((s) => s.files))];
+}
+
+/** The operators of the flow: `data.flow` as stated, or the default chain. */
+export function flowSteps(d: PipelineConfig['data']): FlowStep[] {
+  return d.flow ? [...d.flow] : defaultFlow(d);
+}
+
+/**
+ * The training data flow (a `Flow`: call it fresh, or with a checkpoint's saved state): the
+ * sources (epochs repeat without end, each with the file order of (seed, epoch); several
+ * sources are mixed by weight) then the operators of `data.flow`. The step count ends the run.
  */
 export function trainingFlow(config: PipelineConfig, encoder: BatchEncoder, tok: RunTokenizer, heldOut: ReadonlySet<string>): Flow<TokenBatch> {
   const d = config.data;
-  const epochSource = (epoch: number, keep?: (r: TextRecord) => boolean): Flow<TextRecord> => {
-    const src = training(slimPajama({ files: d.files, onError: d.onError, seed: d.seed, epoch }), heldOut);
-    return keep ? pipe(src, filter(keep, 'domain filter')) : src;
-  };
-  let source: Flow<TextRecord>;
-  if (d.weights && Object.keys(d.weights).length > 0) {
-    const used = Object.entries(d.weights).filter(([, w]) => w > 0).sort(([a], [b]) => a.localeCompare(b));
-    if (used.length === 0) throw new Error('data.weights: every weight is 0; nothing to train on');
-    source = mix(used.map(([domain, weight]) => ({
-      weight,
-      flow: namedDomain(repeat((epoch) => epochSource(epoch, (r) => r.domain === domain), { epochs: Infinity }), domain),
-    })), { seed: d.seed });
-  } else {
-    source = repeat((epoch) => epochSource(epoch), { epochs: Infinity });
-  }
-  return textFlow(source, {
-    encoder, seqLen: d.seqLen, separatorId: tok.separatorId, batchSize: stepRows(config), dropRemainder: true,
-    ...(d.shuffleBuffer > 0 ? { shuffle: { bufferSize: d.shuffleBuffer, seed: d.seed } } : {}),
-    prefetch: 2,
-  });
+  const endless = (src: TrainingSource): Flow<TextRecord> => repeat((epoch) => {
+    const docs = training(slimPajama({ files: src.files, onError: d.onError, seed: d.seed, epoch }), heldOut);
+    if (!src.domains) return docs;
+    const keep = new Set(src.domains);
+    return pipe(docs, filter<TextRecord>((r) => keep.has(r.domain), 'domain filter'));
+  }, { epochs: Infinity });
+  const sources = trainingSources(d);
+  // One source is read directly (no mix): the state of a plain data.files run stays as it was.
+  const source = sources.length === 1 && sources[0]!.domains === undefined
+    ? endless(sources[0]!)
+    : mix(sources.map((src) => ({ weight: src.weight, flow: named(endless(src), src.empty) })), { seed: d.seed });
+  return assembleFlow(source, flowSteps(d), flowContext(config, encoder, tok, false));
 }
 
-/** A weighted domain without documents makes its endless repeat fail; say which domain, in the pipeline's terms. */
-function namedDomain(flow: Flow<TextRecord>, domain: string): Flow<TextRecord> {
+function flowContext(config: PipelineConfig, encoder: BatchEncoder, tok: RunTokenizer, evaluation: boolean): FlowContext {
+  return {
+    encoder, separatorId: tok.separatorId, seqLen: config.data.seqLen, batchSize: config.data.batchSize,
+    accumulate: config.trainer.accumulate, seed: config.data.seed, evaluation,
+  };
+}
+
+/** A source without documents makes its endless repeat fail; say which one, in the pipeline's terms. */
+function named(flow: Flow<TextRecord>, empty: string): Flow<TextRecord> {
   return (resume) => {
     const stage = flow(resume);
     return {
@@ -149,9 +192,7 @@ function namedDomain(flow: Flow<TextRecord>, domain: string): Flow<TextRecord> {
         try {
           yield* stage;
         } catch (e) {
-          if (/produced no items/.test((e as Error).message)) {
-            throw new Error(`data.weights: domain "${domain}" has no training documents in data.files (a document's domain is meta.redpajama_set_name)`, { cause: e });
-          }
+          if (/produced no items/.test((e as Error).message)) throw new Error(empty, { cause: e });
           throw e;
         }
       },
@@ -162,7 +203,8 @@ function namedDomain(flow: Flow<TextRecord>, domain: string): Flow<TextRecord> {
 /** The evaluation batches: the held-out documents packed like training data (no shuffle), the first `evalBatches` full batches. */
 export async function evalBatches(config: PipelineConfig, docs: readonly TextRecord[], encoder: BatchEncoder, tok: RunTokenizer): Promise<TokenBatch[]> {
   const rows = stepRows(config);
-  const flow = textFlow(fromArray([...docs]), { encoder, seqLen: config.data.seqLen, separatorId: tok.separatorId, batchSize: rows, dropRemainder: true, prefetch: 1 });
+  // The training operators without the training-only ones (shuffle): held-out documents packed like training data.
+  const flow = assembleFlow(fromArray([...docs]), flowSteps(config.data), flowContext(config, encoder, tok, true));
   const out: TokenBatch[] = [];
   const stage = flow();
   for await (const b of stage) {

@@ -15,6 +15,7 @@ import type { Stage, StageState } from '../../streams/stage.js';
 import type { TokenBatch } from '../../models/train-types.js';
 import type { TrainContext, TrainerDriver } from './train-context.js';
 import { buildTrainer } from './build-model.js';
+import { dataCountsBetween } from './data-counts.js';
 import { documentKey, evalBatches, heldOutDocuments, runTokenizer, trainingFlow } from './data-plan.js';
 import { RUN_CHECKPOINT_FORMAT, readRunCheckpoint, removeIncompleteCheckpoints, writeRunCheckpoint } from './run-checkpoint.js';
 
@@ -80,6 +81,8 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
       const t0 = performance.now(); // ms_data: saving the flow position + waiting for the batch
       const before = stage.state(); // the position before this step's batch: a failed step is checkpointed here
       const next = await it.next();
+      // What the sources read (and skipped) up to this batch: carried in the flow state, so a resume reports the same.
+      const data = dataCountsBetween(before, stage.state());
       const msData = performance.now() - t0;
       if (next.done) throw new Error(`the data flow ended after ${trainer.step} steps`); // epochs repeat: should not happen
       const batch = next.value;
@@ -99,7 +102,7 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
       msSinks = await ctx.emit({
         kind: 'step', runId: ctx.runId, result: { ...res, step },
         timing: { msData, msCompute: res.msCompute, msStats: res.msStats, msSinks },
-        batches: [batch], totalSteps: total, time: Date.now(),
+        batches: [batch], totalSteps: total, time: Date.now(), data,
       });
       if (evalEvery > 0 && (step % evalEvery === 0 || step === total)) {
         let loss = 0, correct = 0, tokens = 0;

@@ -1,7 +1,7 @@
 /**
  * Step 2 of `pipeline run` (and all of --dry-run's checking): the inputs a run needs exist
  * before anything is created, so a run that cannot start fails with exit 2 and leaves no run
- * directory. Checked: every data glob matches a file (data.files, data.heldOut.files), the
+ * directory. Checked: every data glob matches a file (data.files or each data.sources[i].files, data.heldOut.files), the
  * tokenizer file is a readable JSON document (data.tokenizer.path), and the runs folder
  * (out.dir) can be created and written.
  */
@@ -16,7 +16,8 @@ import type { RunPlan } from './resolve-run.js';
 export function runInputProblems(plan: RunPlan): string[] {
   const { data, out } = plan.config;
   const problems: string[] = [];
-  problems.push(...globProblems('data.files', data.files));
+  if (data.files) problems.push(...globProblems('data.files', data.files));
+  (data.sources ?? []).forEach((src, i) => problems.push(...globProblems(`data.sources[${i}].files`, src.files)));
   if (data.heldOut.files?.length) problems.push(...globProblems('data.heldOut.files', data.heldOut.files));
   // A resumed run uses the tokenizer it saved; the configured file matters only without one.
   const ownTokenizer = plan.kind === 'resume' && existsSync(join(plan.runDir, RUN_TOKENIZER));

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { PipelineConfig } from '../../config/schema.js';
 import { EventPlane } from '../../events/event-plane.js';
+import type { DataCounts } from '../../events/step-event.js';
 import { RunStatsSink } from '../../sinks/run-stats-sink.js';
 import { renderProgress } from '../shared/progress.js';
 import { writeRunConfig, type RunRecord } from '../shared/run-dir.js';
@@ -33,6 +34,8 @@ export interface RunSummary {
   readonly lastLoss?: number;
   readonly lastEval?: { readonly step: number; readonly loss: number; readonly perplexity: number };
   readonly tables: Record<string, { rows: number; parts: number }>;
+  /** The sources' read/used/skipped counts at the last step (whole run, resumes included). */
+  readonly data?: DataCounts;
 }
 
 /** Run a resolved pipeline in an existing run directory (config.yaml already written). */
@@ -51,8 +54,9 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
   let steps = 0, tokens = 0, lastStep = opts.resumeFromStep ?? 0;
   let lastLoss: number | undefined;
   let lastEval: RunSummary['lastEval'];
+  let data: DataCounts | undefined;
   plane.events$.subscribe((e) => {
-    if (e.kind === 'step') { steps++; tokens += e.result.tokens; lastStep = e.result.step; lastLoss = e.result.loss; }
+    if (e.kind === 'step') { steps++; tokens += e.result.tokens; lastStep = e.result.step; lastLoss = e.result.loss; data = e.data ?? data; }
     if (e.kind === 'eval') lastEval = { step: e.step, loss: e.result.loss, perplexity: e.result.perplexity };
   });
   const progress = opts.progress
@@ -86,7 +90,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
     throw e;
   }
   if (trainError) throw trainError;
-  return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, tables: sink.written() };
+  return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, tables: sink.written(), ...(data ? { data } : {}) };
 }
 
 

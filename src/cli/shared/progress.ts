@@ -34,7 +34,9 @@ export function progressLine(ev: StepEvent, opts: { totalSteps: number; elapsedM
   const aux = Object.entries(r.aux).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ');
   const perStep = opts.stepsDone > 0 ? opts.elapsedMs / opts.stepsDone : NaN;
   const eta = formatDuration(perStep * (opts.totalSteps - r.step));
-  return `step ${r.step}/${opts.totalSteps} (${pct}%) | ${si(tokensPerSecond(ev))} tok/s | loss ${r.loss.toFixed(4)}${aux ? ` | ${aux}` : ''} | ETA ${eta}`;
+  // Skipped records are shown as soon as there are any (data.onError: skip), never hidden.
+  const skipped = ev.data && ev.data.skipped > 0 ? ` | skipped ${ev.data.skipped}/${ev.data.read} records` : '';
+  return `step ${r.step}/${opts.totalSteps} (${pct}%) | ${si(tokensPerSecond(ev))} tok/s | loss ${r.loss.toFixed(4)}${aux ? ` | ${aux}` : ''}${skipped} | ETA ${eta}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** One clear message per failure class, and its exit code (src/cli/shared/errors.ts). */
-import { ConfigError } from '../../config/load.js';
+import { ConfigError } from '../../config/config-error.js';
 import { OverrideError } from '../../config/overrides.js';
 import { EXIT, InputError, NotAvailableError, UsageError } from './errors.js';
 

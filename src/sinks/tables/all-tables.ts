@@ -4,6 +4,7 @@
  * new table file is registered here once.
  */
 import type { TableSpec } from '../table-spec.js';
+import { DATA } from './data.js';
 import { evalTable } from './eval.js';
 import { metricsTable } from './metrics.js';
 import { domainsTable } from './routing-domains.js';
@@ -13,5 +14,5 @@ import { tokensTable } from './routing-tokens.js';
 
 /** Layouts of all tables; `auxNames` fill the router-dependent aux columns of metrics and routing/layers. */
 export function allTableSpecs(auxNames: readonly string[] = []): TableSpec[] {
-  return [metricsTable(auxNames).spec, evalTable.spec, expertsTable.spec, layersTable(auxNames).spec, domainsTable.spec, tokensTable.spec];
+  return [metricsTable(auxNames).spec, evalTable.spec, expertsTable.spec, layersTable(auxNames).spec, domainsTable.spec, tokensTable.spec, DATA];
 }

@@ -5,7 +5,7 @@ import type { Flow, Json, Stage, StageState } from '../stage.js';
 import { parseSlimPajamaLine } from './parse-record.js';
 import { PartitionReader, type PartitionPosition, type Slot } from './partition-reader.js';
 import { type ShardSpec, consumerOf, epochFileOrder, partitionFiles } from './shard.js';
-import { SourceStats } from './source-stats.js';
+import { type CarriedSourceCounts, SourceStats } from './source-stats.js';
 
 /** One SlimPajama document, with where it came from. */
 export interface TextRecord {
@@ -45,6 +45,8 @@ interface SourceState {
   turn: number;
   /** Per partition: [file, offset, line], or null when exhausted. */
   parts: ([number, number, number] | null)[];
+  /** What was read, used and skipped up to this position (absent in states saved before it was carried). */
+  counts?: CarriedSourceCounts;
 }
 
 /**
@@ -68,6 +70,7 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
   return (resume?: StageState) => {
     const saved = resume === undefined ? undefined : checkState(resume, fingerprint, consumer.index, consumer.count, partitions);
     const stats = new SourceStats();
+    stats.restore(saved?.counts);
     let slot = saved?.slot ?? 0;
     let turn = saved?.turn ?? 0;
     let failure: Error | undefined;
@@ -103,7 +106,8 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
           slot,
           turn,
           parts: readers.map((r) => (r.position ? [r.position.file, r.position.offset, r.position.line] : null)),
-        } satisfies SourceState;
+          counts: stats.carried(),
+        } satisfies SourceState as unknown as Json;
       },
       stats: () => stats.toJson(),
       close: closeAll,
