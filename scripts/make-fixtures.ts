@@ -6,7 +6,8 @@
  *   npm run build && node dist/scripts/make-fixtures.js [outDir]
  *
  * Writes <shard>.jsonl and <shard>.jsonl.zst (zstd -19 when the `zstd` program exists,
- * otherwise a stored zstd frame).
+ * otherwise a stored zstd frame). Every .zst carries a content checksum (XXH64), so a corrupted
+ * fixture fails to decode instead of yielding different text.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ for (let shard = 0; shard < shards; shard++) {
   const jsonl = fixtureShard(shard);
   const base = join(outDir, `example_train_${shard}.jsonl`);
   writeFileSync(base, jsonl);
-  const z = spawnSync('zstd', ['-19', '-q', '-c', '--no-check'], { input: jsonl, maxBuffer: 1 << 28 });
+  const z = spawnSync('zstd', ['-19', '-q', '-c', '--check'], { input: jsonl, maxBuffer: 1 << 28 });
   const zst = z.status === 0 && z.stdout.length > 0 ? z.stdout : zstdStored(jsonl);
   writeFileSync(`${base}.zst`, zst);
   total += jsonl.length + zst.length;

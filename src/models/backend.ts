@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tf } from './tf.js';
 import { shareIdentityOnWasm } from './kernels/wasm-identity.js';
+import { dawnRuntimeDir, probeDawnAdapter } from './dawn-probe.js';
 
 /** Backends in order of preference when the user asks for `auto`. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -86,25 +87,37 @@ async function tryTensorflow(): Promise<Probe> {
 
 /**
  * WebGPU through Dawn (`webgpu` package) + tfjs-backend-webgpu, both optional dependencies.
- * We ask Dawn for an adapter ourselves first: tfjs would otherwise register a backend
- * whose init fails late, and a machine without a GPU must fall through quickly.
+ * A child process asks Dawn for an adapter first (see dawn-probe.ts): a machine without a usable
+ * GPU falls through quietly, with Dawn's complaint kept as one line in the reason, instead of
+ * Dawn writing to our stderr. Dawn is loaded in this process only when the child found an adapter.
  */
 async function tryWebgpu(): Promise<Probe> {
-  // On Linux Dawn finds GPUs only through the Vulkan loader; without it, asking for an adapter
-  // just prints a "Couldn't load Vulkan" warning with a stack line. Say why, quietly, instead.
+  // On Linux Dawn finds GPUs only through the Vulkan loader: without it there is nothing to probe.
   if (process.platform === 'linux' && !vulkanLoaderPresent()) {
     return { ok: false, why: 'no WebGPU adapter possible: no Vulkan loader (libvulkan.so.1) on this machine' };
   }
+  let dawnEntry: string;
+  try {
+    dawnEntry = createRequire(import.meta.url).resolve('webgpu');
+  } catch (e) {
+    return { ok: false, why: notInstalled(e) ? 'optional package "webgpu" not installed' : `package "webgpu" cannot be resolved (${firstLine(e)})` };
+  }
+  const probe = probeDawnAdapter(dawnEntry);
+  if (!probe.adapter) return { ok: false, why: probe.why };
+  // Dawn stays loaded for the run: its XDG_RUNTIME_DIR must stay valid, so it is not removed early.
+  const runtimeDir = dawnRuntimeDir();
+  process.env['XDG_RUNTIME_DIR'] = runtimeDir.path;
+  process.once('exit', runtimeDir.release);
   let dawn: { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
   try {
     dawn = (await importOptional('webgpu')) as typeof dawn;
   } catch (e) {
-    return { ok: false, why: notInstalled(e) ? 'optional package "webgpu" not installed' : `package "webgpu" failed to load (${firstLine(e)})` };
+    return { ok: false, why: `package "webgpu" failed to load (${firstLine(e)})` };
   }
   try {
     const gpu = dawn.create([]);
     const adapter = await gpu.requestAdapter();
-    if (adapter === null || adapter === undefined) return { ok: false, why: 'no WebGPU adapter (Dawn found no GPU: no Vulkan driver or device)' };
+    if (adapter === null || adapter === undefined) return { ok: false, why: 'no WebGPU adapter in this process (the probe found one)' };
     Object.assign(globalThis, dawn.globals);
     const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
     if (nav === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
@@ -112,7 +125,7 @@ async function tryWebgpu(): Promise<Probe> {
     await importOptional('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tf.setBackend("webgpu") returned false' };
     await tf.ready();
-    return { ok: true, detail: 'Dawn adapter found' };
+    return { ok: true, detail: `Dawn adapter: ${probe.description}` };
   } catch (e) {
     return { ok: false, why: `webgpu init failed: ${firstLine(e)}` };
   }

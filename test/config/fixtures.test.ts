@@ -9,7 +9,7 @@ import { zstdStored } from '../../scripts/zstd-frame.js';
 const dir = join(process.cwd(), 'fixtures/slimpajama');
 const DOMAINS = ['RedPajamaArXiv', 'RedPajamaBook', 'RedPajamaC4', 'RedPajamaCommonCrawl', 'RedPajamaGithub', 'RedPajamaStackExchange', 'RedPajamaWikipedia'];
 
-test('the shipped fixtures are SlimPajama-format shards over all 7 domains, and each .zst holds the same bytes as its .jsonl', () => {
+test('the shipped fixtures are SlimPajama-format shards over all 7 domains, and each .zst holds the same bytes as its .jsonl, with a content checksum', () => {
   const shards = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
   assert.ok(shards.length >= 2);
   const seen = new Set<string>();
@@ -17,7 +17,9 @@ test('the shipped fixtures are SlimPajama-format shards over all 7 domains, and 
   for (const f of shards) {
     const jsonl = readFileSync(join(dir, f));
     bytes += jsonl.length;
-    assert.deepEqual(Buffer.from(decompress(readFileSync(join(dir, `${f}.zst`)))), jsonl, `${f}.zst`);
+    const zst = readFileSync(join(dir, `${f}.zst`));
+    assert.deepEqual(Buffer.from(decompress(zst)), jsonl, `${f}.zst`);
+    assert.equal((zst[4]! >> 2) & 1, 1, `${f}.zst declares a content checksum`);
     jsonl.toString('utf8').trimEnd().split('\n').forEach((line, i) => {
       const doc = JSON.parse(line) as { text: unknown; meta: { redpajama_set_name: unknown } };
       assert.equal(typeof doc.text, 'string', `${f}:${i + 1}`);
@@ -33,8 +35,10 @@ test('the fixture generator is deterministic: it reproduces the shipped shards b
   assert.deepEqual(fixtureShard(0), readFileSync(join(dir, 'example_train_0.jsonl')));
 });
 
-test('the stored-block zstd fallback writes frames a standard decoder reads', () => {
+test('the stored-block zstd fallback writes frames a standard decoder reads, with a content checksum', () => {
   const data = Buffer.from('x'.repeat(300_000) + 'end');
-  assert.deepEqual(Buffer.from(decompress(zstdStored(data))), data);
+  const frame = zstdStored(data);
+  assert.deepEqual(Buffer.from(decompress(frame)), data);
+  assert.equal((frame[4]! >> 2) & 1, 1, 'Frame_Header_Descriptor declares a content checksum');
   assert.deepEqual(Buffer.from(decompress(zstdStored(new Uint8Array(0)))), Buffer.alloc(0));
 });

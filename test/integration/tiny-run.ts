@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { plainChildEnv } from '../support/child-env.js';
 
 export const BIN = join(process.cwd(), 'bin/pipeline.js');
 export const FIXTURES = resolve('fixtures/slimpajama');
@@ -27,7 +28,7 @@ ${o.extra ?? ''}
 export interface Exit { code: number | null; signal: NodeJS.Signals | null; err: string }
 
 export function spawnPipeline(args: string[]): { child: ChildProcess; done: Promise<Exit> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: plainChildEnv() });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; });
   const done = new Promise<Exit>((res) => child.once('exit', (code, signal) => res({ code, signal, err })));

@@ -29,3 +29,21 @@ test('an entry that matches nothing is named in the error', () => {
     assert.throws(() => resolveFiles([]), /no paths given/);
   } finally { cleanup(); }
 });
+
+test('the same shard under two compressions is an error naming both files, not read twice', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const plain = writeText(join(dir, 'x.jsonl'), '');
+    const zst = writeText(join(dir, 'x.jsonl.zst'), '');
+    writeText(join(dir, 'y.jsonl.gz'), '');
+    for (const specs of [[dir], [plain, zst], [join(dir, 'x.*')]]) {
+      assert.throws(() => resolveFiles(specs), (e: Error) => e.message.includes(`'${plain}'`) && e.message.includes(`'${zst}'`) && /same shard/.test(e.message), String(specs));
+    }
+    assert.deepEqual(resolveFiles([join(dir, '*.zst'), join(dir, '*.gz')]), [zst, join(dir, 'y.jsonl.gz')], 'one compression of each shard is fine');
+  } finally { cleanup(); }
+});
+
+test('the shipped fixtures folder holds each shard twice, so reading the folder is refused; its .zst glob reads each shard once', () => {
+  assert.throws(() => resolveFiles(['fixtures/slimpajama']), /example_train_0\.jsonl' and '.*example_train_0\.jsonl\.zst' are the same shard/);
+  assert.equal(resolveFiles(['fixtures/slimpajama/*.jsonl.zst']).length, 3);
+});

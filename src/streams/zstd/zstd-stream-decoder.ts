@@ -1,3 +1,4 @@
+import { Xxh64 } from './xxh64.js';
 import { rzb as readBlockUntyped, rzfh as readFrameHeaderUntyped } from '../../vendor/fzstd/fzstd-blocks.js';
 
 /**
@@ -9,8 +10,10 @@ import { rzb as readBlockUntyped, rzfh as readFrameHeaderUntyped } from '../../v
  * without bound). Here the caller pulls one block (at most 128 KiB) at a time, and the history is
  * kept lazily: never more than min(window, bytes produced in this frame) plus amortised slack.
  *
- * Not verified: the optional XXH64 content checksum (skipped, as fzstd does). The zstd CLI
- * decoder verifies it; corruption that survives here usually shows up as invalid JSON or UTF-8.
+ * Content checksums are verified (fzstd skips them): when a frame declares one (Frame_Header_Descriptor
+ * bit 2), the low 32 bits of the XXH64 of its decoded bytes must match the 4 bytes after its last
+ * block, or `next()` throws. Blocks before the mismatch have already been returned (as with the
+ * zstd CLI, which writes block by block): the caller learns at the end of the frame.
  */
 
 /** The frame state fzstd's block decoder reads and updates (its field names). */
@@ -48,6 +51,10 @@ export class ZstdStreamDecoder {
   private history: Uint8Array = EMPTY;
   private historyLen = 0;
   private sawInput = false;
+  /** XXH64 of this frame's output so far, when the frame carries a content checksum. */
+  private hasher: Xxh64 | null = null;
+  /** The last block was read; its 4-byte checksum is next in the input. */
+  private checksumDue = false;
 
   constructor(private readonly maxWindow: number = ZSTD_MAX_WINDOW) {}
 
@@ -79,6 +86,11 @@ export class ZstdStreamDecoder {
         if (this.skip > 0) return null;
         continue;
       }
+      if (this.checksumDue) {
+        if (avail < 4) return null;
+        this.verifyChecksum();
+        continue;
+      }
       if (this.frame === null) {
         const need = this.headerLength();
         if (need === null || avail < need) return null;
@@ -91,6 +103,7 @@ export class ZstdStreamDecoder {
         this.window = header.e;
         this.frame = header;
         this.historyLen = 0;
+        this.hasher = header.c ? new Xxh64() : null;
         continue;
       }
       if (avail < 3) return null;
@@ -108,8 +121,9 @@ export class ZstdStreamDecoder {
       if (block === undefined) throw new Error('invalid zstd data: block could not be read');
       this.pos = st.b;
       this.remember(block);
+      this.hasher?.update(block);
       if (st.l) {
-        this.skip = st.c * 4;
+        this.checksumDue = this.hasher !== null;
         this.frame = null;
       }
       if (block.length > 0) return block;
@@ -119,7 +133,7 @@ export class ZstdStreamDecoder {
   /** Call after the last push: throws when the input ended inside a frame (a truncated file). */
   finish(): void {
     if (!this.sawInput) throw new Error('unexpected end of file: no zstd frame (empty input)');
-    if (this.frame !== null || this.skip > 0 || this.pos < this.input.length) {
+    if (this.frame !== null || this.checksumDue || this.skip > 0 || this.pos < this.input.length) {
       throw new Error('unexpected end of file: the zstd stream ends inside a frame (truncated?)');
     }
   }
@@ -132,6 +146,19 @@ export class ZstdStreamDecoder {
   /** Bytes allocated for the match history (grows lazily up to about 1.25 × window). */
   historyCapacity(): number {
     return this.history.length;
+  }
+
+  private verifyChecksum(): void {
+    const d = this.input;
+    const p = this.pos;
+    const stored = (d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16) | (d[p + 3]! << 24)) >>> 0;
+    const actual = Number(this.hasher!.digest() & 0xffffffffn);
+    this.pos += 4;
+    this.checksumDue = false;
+    this.hasher = null;
+    if (stored !== actual) {
+      throw new Error(`content checksum mismatch: the frame stores ${hex(stored)}, the decoded data hashes to ${hex(actual)} (corrupt data)`);
+    }
   }
 
   private headerLength(): number | null {
@@ -168,3 +195,5 @@ export class ZstdStreamDecoder {
     this.historyLen += block.length;
   }
 }
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
