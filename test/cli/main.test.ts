@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { plainChildEnv } from '../support/child-env.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ function cli(...args: string[]): { code: number; out: string; err: string } {
   return cliWith({}, ...args);
 }
 function cliWith(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: plainChildEnv(env) });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -75,7 +76,7 @@ test('pipeline --help and a verb\'s --help load neither DuckDB, Arrow, TensorFlo
     export async function resolve(spec, ctx, next) { const r = await next(spec, ctx); if (/@duckdb|apache-arrow|@tensorflow|tokenizers|parquet-wasm|vega/.test(r.url)) process.stderr.write('HEAVY ' + r.url + '\\n'); return r; }`)}`;
   const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
   for (const args of [['--help'], ['run', '--help'], ['inspect', '--help'], ['report', '--help']]) {
-    const r = spawnSync(process.execPath, ['--import', register, bin, ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', register, bin, ...args], { encoding: 'utf8', env: plainChildEnv() });
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /HEAVY/, `${args.join(' ')}: ${r.stderr}`);
   }
