@@ -2,7 +2,7 @@
 import { ConfigError } from '../config/load.js';
 import { OverrideError } from '../config/overrides.js';
 import { EXIT, NotAvailableError, UsageError } from './shared/errors.js';
-import { REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './shared/help.js';
+import { EVAL_HELP, REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './shared/help.js';
 import { moeflowVersion } from './shared/versions.js';
 
 export const MAIN_HELP = `Usage: pipeline <command> [options]
@@ -13,6 +13,7 @@ moeflow: LibMoE's MoE routers as a TypeScript dataflow pipeline
 Commands:
   run FILE              train a pipeline (YAML); writes runs/<run-id>/
   report RUN_DIR        plots (PNG) and a text summary of a run's statistics
+  eval RUN_DIR ...      zero-shot evaluation of a run's checkpoints (LibMoE's LM tasks)
   tokenizer train ...   train a tokenizer on a sample of data files
   inspect ...           look at the items a pipeline's data flow produces
 
@@ -20,7 +21,7 @@ Options:
   -h, --help            help (also: pipeline <command> --help)
   -v, --version         print the version
 
-Docs: docs/run.md (pipelines, run directory, Parquet tables, DuckDB examples).`;
+Docs: docs/run.md (pipelines, run directory, Parquet tables, DuckDB examples), docs/eval.md.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -28,6 +29,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run/command.js')).runCommand,
   report: async () => (await import('./report/command.js')).reportCommand,
+  eval: async () => (await import('./eval/command.js')).evalCommand,
   tokenizer: async () => (await import('./tokenizer/command.js')).tokenizerCommand,
   inspect: async () => (await import('./inspect/command.js')).inspectCommand,
 };
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`moeflow ${moeflowVersion()}\n`);
     return EXIT.ok;
   }
-  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, tokenizer: TOKENIZER_HELP };
+  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, eval: EVAL_HELP, tokenizer: TOKENIZER_HELP };
   if (help[verb] && rest.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`${help[verb]}\n`);
     return EXIT.ok;

@@ -47,3 +47,28 @@ Options:
   --sample-docs N     documents to sample (default 2000)
   --seed N            sampling seed (default 1234)
   -h, --help          this help`;
+
+export const EVAL_HELP = `Usage: pipeline eval RUN_DIR --tasks TASK[,TASK...] [--data DIR] [options]
+
+Zero-shot evaluation of a run's checkpoints on LibMoE's language-model tasks, from local files
+(nothing is downloaded). Writes RUN_DIR/eval/results-*.parquet (task, group, metric, value, n)
+and RUN_DIR/eval/items-*.parquet (each option's score, gold, prediction), with run_id and the
+checkpoint step. Re-running skips what eval/results already holds; a killed eval resumes.
+
+Tasks: lambada, blimp, cbt, hellaswag, piqa, arc_easy, arc_challenge, openbookqa, commonsenseqa,
+siqa, race, winogrande, mmlu. In DIR a task finds its file by name (piqa.jsonl, arc_easy.jsonl,
+hellaswag.jsonl, lambada_openai.jsonl, blimp/ with one file per phenomenon, ...; .parquet too),
+as HuggingFace dataset rows or llm-foundry ICL JSONL (detected from the fields).
+
+Options:
+  --tasks LIST          comma-separated task names (required)
+  --data DIR            folder holding the task files (default: ./data/eval)
+  --file TASK=PATH      a task's data file, instead of looking in --data; repeatable
+  --checkpoint WHICH    last (default), all, or step-N[,step-M...]
+  --limit N             only the first N items of each data file (0 = all)
+  --batch-size N        options scored per forward pass (default 32)
+  --backend NAME        auto, wasm, cpu, webgpu, tensorflow (default: the run's trainer.backend)
+  --on-bad-row POLICY   fail (default: stop at the first bad row, naming file and line) or skip (count it)
+  -h, --help            this help
+
+Docs: docs/eval.md (protocol, formats, tables, differences from lm-evaluation-harness).`;

@@ -1,0 +1,109 @@
+/**
+ * `pipeline eval` end to end on a tiny trained run: tables with run_id and step, identical
+ * tables from a second evaluation, resume after a kill, batch-size invariance, clear errors.
+ */
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { evalCommand } from '../../src/cli/eval/command.js';
+import { onlyRun, runPipelineCli, tinyPipeline } from '../integration/tiny-run.js';
+import { query } from '../sinks/duckdb.js';
+
+const DATA = resolve('fixtures/eval/hf');
+const TASKS = 'piqa,arc_easy,hellaswag,lambada,blimp';
+
+let root: string;
+let trained: string;
+
+async function evalRun(runDir: string, ...extra: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  const code = await evalCommand([runDir, '--tasks', TASKS, '--data', DATA, '--checkpoint', 'all', ...extra], { stderr: (s) => { err += s; }, stdout: () => {} });
+  return { code, err };
+}
+
+/** A copy of the trained run without any eval/ tables. */
+async function freshCopy(name: string): Promise<string> {
+  const dir = join(root, name);
+  await cp(trained, dir, { recursive: true });
+  await rm(join(dir, 'eval'), { recursive: true, force: true });
+  return dir;
+}
+
+async function table(runDir: string, name: 'results' | 'items'): Promise<Record<string, unknown>[]> {
+  const order = name === 'results' ? 'step, task, "group", protocol, metric' : 'step, task, item_id';
+  return (await query(`SELECT * EXCLUDE (run_id) FROM '${runDir}/eval/${name}-*.parquet' ORDER BY ${order}`)).rows;
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'moeflow-eval-cli-'));
+  const cfg = join(root, 'tiny.yaml');
+  await writeFile(cfg, tinyPipeline({ steps: 4, checkpointEvery: 2 }));
+  const r = await runPipelineCli(['run', cfg, '--out', join(root, 'runs')]);
+  assert.equal(r.code, 0, r.err);
+  trained = await onlyRun(join(root, 'runs'));
+});
+
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('pipeline eval', () => {
+  it('writes eval/results and eval/items for every task × checkpoint, with run_id and step', async () => {
+    const dir = await freshCopy('a');
+    const r = await evalRun(dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /10 task×checkpoint evaluated, 0 already in eval\/results/);
+    const items = await query(`SELECT run_id, step, task, count(*) AS n FROM '${dir}/eval/items-*.parquet' GROUP BY ALL ORDER BY step, task`);
+    const runId = trained.split('/').pop();
+    assert.deepEqual(items.rows.map((x) => [x['run_id'], x['step'], x['task'], Number(x['n'])]), [2, 4].flatMap((s) =>
+      [['arc_easy', 2], ['blimp', 3], ['hellaswag', 2], ['lambada', 2], ['piqa', 3]].map(([t, n]) => [runId, s, t, n])));
+    const counts = await query(`SELECT task, metric, value FROM '${dir}/eval/results-*.parquet' WHERE step = 4 AND protocol = 'moeflow' AND metric IN ('read', 'used', 'excluded') AND task = 'arc_easy' ORDER BY metric`);
+    assert.deepEqual(counts.rows.map((x) => [x['metric'], x['value']]), [['excluded', 1], ['read', 3], ['used', 2]]);
+  });
+
+  it('evaluating the same checkpoints twice gives identical tables', async () => {
+    const [a, b] = [await freshCopy('twice-a'), await freshCopy('twice-b')];
+    for (const d of [a, b]) assert.equal((await evalRun(d)).code, 0);
+    assert.deepStrictEqual(await table(a, 'results'), await table(b, 'results'));
+    assert.deepStrictEqual(await table(a, 'items'), await table(b, 'items'));
+  });
+
+  it('a re-run skips what is in eval/results; a killed eval resumes without duplicating items', async () => {
+    const full = await freshCopy('full');
+    assert.equal((await evalRun(full)).code, 0);
+    const killed = await freshCopy('killed');
+    assert.equal((await evalRun(killed)).code, 0);
+    // As if killed during step 4: its last three tasks' results never landed (their items did), and a temp part was left.
+    const parts = (await readdir(join(killed, 'eval'))).filter((n) => n.startsWith('results-')).sort();
+    for (const p of parts.slice(-3)) await rm(join(killed, 'eval', p));
+    await writeFile(join(killed, 'eval', 'items-00099.parquet.tmp'), 'partial');
+    const again = await evalRun(killed);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, /removed \d+ item rows of a task whose results were never written/);
+    assert.match(again.err, /3 task×checkpoint evaluated, 7 already in eval\/results/);
+    assert.deepStrictEqual(await table(killed, 'results'), await table(full, 'results'));
+    assert.deepStrictEqual(await table(killed, 'items'), await table(full, 'items'));
+    assert.ok(!(await readdir(join(killed, 'eval'))).some((n) => n.includes('.tmp')));
+    const third = await evalRun(killed);
+    assert.match(third.err, /0 task×checkpoint evaluated, 10 already in eval\/results/);
+  });
+
+  it('results do not depend on the batch size', async () => {
+    const [a, b] = [await freshCopy('bs-a'), await freshCopy('bs-b')];
+    assert.equal((await evalRun(a, '--batch-size', '1')).code, 0);
+    assert.equal((await evalRun(b, '--batch-size', '64')).code, 0);
+    const [ia, ib] = [await table(a, 'items'), await table(b, 'items')];
+    assert.deepStrictEqual(ia.map((r) => [r['item_id'], r['correct'], r['acc'], r['acc_norm'], r['prediction']]), ib.map((r) => [r['item_id'], r['correct'], r['acc'], r['acc_norm'], r['prediction']]));
+    ia.forEach((r, i) => (r['scores'] as number[]).forEach((s, k) => assert.ok(Math.abs(s - (ib[i]!['scores'] as number[])[k]!) < 1e-5, `${r['item_id']} option ${k}`)));
+  });
+
+  it('names the task and every path looked at when its data is missing, before loading any model', async () => {
+    const dir = await freshCopy('missing');
+    await assert.rejects(evalCommand([dir, '--tasks', 'piqa,winogrande', '--data', DATA], { stderr: () => {} }),
+      { message: `task winogrande: no data file found; looked at: ${DATA}/winogrande.jsonl, ${DATA}/winogrande.parquet` });
+    await assert.rejects(evalCommand([dir, '--tasks', 'piqa', '--data', DATA, '--checkpoint', 'step-3'], { stderr: () => {} }), /no checkpoint step-3; the run has step-2, step-4/);
+    await assert.rejects(evalCommand([dir, '--tasks', 'piqa,nope'], { stderr: () => {} }), /unknown task nope; known: lambada/);
+  });
+});
