@@ -2,21 +2,17 @@
  * Make a (context, continuation) pair fit the model: the sequence fed to the model is
  * context + continuation without its last token, at most `maxTokens` long. Context that does
  * not fit is cut from the left (the protocol both LibMoE and lm-evaluation-harness follow) and
- * the cut is reported so it can be counted. A sequence with no context (BLiMP) has its first
- * token moved into the context: nothing predicts a sequence's first token.
+ * the cut is reported so it can be counted. A continuation longer than the window itself is cut
+ * from the left too (the whole sequence keeps its newest maxTokens + 1 tokens, and only the
+ * continuation tokens left are scored); it only happens with windows far smaller than LibMoE's.
+ * A sequence with no context (BLiMP) has its first token moved into the context: nothing
+ * predicts a sequence's first token.
  */
 import type { ContinuationRequest } from '../../models/lm/continuation-types.js';
 
 export interface FittedRequest extends ContinuationRequest {
-  /** Context tokens removed from the left (0 when it fitted). */
+  /** Tokens removed from the left (0 when it fitted). */
   readonly cut: number;
-}
-
-export class ContinuationTooLongError extends Error {
-  constructor(readonly tokens: number, readonly maxTokens: number) {
-    super(`a continuation of ${tokens} tokens does not fit the model's window of ${maxTokens} tokens`);
-    this.name = 'ContinuationTooLongError';
-  }
 }
 
 export function fitWindow(context: Int32Array, continuation: Int32Array, maxTokens: number): FittedRequest {
@@ -28,7 +24,10 @@ export function fitWindow(context: Int32Array, continuation: Int32Array, maxToke
     ctx = cont.subarray(0, 1);
     cont = cont.subarray(1);
   }
-  if (cont.length > maxTokens) throw new ContinuationTooLongError(cont.length, maxTokens);
+  if (cont.length > maxTokens) {
+    const keep = cont.length - maxTokens;
+    return { context: cont.subarray(keep - 1, keep), continuation: cont.subarray(keep), cut: ctx.length + keep - 1 };
+  }
   // Inputs = ctx + cont − 1 tokens; keep the newest maxTokens + 1 − |cont| context tokens.
   const room = maxTokens + 1 - cont.length;
   const cut = Math.max(0, ctx.length - room);
