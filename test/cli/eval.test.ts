@@ -99,6 +99,29 @@ describe('pipeline eval', () => {
     ia.forEach((r, i) => (r['scores'] as number[]).forEach((s, k) => assert.ok(Math.abs(s - (ib[i]!['scores'] as number[])[k]!) < 1e-5, `${r['item_id']} option ${k}`)));
   });
 
+  it('--routing logs every item × option × MoE layer, and per-token routes for a sample, without changing the scores', async () => {
+    const [plain, routed] = [await freshCopy('plain'), await freshCopy('routed')];
+    assert.equal((await evalRun(plain, '--checkpoint', 'last')).code, 0);
+    const r = await evalRun(routed, '--checkpoint', 'last', '--routing', '--routes-sample', '0.5');
+    assert.equal(r.code, 0, r.err);
+    const options = (await query(`SELECT sum(len(scores)) AS n FROM '${routed}/eval/items-*.parquet'`)).rows[0]!['n'];
+    const routing = await query(`SELECT * FROM '${routed}/eval/routing-*.parquet'`);
+    // tiny pipeline: 2 MoE layers, top-2 of 4 experts, dropless.
+    assert.equal(routing.rows.length, Number(options) * 2);
+    for (const row of routing.rows) {
+      const sum = (k: string): number => (row[k] as number[]).reduce((a, b) => a + b, 0);
+      assert.equal(sum('top1_counts'), row['tokens']);
+      assert.equal(sum('topk_counts'), 2 * Number(row['tokens']));
+      assert.ok(Number(row['entropy_full']) > 0 && Number(row['entropy_full']) <= Math.log(4) + 1e-6);
+    }
+    const routes = await query(`SELECT r.item_id, r.option, r.layer, count(*) AS n, any_value(g.tokens) AS tokens
+      FROM '${routed}/eval/routes-*.parquet' r JOIN '${routed}/eval/routing-*.parquet' g USING (task, item_id, option, layer) GROUP BY ALL`);
+    assert.ok(routes.rows.length > 0);
+    for (const row of routes.rows) assert.equal(Number(row['n']), Number(row['tokens']));
+    const [a, b] = [await table(plain, 'items'), await table(routed, 'items')];
+    assert.deepStrictEqual(a.map((x) => [x['item_id'], x['correct'], x['acc']]), b.map((x) => [x['item_id'], x['correct'], x['acc']]));
+  });
+
   it('names the task and every path looked at when its data is missing, before loading any model', async () => {
     const dir = await freshCopy('missing');
     await assert.rejects(evalCommand([dir, '--tasks', 'piqa,winogrande', '--data', DATA], { stderr: () => {} }),

@@ -45,6 +45,8 @@ export async function evalCommand(argv: string[], deps: EvalCommandDeps = {}): P
     'batch-size': { type: 'string' },
     backend: { type: 'string' },
     'on-bad-row': { type: 'string' },
+    routing: { type: 'boolean' },
+    'routes-sample': { type: 'string' },
   });
   if (values.help) { out(`${EVAL_HELP}\n`); return EXIT.ok; }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing RUN_DIR' : `expected one RUN_DIR, got ${positionals.length}: ${positionals.join(' ')}`, 'eval');
@@ -65,6 +67,9 @@ export async function evalCommand(argv: string[], deps: EvalCommandDeps = {}): P
   if (policy !== undefined && policy !== 'fail' && policy !== 'skip') throw new UsageError(`--on-bad-row must be fail or skip, got "${policy}"`, 'eval');
   const limit = count('limit', values.limit, 0);
   const batchSize = count('batch-size', values['batch-size'], 1);
+  const rate = values['routes-sample'] === undefined ? 0.05 : Number(values['routes-sample']);
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--routes-sample must be a fraction in [0, 1], got "${values['routes-sample']}"`, 'eval');
+  if (values['routes-sample'] !== undefined && !values.routing) throw new UsageError('--routes-sample needs --routing', 'eval');
   const summary = await runEval({
     runDir: resolve(positionals[0]!),
     tasks,
@@ -75,6 +80,7 @@ export async function evalCommand(argv: string[], deps: EvalCommandDeps = {}): P
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(backend !== undefined ? { backend: backend as BackendRequest } : {}),
     ...(policy !== undefined ? { onBadRow: policy } : {}),
+    ...(values.routing ? { routing: { tokenSampleRate: rate } } : {}),
     log: err,
   });
   const done = summary.outcomes.filter((x) => x.status === 'done').length;

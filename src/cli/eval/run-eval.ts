@@ -11,6 +11,7 @@ import { taskMetrics, type MetricRow } from '../../eval/scoring/task-metrics.js'
 import { evalTask } from '../../eval/tasks/registry.js';
 import { selectBackend, type BackendRequest } from '../../models/backend.js';
 import { modelFromCheckpoint } from '../../models/checkpoint/load-lm-weights.js';
+import { EvalRoutingRecorder } from '../../models/lm/eval-routing.js';
 import { LmContinuationScorer } from '../../models/lm/score-continuations.js';
 import { createMoeLayer, moeAlgorithms } from '../../models/moe/registry.js';
 import { evalItemRows } from '../../sinks/tables/eval-items.js';
@@ -19,6 +20,7 @@ import { EvalTables } from '../../sinks/tables/eval-tables.js';
 import { decodeIds, encodeTexts, loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { checkpointSteps, readRunConfig } from '../shared/run-dir.js';
+import { RoutingCapture } from './routing-capture.js';
 
 export type CheckpointChoice = 'last' | 'all' | readonly number[];
 
@@ -37,6 +39,8 @@ export interface RunEvalOptions {
   readonly quantum?: number;
   readonly backend?: BackendRequest;
   readonly onBadRow?: BadRowPolicy;
+  /** Eval-time routing logs (eval/routing, eval/routes): one sequence per forward, routes for this share of items. */
+  readonly routing?: { readonly tokenSampleRate: number };
   readonly log?: (line: string) => void;
 }
 
@@ -109,18 +113,25 @@ export async function runEval(o: RunEvalOptions): Promise<EvalSummary> {
     if (todo.length === 0) { log(`step ${step}: every task is already in eval/results\n`); continue; }
     const { model } = await modelFromCheckpoint(join(o.runDir, 'checkpoints', `step-${step}`), createMoeLayer);
     try {
-      const scorer = new LmContinuationScorer(model, { maxTokens: config.data.seqLen, quantum: o.quantum ?? 32, step, totalSteps: config.trainer.steps });
+      const recorder = o.routing ? new EvalRoutingRecorder() : undefined;
+      const scorer = new LmContinuationScorer(model, {
+        maxTokens: config.data.seqLen, step, totalSteps: config.trainer.steps,
+        // Routing logs: one unpadded sequence per forward, so a layer's statistics are that sequence's.
+        quantum: recorder ? 1 : o.quantum ?? 32,
+        ...(recorder ? { onMoe: recorder.onMoe } : {}),
+      });
       for (const l of todo) {
         const key: EvalRunKey = { runId, step, task: l.task.name, itemLimit: limit };
         const t0 = performance.now();
-        const results = await scoreItems(l.items, { tokenizer, scorer, batchSize: o.batchSize ?? 32 });
+        const capture = recorder ? new RoutingCapture(scorer, recorder, RoutingCapture.sampledRequests(l.task.name, l.items, o.routing!.tokenSampleRate)) : undefined;
+        const results = await scoreItems(l.items, { tokenizer, scorer: capture ?? scorer, batchSize: capture ? 1 : o.batchSize ?? 32 });
         const seconds = (performance.now() - t0) / 1000;
         const c = l.counts;
         const metrics: MetricRow[] = [
           ...taskMetrics(results),
           ...(['read', 'used', 'skipped', 'excluded'] as const).map((m): MetricRow => ({ group: 'all', protocol: 'moeflow', metric: m, value: c[m], n: c.read })),
         ];
-        await tables.write(key, evalItemRows(key, results), evalResultRows(key, metrics));
+        await tables.write(key, { items: evalItemRows(key, results), results: evalResultRows(key, metrics), ...(capture ? capture.rows(key, l.items) : {}) });
         const headline = headlineOf(metrics);
         outcomes.push({ step, task: l.task.name, status: 'done', items: results.length, seconds, ...(headline !== undefined ? { headline } : {}) });
         log(`step ${step} ${l.task.name}: accuracy ${headline === undefined ? '—' : (100 * headline).toFixed(2)} on ${results.length} items (${(results.length / seconds).toFixed(1)} items/s)\n`);

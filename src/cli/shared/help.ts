@@ -69,6 +69,9 @@ Options:
   --batch-size N        options scored per forward pass (default 32)
   --backend NAME        auto, wasm, cpu, webgpu, tensorflow (default: the run's trainer.backend)
   --on-bad-row POLICY   fail (default: stop at the first bad row, naming file and line) or skip (count it)
+  --routing             also write eval-time routing logs: eval/routing (item × option × MoE layer)
+                        and eval/routes (per-token routes of a sample of items); one sequence per forward
+  --routes-sample F     share of items whose per-token routes are kept (default 0.05; with --routing)
   -h, --help            this help
 
 Docs: docs/eval.md (protocol, formats, tables, differences from lm-evaluation-harness).`;

@@ -1,8 +1,8 @@
 /**
- * The evaluation tables of a run directory, written one task at a time: the task's items as one
- * Parquet part, then its results as one part (each atomic). Results present = task done at that
+ * The evaluation tables of a run directory, written one task at a time: the task's items (and
+ * routing logs) as one Parquet part each, then its results as one part (each atomic). Results present = task done at that
  * step, so a re-run skips it; items of a task whose results never landed (a killed eval) are
- * removed on open, so the items table never holds a task twice.
+ * removed on open (items, routing, routes), so no table ever holds a task twice.
  */
 import { rm } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
@@ -16,6 +16,10 @@ import { columnsOf } from '../table-from-arrow.js';
 import type { Row, TableSpec } from '../table-spec.js';
 import { EVAL_ITEMS } from './eval-items.js';
 import { EVAL_RESULTS, type EvalRunKey } from './eval-results.js';
+import { EVAL_ROUTES, EVAL_ROUTING } from './eval-routing.js';
+
+/** Tables written before the results part, in this order. */
+const PAYLOAD: readonly TableSpec[] = [EVAL_ITEMS, EVAL_ROUTING, EVAL_ROUTES];
 
 const keyOf = (step: number, task: string, limit: number): string => `${step}\t${task}\t${limit}`;
 
@@ -35,43 +39,51 @@ function tableRows(table: Table): { row: Row; key: string }[] {
 }
 
 export class EvalTables {
-  private constructor(private readonly runDir: string, private readonly doneKeys: Set<string>, private nextItemsPart: number, private nextResultsPart: number) {}
+  private constructor(private readonly runDir: string, private readonly doneKeys: Set<string>, private readonly nextPart: Map<string, number>) {}
 
   /** Read what is done; drop item rows of unfinished tasks; continue the part numbering. */
   static async open(runDir: string): Promise<EvalTables & { readonly droppedItems: number }> {
     const results = await prepareTable(runDir, EVAL_RESULTS.path);
     const done = new Set<string>();
     for (const p of results.parts) for (const r of tableRows(await readParquetTable(p))) done.add(r.key);
-    const items = await prepareTable(runDir, EVAL_ITEMS.path);
+    const nextPart = new Map<string, number>([[EVAL_RESULTS.path, results.nextPart]]);
     let dropped = 0;
-    for (const p of items.parts) {
-      const table = await readParquetTable(p);
-      const rows = tableRows(table);
-      const keep = rows.filter((r) => done.has(r.key));
-      if (keep.length === rows.length) continue;
-      dropped += rows.length - keep.length;
-      const buf = new TableBuffer({ path: EVAL_ITEMS.path, columns: columnsOf(table) });
-      for (const r of keep) buf.append(r.row);
-      const batch = buf.take();
-      if (batch) await writeFileAtomic(p, encodeParquet(batch));
-      else await rm(p);
+    for (const spec of PAYLOAD) {
+      const prepared = await prepareTable(runDir, spec.path);
+      nextPart.set(spec.path, prepared.nextPart);
+      for (const p of prepared.parts) {
+        const table = await readParquetTable(p);
+        const rows = tableRows(table);
+        const keep = rows.filter((r) => done.has(r.key));
+        if (keep.length === rows.length) continue;
+        if (spec === EVAL_ITEMS) dropped += rows.length - keep.length;
+        const buf = new TableBuffer({ path: spec.path, columns: columnsOf(table) });
+        for (const r of keep) buf.append(r.row);
+        const batch = buf.take();
+        if (batch) await writeFileAtomic(p, encodeParquet(batch));
+        else await rm(p);
+      }
     }
-    return Object.assign(new EvalTables(runDir, done, items.nextPart, results.nextPart), { droppedItems: dropped });
+    return Object.assign(new EvalTables(runDir, done, nextPart), { droppedItems: dropped });
   }
 
   isDone(key: EvalRunKey): boolean {
     return this.doneKeys.has(keyOf(key.step, key.task, key.itemLimit));
   }
 
-  /** Items first, results last: the results part is the commit. */
-  async write(key: EvalRunKey, itemRows: readonly Row[], resultRows: readonly Row[]): Promise<void> {
-    await this.writePart(EVAL_ITEMS, this.nextItemsPart++, itemRows);
-    await this.writePart(EVAL_RESULTS, this.nextResultsPart++, resultRows);
+  /** Items (and routing logs) first, results last: the results part is the commit. */
+  async write(key: EvalRunKey, rows: { items: readonly Row[]; results: readonly Row[]; routing?: readonly Row[]; routes?: readonly Row[] }): Promise<void> {
+    await this.writePart(EVAL_ITEMS, rows.items);
+    if (rows.routing) await this.writePart(EVAL_ROUTING, rows.routing);
+    if (rows.routes) await this.writePart(EVAL_ROUTES, rows.routes);
+    await this.writePart(EVAL_RESULTS, rows.results);
     this.doneKeys.add(keyOf(key.step, key.task, key.itemLimit));
   }
 
-  private async writePart(spec: TableSpec, part: number, rows: readonly Row[]): Promise<void> {
+  private async writePart(spec: TableSpec, rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
+    const part = this.nextPart.get(spec.path)!;
+    this.nextPart.set(spec.path, part + 1);
     const sink = new RollingTableSink({
       runDir: this.runDir, spec, flush: { everyRows: Number.MAX_SAFE_INTEGER, everySeconds: 0 },
       prepared: { nextPart: part, parts: [], removedTemps: [], rewritten: [] },
