@@ -2,7 +2,7 @@
 import { ConfigError } from '../config/load.js';
 import { OverrideError } from '../config/overrides.js';
 import { EXIT, NotAvailableError, UsageError } from './shared/errors.js';
-import { EVAL_HELP, REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './shared/help.js';
+import { COMPARE_HELP, EVAL_HELP, REPORT_HELP, RUN_HELP, TOKENIZER_HELP } from './shared/help.js';
 import { moeflowVersion } from './shared/versions.js';
 
 export const MAIN_HELP = `Usage: pipeline <command> [options]
@@ -14,6 +14,7 @@ Commands:
   run FILE              train a pipeline (YAML); writes runs/<run-id>/
   report RUN_DIR        plots (PNG) and a text summary of a run's statistics
   eval RUN_DIR ...      zero-shot evaluation of a run's checkpoints (LibMoE's LM tasks)
+  compare RUN_DIR...    LibMoE's paper table (and plot) across evaluated runs
   tokenizer train ...   train a tokenizer on a sample of data files
   inspect ...           look at the items a pipeline's data flow produces
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run/command.js')).runCommand,
   report: async () => (await import('./report/command.js')).reportCommand,
   eval: async () => (await import('./eval/command.js')).evalCommand,
+  compare: async () => (await import('./compare/command.js')).compareCommand,
   tokenizer: async () => (await import('./tokenizer/command.js')).tokenizerCommand,
   inspect: async () => (await import('./inspect/command.js')).inspectCommand,
 };
@@ -44,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`moeflow ${moeflowVersion()}\n`);
     return EXIT.ok;
   }
-  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, eval: EVAL_HELP, tokenizer: TOKENIZER_HELP };
+  const help: Record<string, string> = { run: RUN_HELP, report: REPORT_HELP, eval: EVAL_HELP, compare: COMPARE_HELP, tokenizer: TOKENIZER_HELP };
   if (help[verb] && rest.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`${help[verb]}\n`);
     return EXIT.ok;

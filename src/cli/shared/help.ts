@@ -75,3 +75,18 @@ Options:
   -h, --help            this help
 
 Docs: docs/eval.md (protocol, formats, tables, differences from lm-evaluation-harness).`;
+
+export const COMPARE_HELP = `Usage: pipeline compare RUN_DIR RUN_DIR... [--out DIR]
+
+LibMoE's paper table across runs evaluated with pipeline eval: validation PPL, each task's
+accuracy × 100 (LibMoE's group average; LAMBADA total), AVG Acc, AVG Rank (PPL ascending and each
+accuracy descending, ties averaged), and end-of-training routing (mean entropy, MaxVio, dead
+experts). Each run's latest evaluated checkpoint is used; runs scored on different task sets,
+--limit values or checkpoint steps are refused, naming the difference.
+
+Writes compare.md (also printed), compare.csv, compare.parquet and compare.png (per-task scores
+by router).
+
+Options:
+  --out DIR     where to write (default: ./compare)
+  -h, --help    this help`;
