@@ -18,7 +18,7 @@ const ALLOWED: Record<string, { runtime: string[]; types?: string[] }> = {
   models: { runtime: ['base'] },
   ops: { runtime: ['base', 'streams', 'tokenizer'], types: ['models'] },
   events: { runtime: ['base'], types: ['streams', 'models'] },
-  sinks: { runtime: ['base', 'events'], types: ['streams', 'models', 'ops'] },
+  sinks: { runtime: ['base', 'events'], types: ['streams', 'models', 'ops', 'eval'] },
   // The pipeline schema is assembled from the operator registry (data.flow), as routers come from the router registry.
   config: { runtime: ['base', 'ops'], types: ['models'] },
   eval: { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'models', 'config'] },
