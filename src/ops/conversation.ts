@@ -13,6 +13,12 @@ export interface ConversationOptions {
   readonly tokenizer: Tokenizer;
   /** 'phi35' (LibMoE, every stage) or 'plain' (LLaVA projector pre-training). Default 'phi35'. */
   readonly template?: 'phi35' | 'plain' | ConversationTemplate;
+  /**
+   * Phi-3.5 label rule: 'libmoe' (default) is `preprocess_phi35`'s arithmetic exactly; 'turns'
+   * masks by turn structure (see docs/operators.md, "Label masks": with Phi-3's tokenizer LibMoE's
+   * rule masks every conversation of more than one round).
+   */
+  readonly labels?: 'libmoe' | 'turns';
   /** LibMoE's `tokenizer_model_max_length` (2048): samples are cut to it. */
   readonly modelMaxLength?: number;
   /**
@@ -44,7 +50,7 @@ interface Pending {
  */
 export function conversation(options: ConversationOptions): Op<ImageTextRecord, ConversationSample> {
   const template = typeof options.template === 'object' ? options.template
-    : (options.template ?? 'phi35') === 'phi35' ? phi35Template() : plainTemplate();
+    : (options.template ?? 'phi35') === 'phi35' ? phi35Template(undefined, options.labels ?? 'libmoe') : plainTemplate();
   const modelMaxLength = options.modelMaxLength ?? 2048;
   const imageTokens = options.imageTokens ?? 1;
   const batchSize = options.batchSize ?? 32;

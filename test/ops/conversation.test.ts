@@ -5,7 +5,7 @@ import { fromArray } from '../../src/streams/from-array.js';
 import { conversation } from '../../src/ops/conversation.js';
 import { IGNORE_INDEX as I, IMAGE_TOKEN_INDEX } from '../../src/ops/items/conversation-sample.js';
 import type { ImageTextRecord } from '../../src/ops/items/image-text-record.js';
-import { phi35Labels, phi35Prompt, phi35Rounds } from '../../src/ops/support/phi35-template.js';
+import { phi35Labels, phi35Prompt, phi35Rounds, phi35TurnLabels } from '../../src/ops/support/phi35-template.js';
 import { joinChunks } from '../../src/ops/support/image-token-ids.js';
 import { loadTokenizer } from '../../src/tokenizer/tokenizer.js';
 import { tinyTokenizer } from '../tokenizer/tiny-tokenizer.js';
@@ -130,4 +130,24 @@ test('resumes exactly through the conversation operator, including skipped recor
   for (const [a, b] of [[0, 1], [3, 4], [7, 2], [15, 10]] as const) await assertResumesExactly(flow, a, b);
   const all = await drain(flow());
   assert.equal(all.length, 23 - 4);
+});
+
+test('Phi-3 tokenizer, labels "turns": system, user turns and <|assistant|> masked; every answer and its <|end|> supervised (hand-checked)', async (t) => {
+  if (!PHI3) { t.skip(NO_PHI3); return; }
+  const tokenizer = loadTokenizer(PHI3);
+  const stage = pipe(fromArray([record([['Hi', 'Hello.'], ['Bye', 'Bye.']])]), conversation({ tokenizer, labels: 'turns' }))();
+  const [sample] = await drain(stage);
+  // <|system|> ▁You ▁are ▁a ▁helpful ▁assistant . <|end|> <|user|> ▁Hi <|end|> <|assistant|> ▁Hello . <|end|> <|user|> ▁By e <|end|> <|assistant|> ▁By e . <|end|>
+  assert.deepEqual(Array.from(sample!.ids), [32006, 887, 526, 263, 8444, 20255, 29889, 32007, 32010, 6324, 32007, 32001, 15043, 29889, 32007, 32010, 2648, 29872, 32007, 32001, 2648, 29872, 29889, 32007]);
+  assert.deepEqual(Array.from(sample!.labels), [...Array<number>(12).fill(I), 15043, 29889, 32007, ...Array<number>(5).fill(I), 2648, 29872, 29889, 32007]);
+  assert.equal(sample!.masked, undefined);
+  assert.equal((stage.stats!() as { lengthMismatch: number }).lengthMismatch, 0);
+});
+
+test('"turns" labels from prefix lengths: supervised spans are [instruction end, answer end) per round; misaligned prefixes mask all', () => {
+  const ids = Array.from({ length: 10 }, (_, i) => 50 + i);
+  assert.deepEqual(phi35TurnLabels(ids, [3, 5, 8, 10]), { labels: [I, I, I, 53, 54, I, I, I, 58, 59], mismatch: false });
+  assert.equal(phi35TurnLabels(ids, [3, 5, 4, 10]).mismatch, true, 'a round starting before the previous answer ended');
+  assert.equal(phi35TurnLabels(ids, [3, 5, 8, 11]).mismatch, true, 'prefix longer than the prompt');
+  assert.equal(phi35TurnLabels(ids.slice(0, 6), [3, 5, 8, 10], 10).mismatch, false, 'a truncated sample keeps its labels');
 });

@@ -62,21 +62,73 @@ export function phi35Labels(ids: readonly number[], roundLengths: readonly { rou
   return { labels, mismatch };
 }
 
-export function phi35Template(system = PHI35_SYSTEM): ConversationTemplate {
+/**
+ * The ends of each round's instruction (after `<|assistant|>\n`) and answer (after its
+ * `<|end|>\n`) as prompt prefixes: `turns` labels are their token lengths.
+ */
+export function phi35TurnPrefixes(record: ImageTextRecord, system = PHI35_SYSTEM): string[] {
+  const prompt = phi35Prompt(record, system);
+  const prefixes: string[] = [];
+  let at = 0;
+  for (;;) {
+    const open = prompt.indexOf('<|assistant|>\n', at);
+    if (open < 0) break;
+    const answerStart = open + '<|assistant|>\n'.length;
+    const close = prompt.indexOf(PHI35_SEP, answerStart);
+    const answerEnd = close < 0 ? prompt.length : close + PHI35_SEP.length;
+    prefixes.push(prompt.slice(0, answerStart), prompt.slice(0, answerEnd));
+    at = answerEnd;
+  }
+  return prefixes;
+}
+
+/**
+ * `turns` labels: what `preprocess_phi35` means to do, measured on prefixes of the prompt:
+ * system prompt, user turns and `<|assistant|>\n` masked; each answer and its `<|end|>\n`
+ * supervised. A sample whose prefix lengths do not line up with the whole prompt's tokens (a
+ * token spanning a turn boundary) is masked and counted like LibMoE's mismatch.
+ */
+export function phi35TurnLabels(ids: readonly number[], prefixLengths: readonly number[], fullLength = ids.length): { labels: number[]; mismatch: boolean } {
+  const labels = ids.map(() => IGNORE_INDEX);
+  let previous = 0;
+  let aligned = true;
+  for (let k = 0; k + 1 < prefixLengths.length; k += 2) {
+    const from = prefixLengths[k]!;
+    const to = prefixLengths[k + 1]!;
+    if (from < previous || to < from) aligned = false;
+    for (let p = from; p < Math.min(to, ids.length); p++) labels[p] = ids[p]!;
+    previous = to;
+  }
+  // The prompt ends with the last answer's separator: its prefix is the whole prompt.
+  const mismatch = !aligned || (prefixLengths.length > 0 && prefixLengths.at(-1) !== fullLength);
+  return { labels: mismatch ? ids.map(() => IGNORE_INDEX) : labels, mismatch };
+}
+
+/**
+ * @param labels 'libmoe' (default): `preprocess_phi35`'s arithmetic exactly, mismatches and all.
+ *   'turns': the masking the template means (see `phi35TurnLabels`), for tokenizers on which
+ *   LibMoE's arithmetic masks every multi-round sample (Phi-3's: docs/operators.md).
+ */
+export function phi35Template(system = PHI35_SYSTEM, labels: 'libmoe' | 'turns' = 'libmoe'): ConversationTemplate {
   return {
-    name: 'phi35',
+    name: labels === 'libmoe' ? 'phi35' : 'phi35-turns',
     texts(record) {
       const prompt = phi35Prompt(record, system);
+      if (labels === 'turns') return [prompt, ...phi35TurnPrefixes(record, system)];
       return [prompt, ...phi35Rounds(prompt).flatMap((r) => [r.round, r.instruction])];
     },
     assemble(record, encoded, modelMaxLength): Templated {
       const full = encoded[0]!;
       // LibMoE truncates text-only conversations when it tokenizes them; image ones only in the model.
       const ids = record.modality === 'text' && full.length > modelMaxLength ? full.slice(0, modelMaxLength) : full.slice();
+      if (labels === 'turns') {
+        const { labels: l, mismatch } = phi35TurnLabels(ids, encoded.slice(1).map((e) => e.length), full.length);
+        return { ids, labels: l, mismatch, truncated: ids.length < full.length };
+      }
       const lengths: { round: number; instruction: number }[] = [];
       for (let k = 1; k + 1 < encoded.length; k += 2) lengths.push({ round: encoded[k]!.length, instruction: encoded[k + 1]!.length });
-      const { labels, mismatch } = phi35Labels(ids, lengths, modelMaxLength);
-      return { ids, labels, mismatch, truncated: ids.length < full.length };
+      const { labels: l, mismatch } = phi35Labels(ids, lengths, modelMaxLength);
+      return { ids, labels: l, mismatch, truncated: ids.length < full.length };
     },
   };
 }
