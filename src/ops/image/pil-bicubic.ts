@@ -11,7 +11,7 @@
 
 const PRECISION_BITS = 32 - 8 - 2;
 const HALF = 1 << (PRECISION_BITS - 1);
-const ONE = 1 << PRECISION_BITS;
+const ONE = 1 << PRECISION_BITS; // weights are fractions of ONE
 const SUPPORT = 2;
 
 function bicubic(x: number): number {
@@ -60,9 +60,12 @@ function coefficients(inSize: number, outSize: number): Coefficients {
   return { ksize, bounds, weights };
 }
 
-/** `clip8`: the fixed-point sum back to a byte. */
+/**
+ * `clip8`: the fixed-point sum back to a byte. Sums stay within int32 (255 · 2^22 · Σ|w| with
+ * Σ|w| < 2 for this kernel), so `>>` is C's arithmetic shift.
+ */
 function clip8(sum: number): number {
-  const v = Math.floor(sum / ONE);
+  const v = sum >> PRECISION_BITS;
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
