@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 test('the main entry exposes the data plane without loading TensorFlow.js', async () => {
   const lib = await import('../src/index.js');
-  for (const name of ['pipe', 'slimPajama', 'tokenize', 'pack', 'shuffle', 'batch', 'textFlow', 'toObservable', 'fromObservable', 'RunStatsSink']) {
+  for (const name of ['pipe', 'slimPajama', 'llava', 'tokenize', 'pack', 'shuffle', 'batch', 'textFlow', 'conversation', 'preprocessImages', 'padBatch', 'textSamples', 'toObservable', 'fromObservable', 'RunStatsSink']) {
     assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', `${name} is exported`);
   }
   assert.equal((globalThis as { _tfengine?: unknown })._tfengine, undefined, 'tfjs engine was not created');

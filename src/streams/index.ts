@@ -20,3 +20,8 @@ export { type DecodedBytes, type DecoderKind } from './decode/decoded-bytes.js';
 export { DecodeError } from './decode/decode-error.js';
 export { zstdCliAvailable } from './decode/zstd-cli.js';
 export { ZstdStreamDecoder, ZSTD_MAX_WINDOW } from './zstd/zstd-stream-decoder.js';
+
+export { llava, type LlavaOptions, LLAVA_PATTERN } from './llava/llava.js';
+export { type ImageTextRecord, type ImageTextProvenance, type Turn, IMAGE_TOKEN } from './llava/image-text-record.js';
+export { type LlavaSkipReason, parseLlavaRecord, countImageTokens } from './llava/parse-record.js';
+export { JsonArraySplitter, type ArrayElement, type SplitFailure, type SplitStart } from './llava/json-array-splitter.js';

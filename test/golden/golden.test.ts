@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goldenDir } from './golden-format.js';
 import { describeFailure, listCases, runOnBackend } from './suite.js';
+import { listImageCases, runImageCase } from './image-case.js';
 
 /**
  * LibMoE parity: every case in GOLDEN_DIR (default ../shared/golden, else the fixtures copy)
@@ -22,4 +23,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.ok(r.ok, describeFailure(r));
     });
   }
+}
+
+for (const c of listImageCases(dir)) {
+  test(`[image] ${c.id} matches HuggingFace's processor (PIL)`, async (t) => {
+    const r = await runImageCase(c);
+    if (r.skipped) { t.skip(r.skipped); return; }
+    assert.ok(r.ok, r.checks.filter((k) => !k.ok).map((k) => `${k.name}: ${k.detail}`).join('\n'));
+  });
 }

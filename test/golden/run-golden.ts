@@ -5,6 +5,7 @@
  */
 import { goldenDir } from './golden-format.js';
 import { describeFailure, listCases, runOnBackend } from './suite.js';
+import { listImageCases, runImageCase } from './image-case.js';
 
 // node --test runs every .js under a test/ folder; golden.test.ts covers this there.
 if (process.env['NODE_TEST_CONTEXT']) process.exit(0);
@@ -25,5 +26,17 @@ for (const c of listCases(dir)) {
     }
   }
 }
-console.log(`${total - failed}/${total} passed`);
+// Image preprocessing cases: no tensors, so no backend; skipped when their image is absent.
+let skipped = 0;
+for (const c of listImageCases(dir)) {
+  const r = await runImageCase(c);
+  if (r.skipped) { skipped++; console.log(`SKIP [image] ${c.id}: ${r.skipped}`); continue; }
+  total++;
+  console.log(`${r.ok ? 'PASS' : 'FAIL'} [image] ${c.id} (${r.checks.length} checks)`);
+  if (!r.ok) {
+    failed++;
+    for (const k of r.checks.filter((x) => !x.ok)) console.log(`     ${k.name}: ${k.detail}`);
+  }
+}
+console.log(`${total - failed}/${total} passed${skipped ? `, ${skipped} image cases skipped (image absent)` : ''}`);
 process.exit(failed === 0 ? 0 : 1);

@@ -3,16 +3,16 @@ import type { StageStats } from '../stage.js';
 import type { SkipReason } from './parse-record.js';
 
 /** Counts for one file, or for all files. Always `read === used + skipped`. */
-export interface ReadCounts {
+export interface ReadCounts<R extends string = SkipReason> {
   read: number;
   used: number;
   skipped: number;
-  skippedByReason: Partial<Record<SkipReason, number>>;
+  skippedByReason: Partial<Record<R, number>>;
   /** Whitespace-only lines: neither records nor errors, so outside `read`. */
   blankLines: number;
 }
 
-function emptyCounts(): ReadCounts {
+function emptyCounts<R extends string>(): ReadCounts<R> {
   return { read: 0, used: 0, skipped: 0, skippedByReason: {}, blankLines: 0 };
 }
 
@@ -36,11 +36,12 @@ export interface CarriedSourceCounts extends Counts {
  * domain. Each slot is counted by the one consumer that owns it, so the counts of all ranks and
  * workers add up to the whole data set. Totals, per-domain counts and skips per file and reason
  * are carried in the state (`carried()`, `restore`); `byFile` covers this stage's own lifetime
- * (a resumed stage starts it afresh).
+ * (a resumed stage starts it afresh). `R` names the skip reasons (the LLaVA source has its own;
+ * its "domain" is the modality).
  */
-export class SourceStats {
-  readonly total = emptyCounts();
-  readonly byFile = new Map<string, ReadCounts>();
+export class SourceStats<R extends string = SkipReason> {
+  readonly total = emptyCounts<R>();
+  readonly byFile = new Map<string, ReadCounts<R>>();
   readonly usedByDomain = new Map<string, number>();
   /** Skips per file and reason over the whole run (restored on resume). */
   private readonly skips = new Map<string, Map<string, number>>();
@@ -54,7 +55,7 @@ export class SourceStats {
     this.total.used = saved.used ?? 0;
     this.total.skipped = saved.skipped ?? 0;
     this.total.blankLines = saved.blankLines ?? 0;
-    this.total.skippedByReason = { ...(saved.skippedByReason ?? {}) } as ReadCounts['skippedByReason'];
+    this.total.skippedByReason = { ...(saved.skippedByReason ?? {}) } as ReadCounts<R>['skippedByReason'];
     for (const [d, n] of Object.entries(saved.usedByDomain ?? {})) this.usedByDomain.set(d, n);
     for (const [f, reasons] of Object.entries(saved.skippedByFile ?? {})) this.skips.set(f, new Map(Object.entries(reasons)));
     this.skipsJson = undefined;
@@ -82,7 +83,7 @@ export class SourceStats {
     this.usedByDomain.set(domain, (this.usedByDomain.get(domain) ?? 0) + 1);
   }
 
-  skipped(file: string, reason: SkipReason): void {
+  skipped(file: string, reason: R): void {
     for (const c of [this.file(file), this.total]) {
       c.read++; c.skipped++;
       c.skippedByReason[reason] = (c.skippedByReason[reason] ?? 0) + 1;
@@ -100,19 +101,19 @@ export class SourceStats {
 
   toJson(): StageStats {
     const byFile: StageStats = {};
-    for (const [file, counts] of this.byFile) byFile[file] = { ...counts, skippedByReason: { ...counts.skippedByReason } };
+    for (const [file, counts] of this.byFile) byFile[file] = { ...counts, skippedByReason: { ...counts.skippedByReason } as Record<string, number> };
     return {
       ...this.total,
-      skippedByReason: { ...this.total.skippedByReason },
+      skippedByReason: { ...this.total.skippedByReason } as Record<string, number>,
       usedByDomain: Object.fromEntries(this.usedByDomain),
       skippedByFile: this.carried().skippedByFile,
       byFile,
     };
   }
 
-  private file(file: string): ReadCounts {
+  private file(file: string): ReadCounts<R> {
     let counts = this.byFile.get(file);
-    if (!counts) this.byFile.set(file, (counts = emptyCounts()));
+    if (!counts) this.byFile.set(file, (counts = emptyCounts<R>()));
     return counts;
   }
 }

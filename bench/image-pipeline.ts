@@ -1,0 +1,155 @@
+/**
+ * Image path throughput on real images, in one run. Prints one JSON object.
+ *
+ *   npm run build && node dist/bench/image-pipeline.js [count=1200] [--workers 2] [--memory N]
+ *
+ * Input: the shared LLaVA images (../shared/data/llava/images, or $MOEFLOW_SHARED) repeated to
+ * `count` records of a generated .jsonl file. Measured, each over all records:
+ *   fullPath    llava source → preprocessImages (CLIP-336, pad, PIL-exact resize, normalise,
+ *               worker threads): images/s
+ *   sharpRaw    sharp's own decode + resize to 336×336 (libvips, 4 at a time) of the same files
+ *   pillow      Debian's python3-pil doing CLIP's pad + bicubic resize + crop on the same
+ *               files in `workers` processes (when /usr/bin/python3 has PIL). Pillow's
+ *               normalisation is left out (no numpy there): the ratio is in Pillow's favour.
+ * Targets (issue 9): fullPath ≥ 0.9 × sharpRaw, fullPath ≥ 2 × pillow.
+ * `--memory N`: also stream N images to a slow consumer (2 ms per item) and report the heap and
+ * RSS growth (after GC) sampled every 500 images.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import sharp from 'sharp';
+import { llava } from '../src/streams/llava/llava.js';
+import { pipe } from '../src/streams/pipe.js';
+import { preprocessImages } from '../src/ops/preprocess-images.js';
+import type { ImageTextRecord } from '../src/ops/items/image-text-record.js';
+
+const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const option = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const count = Number(positional[0] ?? 1200);
+const workers = option('workers', 2);
+const memoryImages = option('memory', 0);
+const shared = resolve(process.env['MOEFLOW_SHARED'] ?? join('..', 'shared'));
+const imageDir = join(shared, 'data', 'llava', 'images');
+if (!existsSync(imageDir)) { console.error(`no images at ${imageDir}`); process.exit(1); }
+const names = readdirSync(imageDir).filter((n) => /\.(jpe?g|png|webp|gif)$/i.test(n)).sort();
+const paths = Array.from({ length: count }, (_, i) => join(imageDir, names[i % names.length]!));
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+const dir = mkdtempSync(join(tmpdir(), 'moeflow-image-bench-'));
+/** A .jsonl of `n` records cycling through the images. */
+function writeRecords(file: string, n: number): string {
+  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: String(i), image: names[i % names.length], conversations: [{ from: 'human', value: '<image>\nQ' }, { from: 'gpt', value: 'A' }] }));
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+const records = writeRecords(join(dir, 'records.jsonl'), count);
+
+async function timed(fn: () => Promise<number>): Promise<{ seconds: number; images: number; imagesPerSecond: number }> {
+  const start = process.hrtime.bigint();
+  const images = await fn();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds: round(seconds), images, imagesPerSecond: round(images / seconds, 1) };
+}
+
+const fullPath = async (limit = Infinity, delayMs = 0, sample?: (n: number) => void, files = records): Promise<number> => {
+  const flow = pipe(llava({ files, imageRoot: imageDir, shuffleFiles: false }), preprocessImages<ImageTextRecord>({ processor: 'clip336', workers }));
+  let n = 0;
+  for await (const item of flow()) {
+    if (!item.pixels) throw new Error('no pixels');
+    n++;
+    sample?.(n);
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    if (n >= limit) break;
+  }
+  return n;
+};
+
+const sharpRaw = async (): Promise<number> => {
+  let next = 0;
+  const lane = async () => {
+    while (next < paths.length) {
+      const p = paths[next++]!;
+      await sharp(p).resize(336, 336, { fit: 'fill', kernel: 'cubic' }).removeAlpha().raw().toBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, lane));
+  return paths.length;
+};
+
+const PILLOW = `
+import sys, time
+from multiprocessing import Pool
+from PIL import Image
+MEAN = (0.48145466, 0.4578275, 0.40821073)
+def one(path):
+    im = Image.open(path).convert('RGB')
+    w, h = im.size
+    if w != h:
+        side = max(w, h)
+        sq = Image.new('RGB', (side, side), tuple(int(x * 255) for x in MEAN))
+        sq.paste(im, ((side - w) // 2, (side - h) // 2))
+        im = sq
+    w, h = im.size
+    s = 336
+    nw, nh = (s, int(s * h / w)) if w <= h else (int(s * w / h), s)
+    im = im.resize((nw, nh), Image.BICUBIC)
+    left, top = (nw - s) // 2, (nh - s) // 2
+    return len(im.crop((left, top, left + s, top + s)).tobytes())
+paths = sys.stdin.read().split('\\n')
+start = time.time()
+with Pool(int(sys.argv[1])) as pool:
+    n = sum(1 for _ in pool.imap(one, paths, chunksize=8))
+print(n, time.time() - start)
+`;
+
+function pillow(): { seconds: number; images: number; imagesPerSecond: number; version: string } | { skipped: string } {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: '/usr/bin/python3 has no PIL (apt-get install python3-pil)' };
+  const run = spawnSync('/usr/bin/python3', ['-c', PILLOW, String(workers)], { input: paths.join('\n'), encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (run.status !== 0) return { skipped: `pillow run failed: ${run.stderr}` };
+  const [n, seconds] = run.stdout.trim().split(/\s+/).map(Number) as [number, number];
+  return { seconds: round(seconds), images: n, imagesPerSecond: round(n / seconds, 1), version: probe.stdout.trim() };
+}
+
+async function memory(n: number) {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const base = process.memoryUsage();
+  const samples: { images: number; heapMB: number; rssMB: number }[] = [];
+  const file = writeRecords(join(dir, 'memory.jsonl'), n);
+  await fullPath(n, 2, (k) => {
+    if (k % 500 !== 0) return;
+    gc();
+    const m = process.memoryUsage();
+    samples.push({ images: k, heapMB: round((m.heapUsed - base.heapUsed) / 2 ** 20, 1), rssMB: round((m.rss - base.rss) / 2 ** 20, 1) });
+  }, file);
+  return { images: n, consumerDelayMs: 2, growthAfterGc: samples };
+}
+
+try {
+  await fullPath(Math.min(30, count)); // warm-up: workers, sharp, page cache
+  const full = await timed(() => fullPath());
+  const raw = await timed(sharpRaw);
+  const pil = pillow();
+  const result = {
+    images: count, files: names, cpus: cpus().length, workers,
+    fullPath: full, sharpRaw: raw, pillow: pil,
+    ratios: {
+      fullOverSharpRaw: round(full.imagesPerSecond / raw.imagesPerSecond),
+      fullOverPillow: 'imagesPerSecond' in pil ? round(full.imagesPerSecond / pil.imagesPerSecond) : null,
+    },
+    targets: { fullOverSharpRaw: 0.9, fullOverPillow: 2 },
+    ...(memoryImages > 0 ? { memory: await memory(memoryImages) } : {}),
+  };
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+import { stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { RgbImage } from './processor.js';
+
+/** Why an image could not be used. Stable names: they key the skip counters. */
+export type ImageSkipReason = 'missing_image' | 'empty_image' | 'truncated_image' | 'undecodable_image';
+
+/** A decoding failure with its reason. */
+export class ImageError extends Error {
+  constructor(readonly reason: ImageSkipReason, readonly path: string, detail: string) {
+    super(`${reason}: ${path}: ${detail}`);
+    this.name = 'ImageError';
+  }
+}
+
+export interface DecodeOptions {
+  /** Apply the EXIF orientation (default true). LibMoE's PIL path ignores it: 'ignore' reproduces that. */
+  readonly orientation?: 'exif' | 'ignore';
+}
+
+/**
+ * Reads an image file as 8-bit RGB, the way `PIL.Image.open(f).convert('RGB')` does: the format
+ * is found from the bytes (a PNG named .jpg is fine), grayscale is replicated, palette images
+ * looked up, alpha dropped (not composited), the first frame of an animation taken, and the
+ * embedded ICC profile ignored (PIL does not apply it; the golden vectors rely on that).
+ * Optionally the EXIF orientation is applied.
+ */
+export async function decodeImage(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new ImageError('missing_image', path, error.code === 'ENOENT' ? 'no such file' : error.message);
+  });
+  if (!info.isFile()) throw new ImageError('missing_image', path, 'not a file');
+  if (info.size === 0) throw new ImageError('empty_image', path, 'the file has 0 bytes');
+  try {
+    // failOn 'warning': a truncated JPEG or PNG is an error, as in PIL (without LOAD_TRUNCATED_IMAGES).
+    let pipeline = sharp(path, { failOn: 'warning', pages: 1, ignoreIcc: true, limitInputPixels: 2 ** 28 });
+    if ((options.orientation ?? 'exif') === 'exif') pipeline = pipeline.autoOrient();
+    const { data, info: out } = await pipeline
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (out.channels !== 3 || data.length !== out.width * out.height * 3) {
+      throw new Error(`decoded to ${out.channels} channels, ${data.length} bytes for ${out.width}×${out.height}`);
+    }
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: out.width, height: out.height };
+  } catch (error) {
+    const message = (error as Error).message;
+    const truncated = /premature end|truncated|unexpected end|end of (file|stream|data)|not enough data|read error/i.test(message);
+    throw new ImageError(truncated ? 'truncated_image' : 'undecodable_image', path, message.split('\n')[0]!);
+  }
+}

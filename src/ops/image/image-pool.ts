@@ -1,0 +1,75 @@
+import { Worker } from 'node:worker_threads';
+import { ImageError } from './decode-image.js';
+import type { ImageJob, ImageReply, ImageRequest } from './image-protocol.js';
+import { type ImageTensor, preprocessImage } from './preprocess.js';
+
+interface Pending {
+  readonly resolve: (tensor: ImageTensor) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+/**
+ * Image preprocessing in worker threads: sharp decodes on libuv's threads, but the PIL-exact
+ * resize and the normalisation are JavaScript, and would otherwise hold the thread that feeds
+ * the trainer. A job goes to the worker with the fewest jobs queued. Results do not depend on
+ * which worker ran a job (every step is a pure function of the file and the options).
+ * With `size` 0 the jobs run on the calling thread. Idle workers do not hold the process open.
+ */
+export class ImagePool {
+  private readonly workers: PoolWorker[];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`image pool: size must be a non-negative integer, got ${size}`);
+    this.workers = Array.from({ length: size }, () => this.spawn());
+  }
+
+  run(job: ImageJob): Promise<ImageTensor> {
+    if (this.closed) return Promise.reject(new Error('image pool: closed'));
+    if (this.workers.length === 0) return preprocessImage(job.path, job.spec, job);
+    const target = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      target.pending.set(id, { resolve, reject });
+      target.worker.ref();
+      const request: ImageRequest = { ...job, id };
+      target.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private spawn(): PoolWorker {
+    const worker = new Worker(new URL('./image-worker.js', import.meta.url));
+    const pending = new Map<number, Pending>();
+    worker.unref();
+    worker.on('message', (reply: ImageReply) => {
+      const waiter = pending.get(reply.id);
+      if (waiter === undefined) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
+      if ('error' in reply) {
+        // Keep the reason: the operator counts skips by it.
+        const error = reply.reason ? Object.assign(new ImageError(reply.reason, '', ''), { message: reply.error }) : new Error(reply.error);
+        return waiter.reject(error);
+      }
+      waiter.resolve({ data: reply.data, shape: reply.shape });
+    });
+    const failAll = (error: Error): void => {
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    };
+    worker.on('error', (error) => failAll(new Error(`image pool: worker failed: ${error.message}`)));
+    worker.on('exit', (code) => { if (!this.closed) failAll(new Error(`image pool: worker exited with code ${code}`)); });
+    return { worker, pending };
+  }
+}

@@ -1,0 +1,19 @@
+import type { ImageSkipReason } from './decode-image.js';
+import type { Layout, ProcessorSpec } from './processor.js';
+
+/** Everything a worker needs to preprocess one image (plain data: it crosses a thread). */
+export interface ImageJob {
+  readonly path: string;
+  readonly spec: ProcessorSpec;
+  readonly aspect: 'pad' | 'resize';
+  readonly layout: Layout;
+  readonly orientation: 'exif' | 'ignore';
+}
+
+export interface ImageRequest extends ImageJob {
+  readonly id: number;
+}
+
+export type ImageReply =
+  | { readonly id: number; readonly data: Float32Array; readonly shape: [number, number, number] }
+  | { readonly id: number; readonly error: string; readonly reason?: ImageSkipReason };

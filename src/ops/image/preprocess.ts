@@ -1,0 +1,32 @@
+import { type DecodeOptions, decodeImage } from './decode-image.js';
+import { type Layout, type ProcessorSpec, type RgbImage, expandToSquare, normalise, padColour, resizeAndCrop } from './processor.js';
+
+/** What the image operator computes for one image. */
+export interface ImageTensor {
+  /** float32 pixel values in `layout` order. */
+  readonly data: Float32Array;
+  /** `[3, H, W]` for 'chw', `[H, W, 3]` for 'hwc'. */
+  readonly shape: readonly [number, number, number];
+}
+
+export interface PreprocessOptions extends DecodeOptions {
+  /** LLaVA's `image_aspect_ratio`: 'pad' (expand to a square of the mean colour first; LibMoE stages 2–3) or 'resize' (the processor alone). Default 'pad'. */
+  readonly aspect?: 'pad' | 'resize';
+  /** Default 'chw' (`pixel_values`). */
+  readonly layout?: Layout;
+}
+
+/** Pad (or not), resize, crop: the 8-bit image the processor normalises. */
+export function processRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad' | 'resize' = 'pad'): RgbImage {
+  const square = aspect === 'pad' ? expandToSquare(image, padColour(spec)) : image;
+  return resizeAndCrop(square, spec);
+}
+
+/** LibMoE's `process_image` + HuggingFace processor on one file. Deterministic: a function of the bytes and options. */
+export async function preprocessImage(path: string, spec: ProcessorSpec, options: PreprocessOptions = {}): Promise<ImageTensor> {
+  const decoded = await decodeImage(path, options);
+  const processed = processRgb(decoded, spec, options.aspect);
+  const layout = options.layout ?? 'chw';
+  const { width: w, height: h } = processed;
+  return { data: normalise(processed, spec, layout), shape: layout === 'chw' ? [3, h, w] : [h, w, 3] };
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { pipe } from '../../src/streams/pipe.js';
+import { fromArray } from '../../src/streams/from-array.js';
+import type { Flow } from '../../src/streams/stage.js';
+import { preprocessImages } from '../../src/ops/preprocess-images.js';
+import { ImagePool } from '../../src/ops/image/image-pool.js';
+import type { ImageTextRecord } from '../../src/ops/items/image-text-record.js';
+import { assertResumesExactly, drain } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'moeflow-image-op-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+/** Small images of varied sizes and colours (a gradient, so resizing has work to do). */
+async function drawImages(count: number): Promise<string[]> {
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const w = 20 + ((i * 7) % 31);
+    const h = 15 + ((i * 11) % 29);
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g"><stop offset="0" stop-color="rgb(${i * 20 % 255},40,90)"/><stop offset="1" stop-color="rgb(10,${i * 33 % 255},200)"/></linearGradient></defs><rect width="${w}" height="${h}" fill="url(#g)"/><circle cx="${w / 2}" cy="${h / 2}" r="${Math.min(w, h) / 3}" fill="white"/></svg>`;
+    const path = join(dir, `img${i}.${i % 2 ? 'png' : 'jpg'}`);
+    writeFileSync(path, await (i % 2 ? sharp(Buffer.from(svg)).png() : sharp(Buffer.from(svg)).jpeg()).toBuffer());
+    paths.push(path);
+  }
+  return paths;
+}
+
+function records(paths: readonly (string | undefined)[]): ImageTextRecord[] {
+  return paths.map((image, i) => ({
+    modality: image === undefined ? 'text' : 'image',
+    ...(image !== undefined ? { image } : {}),
+    conversations: [{ from: 'human', value: image ? '<image>\nQ' : 'Q' }, { from: 'gpt', value: 'A' }],
+    provenance: { file: 'data.json', record: i, id: `r${i}` },
+  }));
+}
+
+test('every image item gets its [3, H, W] float32 pixels; text-only items pass through; order is the input order', async () => {
+  const paths = await drawImages(6);
+  const input = records([paths[0], undefined, paths[1], paths[2], undefined, paths[3]]);
+  const stage = pipe(fromArray(input), preprocessImages<ImageTextRecord>({ processor: 'siglip224', workers: 2 }))();
+  const out = await drain(stage);
+  assert.deepEqual(out.map((s) => s.provenance.id), input.map((r) => r.provenance.id));
+  for (const s of out) {
+    if (s.modality === 'text') { assert.equal(s.pixels, undefined); continue; }
+    assert.deepEqual(s.pixels!.shape, [3, 224, 224]);
+    assert.equal(s.pixels!.data.length, 3 * 224 * 224);
+    assert.ok(s.pixels!.data.every((v) => v >= -1 && v <= 1), 'SigLIP values lie in [−1, 1]');
+  }
+  const stats = stage.stats!() as { read: number; images: number; textOnly: number; skipped: number };
+  assert.deepEqual([stats.read, stats.images, stats.textOnly, stats.skipped], [6, 4, 2, 0]);
+});
+
+test('the result does not depend on the number of workers (0, 1 or 3) or how many images are in flight', async () => {
+  const input = records(await drawImages(9));
+  const run = async (workers: number, inFlight: number) => (await drain(pipe(fromArray(input), preprocessImages<ImageTextRecord>({ processor: 'clip336', workers, inFlight }))()))
+    .map((s) => s.pixels!.data);
+  const reference = await run(0, 1);
+  assert.deepEqual(await run(1, 2), reference);
+  assert.deepEqual(await run(3, 5), reference);
+});
+
+test('resumes exactly through the image operator: images in flight at a checkpoint are processed again', async () => {
+  const paths = await drawImages(7);
+  const input = records([paths[0], undefined, paths[1], paths[2], paths[3], undefined, paths[4], paths[5], paths[6]]);
+  const pool = new ImagePool(2);
+  try {
+    const flow: Flow<ImageTextRecord & { pixels?: unknown }> = pipe(fromArray(input), preprocessImages<ImageTextRecord>({ processor: 'siglip224', pool, inFlight: 3 }));
+    for (const [a, b] of [[0, 2], [1, 1], [4, 3], [8, 1]] as const) await assertResumesExactly(flow, a, b);
+  } finally { await pool.close(); }
+});
+
+test('reads at most inFlight items ahead of what it delivered', async () => {
+  const input = records(await drawImages(8));
+  let pulled = 0;
+  const counting: Flow<ImageTextRecord> = (resume) => {
+    const inner = fromArray(input)(resume);
+    return { state: () => inner.state(), async *[Symbol.asyncIterator]() { for await (const r of inner) { pulled++; yield r; } } };
+  };
+  const stage = pipe(counting, preprocessImages<ImageTextRecord>({ processor: 'siglip224', workers: 1, inFlight: 3 }))();
+  let delivered = 0;
+  for await (const _ of stage) {
+    delivered++;
+    // The item in hand and at most inFlight − 1 more were read.
+    assert.ok(pulled - delivered < 3, `pulled ${pulled}, delivered ${delivered}`);
+  }
+  assert.equal(delivered, 8);
+});
+
+test('a bad image fails naming file, record, id, reason and path, or is skipped and counted (read = used + skipped)', async () => {
+  const [good] = await drawImages(1);
+  writeFileSync(join(dir, 'empty.jpg'), '');
+  writeFileSync(join(dir, 'noise.png'), 'no image here');
+  const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'gray' } }).jpeg().toBuffer();
+  writeFileSync(join(dir, 'cut.jpg'), jpeg.subarray(0, jpeg.length >> 1));
+  const input = records([good, join(dir, 'absent.jpg'), undefined, join(dir, 'empty.jpg'), join(dir, 'cut.jpg'), join(dir, 'noise.png'), good]);
+
+  await assert.rejects(drain(pipe(fromArray(input), preprocessImages<ImageTextRecord>({ processor: 'siglip224', workers: 1 }))()),
+    new RegExp(`^Error: preprocessImages: data\\.json: record 1 \\(id r1\\): missing_image: ${join(dir, 'absent.jpg').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+
+  const stage = pipe(fromArray(input), preprocessImages<ImageTextRecord>({ processor: 'siglip224', workers: 1, onError: 'skip' }))();
+  const out = await drain(stage);
+  assert.deepEqual(out.map((s) => s.provenance.id), ['r0', 'r2', 'r6']);
+  const stats = stage.stats!() as { read: number; images: number; textOnly: number; skipped: number; skippedByReason: Record<string, number> };
+  assert.deepEqual(stats.skippedByReason, { missing_image: 1, empty_image: 1, truncated_image: 1, undecodable_image: 1 });
+  assert.equal(stats.read, stats.images + stats.textOnly + stats.skipped);
+});
