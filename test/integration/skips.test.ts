@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { query } from '../sinks/duckdb.js';
@@ -35,11 +35,16 @@ function dataLine(err: string): { read: number; used: number; skipped: number; l
 test('with data.onError: skip, skipped records are counted per file and reason in the summary and the data table, and survive a SIGKILL + resume', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'moeflow-skips-'));
   try {
-    const broken = join(dir, 'broken.jsonl');
+    // The shards live in one folder so their read order (files sort by path) does not depend on
+    // where the checkout and the temp folder are: the broken shard is read first, before step 5.
+    const shards = join(dir, 'shards');
+    await mkdir(shards);
+    const broken = join(shards, '0-broken.jsonl');
     await writeFile(broken, brokenShard());
+    for (const f of (await readdir(FIXTURES)).filter((n) => n.endsWith('.jsonl.zst'))) await copyFile(join(FIXTURES, f), join(shards, f));
     const cfg = join(dir, 'tiny.yaml');
     await writeFile(cfg, tinyPipeline({ steps: STEPS, checkpointEvery: 5 }));
-    const sets = ['--set', `data.files=[${FIXTURES}/*.jsonl.zst,${broken}]`, '--set', 'data.onError=skip'];
+    const sets = ['--set', `data.files=[${shards}/*.jsonl.zst,${broken}]`, '--set', 'data.onError=skip'];
 
     const whole = await runPipelineCli(['run', cfg, '--out', join(dir, 'a'), ...sets]);
     assert.equal(whole.code, 0, whole.err);
