@@ -42,7 +42,7 @@ test('a bad option value is named by its key path', () => {
 
 test('an unknown op gets the closest valid op', () => {
   const p = problems(flow('{op: tokenise}', '{op: pack}', '{op: batch}'));
-  assert.match(p.join('\n'), /^data\.flow\[0\]\.op: unknown op "tokenise"; did you mean "tokenize"\? \(known: filter, tokenize, pack, shuffle, batch, prefetch\)/);
+  assert.match(p.join('\n'), /^data\.flow\[0\]\.op: unknown op "tokenise"; did you mean "tokenize"\? \(known: filter, tokenize, pack, shuffle, batch, prefetch, conversation, image, textSamples, padBatch\)/);
 });
 
 test('ops must fit together: documents in, token batches out', () => {
