@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { closest } from '../base/closest.js';
-import { positiveNumber, text, textList } from '../base/fields.js';
-import { chainProblems } from '../ops/flow/chain.js';
-import type { FlowStep } from '../ops/flow/flow-op.js';
+import { oneOf, positiveNumber, text, textList } from '../base/fields.js';
+import { SOURCE_ITEMS, chainProblems, walkChain } from '../ops/flow/chain.js';
+import { defaultFlow } from '../ops/flow/default-flow.js';
+import { ITEM_KINDS, type FlowStep, type ItemKind } from '../ops/flow/flow-op.js';
 import { flowOp, flowOpNames } from '../ops/flow/registry.js';
 
 /** One `data.flow` entry, validated against its op's options; yields `{op, …options with defaults}`. */
@@ -39,21 +40,80 @@ const flowEntry = z.unknown().transform((raw, ctx): FlowStep => {
   return z.NEVER;
 });
 
+/** A list of operators; whether they fit together depends on the sources, so `dataFlowProblems` checks that. */
 export const flowSchema = z.array(flowEntry, { error: 'expected a list of operators, e.g. [{op: tokenize}, {op: pack}, {op: batch}]' })
-  .min(1, { error: 'expected at least one operator' })
-  .superRefine((steps, ctx) => {
-    for (const p of chainProblems(steps.map((s) => s.op))) {
-      ctx.addIssue({ code: 'custom', path: p.index !== undefined ? [p.index, ...(p.key ? [p.key] : [])] : [], message: p.message, input: p.index !== undefined ? steps[p.index]!.op : undefined });
-    }
-  });
+  .min(1, { error: 'expected at least one operator' });
 
-/** One training source: its files, its share of the mix and, optionally, the domains it keeps. */
+export const SOURCE_KINDS = ['slimpajama', 'llava'] as const;
+
+/**
+ * One training source: its kind (SlimPajama documents, the default, or LLaVA image-text records
+ * with their image folder), its files, its share of the mix, optionally the domains it keeps
+ * (SlimPajama) and the operators that run on it alone before the mix (`flow`): sources of
+ * different kinds meet in the mix once their flows give the same items.
+ */
 export const sourceSchema = z.strictObject({
   name: text().optional(),
+  kind: oneOf(SOURCE_KINDS).optional(),
   files: textList(),
+  /** LLaVA: the folder the records' `image` paths are relative to. */
+  images: text().optional(),
   weight: positiveNumber().prefault(1),
   domains: textList().optional(),
+  flow: flowSchema.optional(),
+}).superRefine((s, ctx) => {
+  if (s.kind === 'llava' && s.images === undefined) ctx.addIssue({ code: 'custom', path: ['images'], message: 'expected the folder the records\' image paths are relative to (a llava source needs images: DIR)', input: undefined });
+  if (s.kind !== 'llava' && s.images !== undefined) ctx.addIssue({ code: 'custom', path: ['images'], message: 'only a llava source has images (set kind: llava, or remove images)', input: s.images });
+  if (s.kind === 'llava' && s.domains !== undefined) ctx.addIssue({ code: 'custom', path: ['domains'], message: 'a llava source has no domains (domains select SlimPajama documents by meta.redpajama_set_name)', input: s.domains });
 });
+
+type DataSection = {
+  readonly sources?: readonly { readonly kind?: (typeof SOURCE_KINDS)[number]; readonly flow?: readonly FlowStep[] }[];
+  readonly flow?: readonly FlowStep[];
+  readonly shuffleBuffer: number;
+};
+
+/** A problem found in `data`, with its path below `data`. */
+export interface DataFlowProblem {
+  readonly path: PropertyKey[];
+  readonly message: string;
+  readonly input?: unknown;
+}
+
+/**
+ * Whether the sources' flows and `data.flow` fit together: each source's own flow starts from
+ * its kind's items (documents, image-text records); all sources must reach the mix with the same
+ * items; `data.flow` (or the default chain) takes those and ends with the trainer's batches.
+ */
+export function dataFlowProblems(d: DataSection): DataFlowProblem[] {
+  const problems: DataFlowProblem[] = [];
+  const at = (prefix: PropertyKey[], steps: readonly FlowStep[], p: { index?: number; key?: string; message: string }): DataFlowProblem => ({
+    path: p.index !== undefined ? [...prefix, p.index, ...(p.key ? [p.key] : [])] : prefix,
+    message: p.message,
+    input: p.index !== undefined ? steps[p.index]!.op : undefined,
+  });
+  // What each source delivers to the mix.
+  const arrivals: { index: number; kind: ItemKind }[] = [];
+  (d.sources ?? [{}]).forEach((src, index) => {
+    const from: ItemKind = SOURCE_ITEMS[src.kind ?? 'slimpajama'];
+    if (!src.flow) { arrivals.push({ index, kind: from }); return; }
+    const walk = walkChain(src.flow.map((s) => s.op), from);
+    problems.push(...walk.problems.map((p) => at(['sources', index, 'flow'], src.flow!, p)));
+    if (walk.problems.length === 0) arrivals.push({ index, kind: walk.kind });
+  });
+  if (problems.length) return problems;
+  const kinds = [...new Set(arrivals.map((a) => a.kind))];
+  if (kinds.length > 1) {
+    const list = arrivals.map((a) => `data.sources[${a.index}] gives ${ITEM_KINDS[a.kind]}`).join(', ');
+    return [{ path: ['sources'], message: `the sources must reach the mix with the same items, but ${list}; give each source a flow that ends alike (e.g. {op: tokenize}, {op: textSamples} beside {op: conversation}, {op: image})` }];
+  }
+  const from = kinds[0]!;
+  if (!d.flow) {
+    if (from !== 'document') return [{ path: ['flow'], message: `expected data.flow: the sources give ${ITEM_KINDS[from]}, and the default flow (tokenize → pack → batch) takes documents; e.g. flow: [{op: padBatch}]` }];
+    return chainProblems(defaultFlow(d).map((s) => s.op), from).map((p) => ({ path: ['flow'], message: p.message }));
+  }
+  return chainProblems(d.flow.map((s) => s.op), from).map((p) => at(['flow'], d.flow!, p));
+}
 
 /**
  * Before validation: a flow's `pack.seqLen` and `batch.size` stand for data.seqLen and

@@ -4,7 +4,7 @@
  * run saves as config.yaml.
  */
 import { z } from 'zod';
-import { flowSchema, sourceSchema } from './flow-schema.js';
+import { dataFlowProblems, flowSchema, sourceSchema } from './flow-schema.js';
 import { bool, fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text, textList } from '../base/fields.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -36,6 +36,8 @@ const data = z.strictObject({
   }).prefault({}),
   /** The data operators in order; absent = the default chain (src/ops/flow/default-flow.ts). */
   flow: flowSchema.optional(),
+}).superRefine((d, ctx) => {
+  for (const p of dataFlowProblems(d)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message, input: p.input });
 }).transform((d) => {
   // With a flow, data.shuffleBuffer states what the flow does (so a saved config reads back the same).
   if (!d.flow) return d;

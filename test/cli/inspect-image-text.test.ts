@@ -45,3 +45,25 @@ test('with a tokenizer, inspect adds tokens per sample (histogram) and the super
   assert.equal(tokens.lengthMismatch, 0, 'one-round captions pass LibMoE\'s length check');
   assert.match(renderImageTextReport(r), /supervised \d+\.\d%/);
 });
+
+test('pipeline inspect FILES --images DIR runs the image-text report (text and --json), and --on-error picks the policy', async () => {
+  const { inspectCommand } = await import('../../src/cli/inspect/command.js');
+  const run = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await inspectCommand(argv, { out: (s: string) => { out += s; }, err: (s: string) => { err += s; } });
+    return { code, out, err };
+  };
+  const files = [join(FIXTURES, 'instruct-heldout.jsonl')];
+  const text = await run([...files, '--images', FIXTURES, '--workers', '1']);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /images\/s/);
+  const json = await run([...files, '--images', FIXTURES, '--workers', '1', '--on-error', 'skip', '--json']);
+  assert.equal(json.code, 0, json.err);
+  const report = JSON.parse(json.out) as { records: { read: number; used: number; skipped: number } };
+  assert.equal(report.records.read, 65);
+  assert.equal(report.records.read, report.records.used + report.records.skipped);
+  const missing = await run([...files, '--images', join(FIXTURES, 'nowhere'), '--workers', '1']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.err, /missing_image/);
+});

@@ -42,7 +42,7 @@ test('a bad option value is named by its key path', () => {
 
 test('an unknown op gets the closest valid op', () => {
   const p = problems(flow('{op: tokenise}', '{op: pack}', '{op: batch}'));
-  assert.match(p.join('\n'), /^data\.flow\[0\]\.op: unknown op "tokenise"; did you mean "tokenize"\? \(known: filter, tokenize, pack, shuffle, batch, prefetch\)/);
+  assert.match(p.join('\n'), /^data\.flow\[0\]\.op: unknown op "tokenise"; did you mean "tokenize"\? \(known: filter, tokenize, pack, shuffle, batch, prefetch, conversation, image, textSamples, padBatch\)/);
 });
 
 test('ops must fit together: documents in, token batches out', () => {
@@ -72,4 +72,38 @@ test('a flow option set on the command line is reported as coming from --set', (
     assert.ok(e instanceof ConfigError, String(e));
     assert.deepEqual(e.problems, ['data.flow[2].bufferSize: expected a positive integer, got 0 (from --set data.flow.2.bufferSize=0)']);
   }
+});
+
+const llava = '{kind: llava, files: [chat.json], images: imgs';
+
+test('a llava source needs its image folder; images and domains belong to their kinds', () => {
+  assert.match(problems(`  sources:\n    - {kind: llava, files: [chat.json], flow: [{op: conversation}]}\n  flow: [{op: padBatch}]`).join('\n'), /^data\.sources\[0\]\.images: expected the folder the records' image paths are relative to/);
+  assert.match(problems(`  sources:\n    - {files: [a.jsonl], images: imgs}`).join('\n'), /^data\.sources\[0\]\.images: only a llava source has images/);
+  assert.match(problems(`  sources:\n    - {kind: lava, files: [a.jsonl]}`).join('\n'), /^data\.sources\[0\]\.kind: expected one of "slimpajama", "llava"/);
+});
+
+test('image-text operators in a source\'s flow are checked from its items, errors naming the key path', () => {
+  assert.match(problems(`  sources:\n    - ${llava}, flow: [{op: image}, {op: conversation}]}\n  flow: [{op: padBatch}]`).join('\n'),
+    /^data\.sources\[0\]\.flow\[0\]\.op: image takes training samples .* but gets image-text records .*; put \{op: conversation\} before it/);
+  assert.match(problems(`  sources:\n    - ${llava}, flow: [{op: tokenize}]}\n  flow: [{op: padBatch}]`).join('\n'),
+    /^data\.sources\[0\]\.flow\[0\]\.op: tokenize takes documents .* but gets image-text records/);
+  assert.match(problems(`  sources:\n    - ${llava}, flow: [{op: conversation, template: chatml}]}\n  flow: [{op: padBatch}]`).join('\n'),
+    /^data\.sources\[0\]\.flow\[0\]\.template: expected one of "phi35", "plain"/);
+});
+
+test('sources meet in the mix only with the same items; data.flow continues from them to padded batches', () => {
+  const both = (textFlow: string, flow: string) => `  sources:\n    - ${llava}, flow: [{op: conversation}, {op: image}]}\n    - {files: [a.jsonl]${textFlow}}\n  flow: ${flow}`;
+  assert.match(problems(both('', '[{op: padBatch}]')).join('\n'),
+    /^data\.sources: the sources must reach the mix with the same items, but data\.sources\[0\] gives training samples .*, data\.sources\[1\] gives documents/);
+  assert.match(problems(both(', flow: [{op: tokenize}, {op: textSamples}]', '[{op: batch}]')).join('\n'),
+    /^data\.flow\[0\]\.op: batch takes packed windows but gets training samples/);
+  assert.match(problems(both(', flow: [{op: tokenize}, {op: textSamples}]', '[{op: image}]')).join('\n'),
+    /^data\.flow: the flow must end with padded sample batches .* end it with \{op: padBatch\}/);
+  assert.match(problems(`  sources:\n    - ${llava}}`).join('\n'), /^data\.flow: expected data\.flow: the sources give image-text records/);
+  const { config } = parsePipeline(`data:\n${both(', flow: [{op: tokenize}, {op: textSamples}]', '[{op: padBatch, groupBy: modality}]')}\n${rest}`, 'p.yaml');
+  assert.deepEqual(config.data.flow, [{ op: 'padBatch', padId: 0, groupBy: 'modality', dropRemainder: false }]);
+  assert.deepEqual(config.data.sources![0]!.flow, [
+    { op: 'conversation', template: 'phi35', labels: 'libmoe', imageTokens: 1 },
+    { op: 'image', processor: 'clip336', aspect: 'pad', layout: 'chw', orientation: 'exif', workers: 2 },
+  ]);
 });

@@ -108,3 +108,11 @@ test('a bad image fails naming file, record, id, reason and path, or is skipped 
   assert.deepEqual(stats.skippedByReason, { missing_image: 1, empty_image: 1, truncated_image: 1, undecodable_image: 1 });
   assert.equal(stats.read, stats.images + stats.textOnly + stats.skipped);
 });
+
+test('closing an idle pool resolves (its unref\'d workers do not let the process exit with close() pending)', async () => {
+  const [path] = await drawImages(1);
+  const pool = new ImagePool(1);
+  await pool.run({ path: path!, spec: (await import('../../src/ops/image/processor.js')).PROCESSORS['siglip224']!, aspect: 'pad', layout: 'chw', orientation: 'exif' });
+  await pool.close();
+  assert.ok(true, 'reached after close()');
+});

@@ -20,7 +20,10 @@ export function builder(y: Argv) {
 Stream SlimPajama-format files (.jsonl, .jsonl.zst, .jsonl.gz, directories, globs) and report
 records per file and domain, skipped records per reason, characters, bytes and throughput.
 With a tokenizer (--tokenizer or --train-tokenizer) the records also go through tokenize → pack
-(LibMoE windows of seq-len + 1 tokens): tokens, packed windows and packing efficiency.`)
+(LibMoE windows of seq-len + 1 tokens): tokens, packed windows and packing efficiency.
+With --images DIR the files are LLaVA image-text records (.json arrays, .jsonl) whose image
+paths are relative to DIR: records read/used/skipped per file and reason, images found and
+missing, images/s and MB/s; with --tokenizer also tokens per sample and the supervised share.`)
     .positional('files', { type: 'string', array: true, describe: 'input files, directories or globs' })
     .option('tokenizer', { type: 'string', requiresArg: true, coerce: single('tokenizer'), describe: 'a HuggingFace tokenizer.json' })
     .option('train-tokenizer', { type: 'string', requiresArg: true, coerce: integerAtLeast('train-tokenizer', 257), describe: 'instead, train LibMoE\'s BPE (VOCAB pieces, digits split, <STORY_SEP>) on the input files first (not timed)' })
@@ -28,8 +31,10 @@ With a tokenizer (--tokenizer or --train-tokenizer) the records also go through 
     .option('seq-len', { type: 'string', requiresArg: true, default: 1024, coerce: integerAtLeast('seq-len', 1), describe: 'window length without the extra target token' })
     .option('on-error', { type: 'string', requiresArg: true, default: 'fail', choices: ['fail', 'skip'] as const, describe: 'bad input: stop with an error naming file and line, or count it per reason and go on' })
     .option('workers', { type: 'string', requiresArg: true, default: 2, coerce: integerAtLeast('workers', 0), describe: 'encoder threads for byte-level BPE tokenizers (0 = this thread); other tokenizers use tokenizers\' own threads' })
+    .option('images', { type: 'string', requiresArg: true, coerce: single('images'), describe: 'the files are LLaVA image-text records; DIR is the folder their image paths are relative to' })
     .option('json', { type: 'boolean', describe: 'print one JSON object (fields: docs/operators.md)' })
     .conflicts('tokenizer', 'train-tokenizer')
+    .conflicts('images', 'train-tokenizer')
     .epilog(`${EXIT_CODES_HELP} Bad input under --on-error fail, or a file or tokenizer that cannot be read, is 1.`);
 }
 
@@ -56,6 +61,7 @@ function inspectOptions(args: InspectArgs): InspectOptions {
 
 export async function inspect(args: InspectArgs, io: InspectIo): Promise<number> {
   const opts = inspectOptions(args);
+  if (args.images !== undefined) return inspectImageTextFiles(opts, args.images, io);
   try {
     const { prepareTokenizer } = await import('./tokenizer-setup.js');
     const { runInspection } = await import('./flow.js');
@@ -80,6 +86,22 @@ export async function inspect(args: InspectArgs, io: InspectIo): Promise<number>
     }
   } catch (error) {
     // --json promises one JSON object on stdout, failures included; the message goes to stderr as for every verb.
+    if (opts.json) io.out(`${JSON.stringify({ ok: false, error: (error as Error).message })}\n`);
+    throw error;
+  }
+}
+
+/** `--images DIR`: the image-text report (src/cli/inspect/image-text.ts). */
+async function inspectImageTextFiles(opts: InspectOptions, images: string, io: InspectIo): Promise<number> {
+  try {
+    const { inspectImageText, renderImageTextReport } = await import('./image-text.js');
+    const report = await inspectImageText({
+      files: opts.files, images, onError: opts.onError, workers: opts.workers,
+      ...(opts.tokenizer !== undefined ? { tokenizer: opts.tokenizer } : {}),
+    });
+    io.out(opts.json ? `${JSON.stringify(report)}\n` : renderImageTextReport(report));
+    return EXIT.ok;
+  } catch (error) {
     if (opts.json) io.out(`${JSON.stringify({ ok: false, error: (error as Error).message })}\n`);
     throw error;
   }

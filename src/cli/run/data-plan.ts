@@ -19,13 +19,15 @@ import type { TokenBatch } from '../../models/train-types.js';
 import type { BatchEncoder } from '../../tokenizer/batch-encoder.js';
 import { filter } from '../../ops/filter.js';
 import { assembleFlow } from '../../ops/flow/assemble.js';
+import { SOURCE_ITEMS } from '../../ops/flow/chain.js';
 import { defaultFlow } from '../../ops/flow/default-flow.js';
-import type { FlowContext, FlowStep } from '../../ops/flow/flow-op.js';
+import type { FlowContext, FlowStep, ItemKind } from '../../ops/flow/flow-op.js';
+import { flowOp } from '../../ops/flow/registry.js';
 import type { TextRecord } from '../../ops/items/text-record.js';
 import { separatorId, tokenizerFromJson, vocabSize } from '../../tokenizer/tokenizer.js';
 import { trainTokenizer } from '../../tokenizer/train-bpe.js';
 import { writeFileAtomic } from '../../sinks/atomic-file.js';
-import { fromArray, mix, pipe, repeat, resolveFiles, slimPajama, type Flow } from '../../streams/index.js';
+import { fromArray, llava, mix, pipe, repeat, resolveFiles, slimPajama, type Flow } from '../../streams/index.js';
 
 /** Name of the tokenizer file inside the run directory (a resume reuses it). */
 export const RUN_TOKENIZER = 'tokenizer.json';
@@ -112,11 +114,18 @@ export function stepRows(config: PipelineConfig): number {
   return config.data.batchSize * config.trainer.accumulate;
 }
 
-/** One training source, resolved: its files, weight, kept domains, and how errors name it. */
+/** One training source, resolved: its kind, files, weight, kept domains, own operators, and how errors name it. */
 interface TrainingSource {
+  readonly kind: keyof typeof SOURCE_ITEMS;
   readonly files: readonly string[];
   readonly weight: number;
   readonly domains?: readonly string[];
+  /** LLaVA: the image root. */
+  readonly images?: string;
+  /** Operators on this source alone, before the mix. */
+  readonly flow?: readonly FlowStep[];
+  /** `data.sources[i]`, for errors. */
+  readonly label: string;
   /** Says in the pipeline's terms that a source has no documents. */
   readonly empty: string;
 }
@@ -128,23 +137,27 @@ interface TrainingSource {
 function trainingSources(d: PipelineConfig['data']): TrainingSource[] {
   if (d.sources) {
     return d.sources.map((s, i) => ({
-      files: s.files, weight: s.weight, ...(s.domains ? { domains: s.domains } : {}),
-      empty: `data.sources[${i}]${s.name ? ` (${s.name})` : ''}: no training documents${s.domains ? ` of domain ${s.domains.join(', ')}` : ''} in its files`,
+      kind: s.kind ?? 'slimpajama', files: s.files, weight: s.weight, label: `data.sources[${i}]`,
+      ...(s.domains ? { domains: s.domains } : {}), ...(s.images !== undefined ? { images: s.images } : {}), ...(s.flow ? { flow: s.flow } : {}),
+      empty: `data.sources[${i}]${s.name ? ` (${s.name})` : ''}: no training ${s.kind === 'llava' ? 'records' : 'documents'}${s.domains ? ` of domain ${s.domains.join(', ')}` : ''} in its files`,
     }));
   }
   const files = d.files!;
-  if (!d.weights || Object.keys(d.weights).length === 0) return [{ files, weight: 1, empty: 'data.files: no training documents' }];
+  if (!d.weights || Object.keys(d.weights).length === 0) return [{ kind: 'slimpajama', files, weight: 1, label: 'data.files', empty: 'data.files: no training documents' }];
   const used = Object.entries(d.weights).filter(([, w]) => w > 0).sort(([a], [b]) => a.localeCompare(b));
   if (used.length === 0) throw new Error('data.weights: every weight is 0; nothing to train on');
   return used.map(([domain, weight]) => ({
-    files, weight, domains: [domain],
+    kind: 'slimpajama' as const, files, weight, domains: [domain], label: 'data.files',
     empty: `data.weights: domain "${domain}" has no training documents in data.files (a document's domain is meta.redpajama_set_name)`,
   }));
 }
 
-/** Every training file of the pipeline (for the held-out rule and the tokenizer sample), in stated order. */
+/**
+ * Every text training file of the pipeline (for the held-out rule and the tokenizer sample), in
+ * stated order: `data.files`, or the files of the SlimPajama sources (LLaVA records are not documents).
+ */
 export function trainingFiles(d: PipelineConfig['data']): string[] {
-  return d.files ? [...d.files] : [...new Set(d.sources!.flatMap((s) => s.files))];
+  return d.files ? [...d.files] : [...new Set(d.sources!.filter((s) => (s.kind ?? 'slimpajama') === 'slimpajama').flatMap((s) => s.files))];
 }
 
 /** The operators of the flow: `data.flow` as stated, or the default chain. */
@@ -152,36 +165,74 @@ export function flowSteps(d: PipelineConfig['data']): FlowStep[] {
   return d.flow ? [...d.flow] : defaultFlow(d);
 }
 
+/** What the flow gives the trainer: token batches (the language model) or padded sample batches (image-text). */
+export function flowOutput(d: PipelineConfig['data']): ItemKind {
+  const steps = flowSteps(d);
+  return flowOp(steps[steps.length - 1]!.op)?.output ?? 'batch';
+}
+
 /**
- * The training data flow (a `Flow`: call it fresh, or with a checkpoint's saved state): the
- * sources (epochs repeat without end, each with the file order of (seed, epoch); several
- * sources are mixed by weight) then the operators of `data.flow`. The step count ends the run.
+ * The whole data flow of a pipeline (a `Flow`: call it fresh, or with a saved state): each
+ * source (epochs repeat without end, each with the file order of (seed, epoch); SlimPajama
+ * documents held out are left out) with its own operators, the sources mixed by weight when
+ * there are several, then the operators of `data.flow`. Gives what `flowOutput` says.
  */
-export function trainingFlow(config: PipelineConfig, encoder: BatchEncoder, tok: RunTokenizer, heldOut: ReadonlySet<string>): Flow<TokenBatch> {
+export function dataFlow(config: PipelineConfig, ctx: FlowContext, heldOut: ReadonlySet<string> = new Set()): Flow<unknown> {
   const d = config.data;
-  const endless = (src: TrainingSource): Flow<TextRecord> => repeat((epoch) => {
-    const docs = training(slimPajama({ files: src.files, onError: d.onError, seed: d.seed, epoch }), heldOut);
-    if (!src.domains) return docs;
-    const keep = new Set(src.domains);
-    return pipe(docs, filter<TextRecord>((r) => keep.has(r.domain), 'domain filter'));
-  }, { epochs: Infinity });
+  const endless = (src: TrainingSource): Flow<unknown> => {
+    const records: Flow<unknown> = src.kind === 'llava'
+      ? repeat((epoch) => llava({ files: src.files, imageRoot: src.images!, onError: d.onError, seed: d.seed, epoch }), { epochs: Infinity })
+      : repeat((epoch) => {
+        const docs = training(slimPajama({ files: src.files, onError: d.onError, seed: d.seed, epoch }), heldOut);
+        if (!src.domains) return docs;
+        const keep = new Set(src.domains);
+        return pipe(docs, filter<TextRecord>((r) => keep.has(r.domain), 'domain filter'));
+      }, { epochs: Infinity });
+    if (!src.flow) return records;
+    return assembleFlow(records, src.flow, ctx, { from: SOURCE_ITEMS[src.kind], partial: true, label: `${src.label}.flow` });
+  };
   const sources = trainingSources(d);
   // One source is read directly (no mix): the state of a plain data.files run stays as it was.
   const source = sources.length === 1 && sources[0]!.domains === undefined
     ? endless(sources[0]!)
     : mix(sources.map((src) => ({ weight: src.weight, flow: named(endless(src), src.empty) })), { seed: d.seed });
-  return assembleFlow(source, flowSteps(d), flowContext(config, encoder, tok, false));
+  const from = sources[0]!.flow ? flowOp(sources[0]!.flow[sources[0]!.flow.length - 1]!.op)!.output : SOURCE_ITEMS[sources[0]!.kind];
+  return assembleFlow(source, flowSteps(d), ctx, { from });
 }
 
-function flowContext(config: PipelineConfig, encoder: BatchEncoder, tok: RunTokenizer, evaluation: boolean): FlowContext {
+/**
+ * The training data flow of `pipeline run`: the language model's token batches. A pipeline whose
+ * flow ends with padded image-text batches is for the vision-language trainer (not here yet).
+ */
+export function trainingFlow(config: PipelineConfig, encoder: BatchEncoder, tok: RunTokenizer, heldOut: ReadonlySet<string>): Flow<TokenBatch> {
+  const problem = imageTextProblem(config.data);
+  if (problem) throw new Error(problem);
+  return dataFlow(config, flowContext(config, encoder, tok, false), heldOut) as Flow<TokenBatch>;
+}
+
+/** Why `pipeline run` cannot train on this data section (image-text batches), or undefined. */
+export function imageTextProblem(d: PipelineConfig['data']): string | undefined {
+  if (flowOutput(d) !== 'sampleBatch') return undefined;
+  return 'data.flow: ends with padded sample batches (image-text); pipeline run trains the language model on token batches, and the vision-language trainer that takes these is not available yet (inspect the data with pipeline inspect)';
+}
+
+/** Whether an operator of the pipeline needs the tokenizer itself (not only its ids). */
+function needsTokenizer(d: PipelineConfig['data']): boolean {
+  const steps = [...flowSteps(d), ...(d.sources ?? []).flatMap((s) => s.flow ?? [])];
+  return steps.some((s) => s.op === 'conversation');
+}
+
+/** What the operators get from the run: sizes, seed, tokenizer, error policy. */
+export function flowContext(config: PipelineConfig, encoder: BatchEncoder, tok: Pick<RunTokenizer, 'json' | 'separatorId'>, evaluation: boolean): FlowContext {
   return {
     encoder, separatorId: tok.separatorId, seqLen: config.data.seqLen, batchSize: config.data.batchSize,
-    accumulate: config.trainer.accumulate, seed: config.data.seed, evaluation,
+    accumulate: config.trainer.accumulate, seed: config.data.seed, evaluation, onError: config.data.onError,
+    ...(needsTokenizer(config.data) ? { tokenizer: tokenizerFromJson(tok.json) } : {}),
   };
 }
 
 /** A source without documents makes its endless repeat fail; say which one, in the pipeline's terms. */
-function named(flow: Flow<TextRecord>, empty: string): Flow<TextRecord> {
+function named<T>(flow: Flow<T>, empty: string): Flow<T> {
   return (resume) => {
     const stage = flow(resume);
     return {

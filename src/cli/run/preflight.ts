@@ -1,23 +1,28 @@
 /**
  * Step 2 of `pipeline run` (and all of --dry-run's checking): the inputs a run needs exist
  * before anything is created, so a run that cannot start fails with exit 2 and leaves no run
- * directory. Checked: every data glob matches a file (data.files or each data.sources[i].files, data.heldOut.files), the
+ * directory. Checked: the flow gives what `pipeline run` trains on (token batches), every data glob matches a file (data.files or each data.sources[i].files, data.heldOut.files), the
  * tokenizer file is a readable JSON document (data.tokenizer.path), and the runs folder
- * (out.dir) can be created and written.
+ * (out.dir) can be created and written; a llava source's image folder exists.
  */
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { resolveFiles } from '../../streams/index.js';
 import { InputError } from '../shared/errors.js';
-import { RUN_TOKENIZER } from './data-plan.js';
+import { RUN_TOKENIZER, imageTextProblem } from './data-plan.js';
 import type { RunPlan } from './resolve-run.js';
 
 /** Every problem found, one line each naming its key and path; empty when the run can start. */
 export function runInputProblems(plan: RunPlan): string[] {
   const { data, out } = plan.config;
   const problems: string[] = [];
+  const imageText = imageTextProblem(data);
+  if (imageText) problems.push(imageText);
   if (data.files) problems.push(...globProblems('data.files', data.files));
-  (data.sources ?? []).forEach((src, i) => problems.push(...globProblems(`data.sources[${i}].files`, src.files)));
+  (data.sources ?? []).forEach((src, i) => {
+    problems.push(...globProblems(`data.sources[${i}].files`, src.files));
+    if (src.images !== undefined && !isDirectory(src.images)) problems.push(`data.sources[${i}].images: ${src.images} is not a folder`);
+  });
   if (data.heldOut.files?.length) problems.push(...globProblems('data.heldOut.files', data.heldOut.files));
   // A resumed run uses the tokenizer it saved; the configured file matters only without one.
   const ownTokenizer = plan.kind === 'resume' && existsSync(join(plan.runDir, RUN_TOKENIZER));
@@ -77,4 +82,12 @@ function writableProblem(dir: string): string | undefined {
     return `cannot write to ${at}${at === dir ? '' : ` (to create ${dir})`}`;
   }
   return undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Op } from '../../streams/stage.js';
 import type { BatchEncoder } from '../../tokenizer/batch-encoder.js';
+import type { Tokenizer } from '../../tokenizer/tokenizer.js';
 
 /** What flows between operators; an operator's `input` must be its predecessor's `output`. */
 export const ITEM_KINDS = {
@@ -14,6 +15,9 @@ export const ITEM_KINDS = {
   tokens: 'tokenized documents',
   window: 'packed windows',
   batch: 'token batches',
+  record: 'image-text records (LLaVA conversations with provenance)',
+  sample: 'training samples (token ids with labels; image samples get their pixels from {op: image})',
+  sampleBatch: 'padded sample batches (ids, labels, attention mask, stacked pixels)',
 } as const;
 export type ItemKind = keyof typeof ITEM_KINDS;
 
@@ -32,6 +36,13 @@ export interface FlowContext {
   readonly seed: number;
   /** Building the evaluation flow (held-out batches): operators may opt out (shuffle). */
   readonly evaluation: boolean;
+  /**
+   * The run's tokenizer itself (data.tokenizer), for operators that need more than ids
+   * (`conversation` reads special-token masks). Absent where no such operator runs.
+   */
+  readonly tokenizer?: Tokenizer;
+  /** data.onError: the default policy of operators that can meet bad items (`conversation`, `image`). */
+  readonly onError?: 'fail' | 'skip';
 }
 
 export interface FlowOp<O extends object = object> {

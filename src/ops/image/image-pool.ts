@@ -45,7 +45,9 @@ export class ImagePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    // An idle worker is unref'd, and so is its termination: without a ref, a process with
+    // nothing else to do would exit with `close()` still pending (its awaiting code never runs).
+    await Promise.all(this.workers.map((w) => { w.worker.ref(); return w.worker.terminate(); }));
   }
 
   private spawn(): PoolWorker {

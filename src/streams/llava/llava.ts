@@ -3,7 +3,7 @@ import { type ZstdDecoderChoice, openDecoded } from '../decode/open-decoded.js';
 import { resolveFiles } from '../files/resolve-files.js';
 import { type ShardSpec, consumerOf, epochFileOrder, partitionFiles } from '../slimpajama/shard.js';
 import type { OnError } from '../slimpajama/slimpajama.js';
-import { SourceStats } from '../slimpajama/source-stats.js';
+import { type CarriedSourceCounts, SourceStats } from '../slimpajama/source-stats.js';
 import type { Flow, Json, Stage, StageState } from '../stage.js';
 import type { ImageTextRecord } from './image-text-record.js';
 import { type LlavaSkipReason, parseLlavaRecord } from './parse-record.js';
@@ -44,6 +44,8 @@ interface LlavaState {
   turn: number;
   /** Per partition: [file, offset, record index, line], or null when exhausted. */
   parts: ([number, number, number, number] | null)[];
+  /** What was read, used and skipped up to this position (../carried-counts.ts; absent in older states). */
+  counts?: CarriedSourceCounts;
 }
 
 /**
@@ -73,6 +75,7 @@ export function llava(options: LlavaOptions): Flow<ImageTextRecord> {
   return (resume?: StageState) => {
     const saved = resume === undefined ? undefined : checkState(resume, fingerprint, consumer.index, consumer.count, partitions);
     const stats = new SourceStats<LlavaSkipReason>();
+    stats.restore(saved?.counts);
     let slot = saved?.slot ?? 0;
     let turn = saved?.turn ?? 0;
     let failure: Error | undefined;
@@ -109,7 +112,8 @@ export function llava(options: LlavaOptions): Flow<ImageTextRecord> {
           slot,
           turn,
           parts: readers.map((r) => (r.position ? [r.position.file, r.position.offset, r.position.index, r.position.line] : null)),
-        } satisfies LlavaState;
+          counts: stats.carried(),
+        } satisfies LlavaState as unknown as Json;
       },
       stats: () => stats.toJson(),
       close: closeAll,
