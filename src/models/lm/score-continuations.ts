@@ -8,13 +8,12 @@
  * requests share a batch. (A capacity factor would let padding compete for expert slots; LibMoE's
  * LM is dropless and so is every shipped pipeline.)
  *
- * Evaluation changes nothing: the forward runs with `training: false` (no router noise, Hyper-R's
- * fixed K, no ReMoE λ update), and each MoE layer's non-trainable state is put back after every
- * call, because the DeepSeek aux-free balancer updates its bias on every forward (LibMoE does so
- * in evaluation too; moeflow does not).
+ * Evaluation changes nothing: the forward runs with `training: false`, and the routers keep
+ * their state and parameters outside training (no DeepSeek aux-free bias update — LibMoE updates
+ * it in evaluation too, moeflow does not —, no X-MoE in-place renormalisation, no ReMoE λ
+ * update, Hyper-R's fixed K; test/models/moe/eval-changes-nothing.test.ts).
  */
 import { tf, type Tensor1D } from '../tf.js';
-import type { Json } from '../../base/json.js';
 import type { MoeOutput } from '../moe/types.js';
 import type { ContinuationRequest, ContinuationScore, ContinuationScorer } from './continuation-types.js';
 import type { TransformerLM } from './transformer-lm.js';
@@ -66,20 +65,13 @@ export class LmContinuationScorer implements ContinuationScorer {
         targets[b * T + t] = seq[t + 1]!;
       }
     });
-    const saved: (Json | null)[] = this.model.moeLayers.map((l) => (l ? l.state() : null));
-    let logprobT: Tensor1D;
-    let argmaxT: Tensor1D;
-    try {
-      [logprobT, argmaxT] = tf.tidy(() => {
-        const fwd = this.model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1 });
-        this.opts.onMoe?.(fwd.moe, rows.map((length) => ({ length })), T);
-        const lsm = tf.logSoftmax(fwd.logits);
-        const flat = tf.tensor1d(Int32Array.from(targets, (tgt, i) => i * V + tgt), 'int32');
-        return [tf.gather(tf.reshape(lsm, [-1]), flat) as Tensor1D, tf.argMax(fwd.logits, 1) as Tensor1D];
-      });
-    } finally {
-      this.model.moeLayers.forEach((l, i) => { if (l) l.setState(saved[i]!); });
-    }
+    const [logprobT, argmaxT] = tf.tidy(() => {
+      const fwd = this.model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1 });
+      this.opts.onMoe?.(fwd.moe, rows.map((length) => ({ length })), T);
+      const lsm = tf.logSoftmax(fwd.logits);
+      const flat = tf.tensor1d(Int32Array.from(targets, (tgt, i) => i * V + tgt), 'int32');
+      return [tf.gather(tf.reshape(lsm, [-1]), flat) as Tensor1D, tf.argMax(fwd.logits, 1) as Tensor1D];
+    });
     const [lp, am] = await Promise.all([logprobT.data() as Promise<Float32Array>, argmaxT.data() as Promise<Int32Array>]);
     tf.dispose([logprobT, argmaxT]);
     return requests.map((r, b) => {
