@@ -2,7 +2,7 @@
  * Evaluation speed as JSON: items/s per task and the ratio of evaluated tokens/s (real tokens of
  * the scored sequences, padding not counted) to the same model's plain forward tokens/s on full
  * windows, measured in this one run (issue 8 target: ratio ≥ 0.7).
- * Usage: node dist/bench/eval.js RUN_DIR DATA_DIR [tasks=piqa,arc_easy,hellaswag,lambada,blimp] [limit=100] [batch=32]
+ * Usage: node dist/bench/eval.js RUN_DIR DATA_DIR [tasks=piqa,arc_easy,hellaswag,lambada,blimp] [limit=100] [batch=32] [quantum=auto]
  */
 import { join } from 'node:path';
 import { loadTaskItems } from '../src/eval/data/load-task-items.js';
@@ -11,15 +11,15 @@ import { evalTask } from '../src/eval/tasks/registry.js';
 import { selectBackend } from '../src/models/backend.js';
 import { modelFromCheckpoint } from '../src/models/checkpoint/load-lm-weights.js';
 import type { ContinuationRequest, ContinuationScorer } from '../src/models/lm/continuation-types.js';
-import { LmContinuationScorer } from '../src/models/lm/score-continuations.js';
+import { LmContinuationScorer, padLength } from '../src/models/lm/score-continuations.js';
 import { createMoeLayer } from '../src/models/moe/registry.js';
 import { tf } from '../src/models/tf.js';
 import { checkpointSteps, readRunConfig } from '../src/cli/shared/run-dir.js';
 import { decodeIds, encodeTexts, loadTokenizer } from '../src/tokenizer/tokenizer.js';
 
-const [runDir, dataDir, taskList = 'piqa,arc_easy,hellaswag,lambada,blimp', limitArg = '100', batchArg = '32'] = process.argv.slice(2);
+const [runDir, dataDir, taskList = 'piqa,arc_easy,hellaswag,lambada,blimp', limitArg = '100', batchArg = '32', quantumArg = 'auto'] = process.argv.slice(2);
 if (!runDir || !dataDir) {
-  console.error('usage: node dist/bench/eval.js RUN_DIR DATA_DIR [tasks] [limit] [batch]');
+  console.error('usage: node dist/bench/eval.js RUN_DIR DATA_DIR [tasks] [limit] [batch] [quantum|auto]');
   process.exit(2);
 }
 const backend = await selectBackend('auto');
@@ -31,12 +31,16 @@ const { model } = await modelFromCheckpoint(join(runDir, 'checkpoints', `step-${
 const tok = loadTokenizer(join(runDir, 'tokenizer.json'));
 const tokenizer = { encode: (t: readonly string[]) => encodeTexts(tok, t), decode: (ids: ArrayLike<number>) => decodeIds(tok, ids) };
 const batch = Number(batchArg);
-const inner = new LmContinuationScorer(model, { maxTokens: seqLen, quantum: 32, step });
+// quantum 'auto': evaluation's default (padLength picks it per batch from the longest row).
+const inner = new LmContinuationScorer(model, { maxTokens: seqLen, step, ...(quantumArg !== 'auto' ? { quantum: Number(quantumArg) } : {}) });
 let tokens = 0;
+let paddedTokens = 0;
 const counting: ContinuationScorer = {
   maxTokens: inner.maxTokens,
   score: (reqs: readonly ContinuationRequest[]) => {
-    for (const r of reqs) tokens += r.context.length + r.continuation.length - 1;
+    const lengths = reqs.map((r) => r.context.length + r.continuation.length - 1);
+    for (const n of lengths) tokens += n;
+    paddedTokens += reqs.length * padLength(Math.max(...lengths), seqLen, quantumArg !== 'auto' ? Number(quantumArg) : undefined);
     return inner.score(reqs);
   },
 };
@@ -67,8 +71,8 @@ for (let i = 0; i < reps; i++) await forward();
 const forwardTokensPerSecond = (reps * rows * seqLen) / ((performance.now() - f0) / 1000);
 const evalTokensPerSecond = tokens / evalSeconds;
 console.log(JSON.stringify({
-  bench: 'eval', backend: backend.name, runDir, step, seqLen, batch, tasks,
-  evaluatedTokens: tokens, evalTokensPerSecond, forwardTokensPerSecond,
+  bench: 'eval', backend: backend.name, runDir, step, seqLen, batch, quantum: quantumArg, tasks,
+  evaluatedTokens: tokens, paddedTokens, paddingShare: 1 - tokens / paddedTokens, evalTokensPerSecond, forwardTokensPerSecond,
   ratio: evalTokensPerSecond / forwardTokensPerSecond, target: 0.7,
 }, null, 2));
 model.dispose();

@@ -22,11 +22,13 @@ export interface ValidateOptions {
    * silently at run time. Without it the options are checked when the layer is built.
    */
   readonly routerOptions?: Readonly<Record<string, readonly string[]>>;
+  /** The evaluation task names (src/eval/tasks/registry.ts `evalTaskNames()`), checked in eval.tasks. */
+  readonly evalTasks?: readonly string[];
 }
 
 /** Validate a parsed pipeline document; returns it with every default filled in. */
 export function validatePipeline(doc: unknown, source: string, opts: ValidateOptions = {}): PipelineConfig {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(source, ['(top level): expected a map of sections (data, model, trainer, stats, out)']);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(source, ['(top level): expected a map of sections (data, model, trainer, stats, out, eval)']);
   const early = prepareFlow(doc);
   const r = pipelineSchema.safeParse(doc, { reportInput: true });
   if (!r.success || early.length) throw new ConfigError(source, [...early, ...(r.success ? [] : formatIssues(r.error.issues, pipelineSchema))]);
@@ -39,6 +41,15 @@ export function validatePipeline(doc: unknown, source: string, opts: ValidateOpt
   const declared = alg !== undefined ? opts.routerOptions?.[alg] : undefined;
   if (declared !== undefined) {
     const problems = Object.keys(r.data.model.moe?.options ?? {}).filter((k) => !declared.includes(k)).map((k) => unknownRouterOption(alg!, k, declared));
+    if (problems.length > 0) throw new ConfigError(source, problems);
+  }
+  const known = opts.evalTasks;
+  if (known !== undefined && r.data.eval) {
+    const problems = r.data.eval.tasks.flatMap((t, i) => {
+      if (known.includes(t)) return [];
+      const guess = closest(t, known);
+      return [`eval.tasks[${i}]: unknown task "${t}"${guess ? `; did you mean "${guess}"?` : ''} (known: ${known.join(', ')})`];
+    });
     if (problems.length > 0) throw new ConfigError(source, problems);
   }
   return r.data;

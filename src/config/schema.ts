@@ -90,6 +90,27 @@ const stats = z.strictObject({
   arrowStream: bool().prefault(false),
 });
 
+/**
+ * Zero-shot evaluation at the end of `pipeline run` (docs/eval.md): the final checkpoint, or
+ * every checkpoint with `every: true`, scored on `tasks` from the files in `data`, into the
+ * run's eval/ tables. The task names are checked against the task registry when the caller
+ * passes it (validatePipeline's `evalTasks`), as router names are.
+ */
+const evaluation = z.strictObject({
+  tasks: textList(),
+  /** Folder laid out as ../shared/data/eval (piqa.jsonl, blimp/, ...); relative to the working directory. */
+  data: text().prefault('data/eval'),
+  /** Items per data file (0: all). */
+  limit: nonNegativeInt().prefault(0),
+  /** Options (requests) scored per forward. */
+  batchSize: positiveInt().prefault(32),
+  every: bool().prefault(false),
+  onBadRow: oneOf(['fail', 'skip']).prefault('fail'),
+  /** Eval-time routing logs (eval/routing, eval/routes); one sequence per forward, so slower. */
+  routing: bool().prefault(false),
+  routesSample: fraction().prefault(0.05),
+});
+
 const out = z.strictObject({
   dir: text().prefault('runs'),
 });
@@ -102,6 +123,7 @@ export const pipelineSchema = z.strictObject({
   trainer,
   stats: stats.prefault({}),
   out: out.prefault({}),
+  eval: evaluation.optional(),
 }).superRefine((cfg, ctx) => {
   // Cross-field rules only compare values that passed their own checks.
   const m = cfg.model;

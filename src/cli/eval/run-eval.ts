@@ -117,7 +117,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalSummary> {
       const scorer = new LmContinuationScorer(model, {
         maxTokens: config.data.seqLen, step, totalSteps: config.trainer.steps,
         // Routing logs: one unpadded sequence per forward, so a layer's statistics are that sequence's.
-        quantum: recorder ? 1 : o.quantum ?? 32,
+        ...(recorder ? { quantum: 1 } : o.quantum !== undefined ? { quantum: o.quantum } : {}),
         ...(recorder ? { onMoe: recorder.onMoe } : {}),
       });
       for (const l of todo) {

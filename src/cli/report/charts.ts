@@ -149,3 +149,30 @@ export function domainChart(runId: string, rows: Rows, nExperts: number, steps: 
     },
   } as TopLevelSpec;
 }
+
+/**
+ * Zero-shot accuracy per task (LibMoE protocol), one bar per checkpoint within each task, with
+ * the task's chance level as a black tick (a bar at chance means nothing was learnt).
+ * Rows: {task, step, accuracy, chance?} in percent; `tasks` gives the order.
+ */
+export function evalChart(runId: string, rows: Rows, tasks: readonly string[]): TopLevelSpec {
+  const steps = new Set(rows.map((r) => Number(r.step))).size;
+  const x = { field: 'task', type: 'nominal', title: null, sort: [...tasks], axis: { labelAngle: -30, labelFontSize: 12 } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Zero-shot accuracy per task and checkpoint', subtitle: [runId, 'LibMoE protocol (group average; LAMBADA: total) · black tick: chance'] },
+    width: { step: Math.max(36, 14 * steps + 12) }, height: H,
+    data: { values: rows },
+    layer: [
+      { mark: { type: 'bar' },
+        encoding: {
+          x, xOffset: { field: 'step', type: 'ordinal' },
+          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } },
+          color: { field: 'step', type: 'ordinal', title: 'checkpoint step', scale: { scheme: steps > 1 ? 'blues' : 'tableau10' }, legend: { orient: 'right' } },
+          tooltip: [{ field: 'task' }, { field: 'step' }, { field: 'accuracy', format: '.1f' }],
+        } },
+      { mark: { type: 'tick', color: 'black', thickness: 2 }, transform: [{ filter: 'isValid(datum.chance)' }],
+        encoding: { x, y: { field: 'chance', type: 'quantitative' } } },
+    ],
+  } as TopLevelSpec;
+}

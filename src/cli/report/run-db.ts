@@ -12,6 +12,9 @@ const SOURCES = [
   { view: 'layers', dir: 'routing', stem: 'layers', perLayer: true },
   { view: 'domains', dir: 'routing', stem: 'domains', perLayer: true },
   { view: 'tokens', dir: 'routing', stem: 'tokens', perLayer: true },
+  // Zero-shot evaluation (pipeline eval, or a run's eval: section): per checkpoint step.
+  { view: 'eval_results', dir: 'eval', stem: 'results', perLayer: false },
+  { view: 'eval_items', dir: 'eval', stem: 'items', perLayer: false },
 ] as const;
 
 /** Tables that hold every step (eval runs now and then; tokens are sampled): they bound the complete steps. */
@@ -19,7 +22,8 @@ const EVERY_STEP = new Set(['metrics', 'experts', 'layers', 'domains']);
 
 /**
  * A run directory opened for analysis: one DuckDB view per table that has parts
- * (metrics, eval, experts, layers, domains, tokens), reading the Parquet files as written.
+ * (metrics, eval, experts, layers, domains, tokens, eval_results, eval_items), reading the
+ * Parquet files as written.
  *
  * Every view stops at `lastCompleteStep`: the last step present in full (all MoE layers) in
  * every table that holds every step. The sink commits tables together, but a run written

@@ -1,7 +1,9 @@
 /** Query a run's Parquet statistics with DuckDB, draw PNG plots, write report.md (`pipeline report`). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { auxChart, auxPanels, domainChart, entropyChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
+import { auxChart, auxPanels, domainChart, entropyChart, evalChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
+import { evalChartRows, evalMarkdown, readTaskScores } from './eval-section.js';
+import { evalTaskNames } from '../../eval/tasks/registry.js';
 import { renderPng } from './render.js';
 import { RunDb, type Rows } from './run-db.js';
 import { readRunConfig } from '../shared/run-dir.js';
@@ -97,6 +99,10 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
         SELECT domain, layer, arg_max(expert, share) AS expert, max(share) AS share FROM sh GROUP BY domain, layer ORDER BY domain, layer`);
     }
 
+    // Zero-shot evaluation (eval/): a table per task × checkpoint and its chart.
+    const scores = await readTaskScores(db, evalTaskNames());
+    if (scores.length) await png('eval-accuracy.png', evalChart(runId, evalChartRows(scores), [...new Set(scores.map((s) => s.task))]));
+
     // report.md
     const model = (pipeline.model ?? {}) as Record<string, unknown>;
     const moe = (model.moe ?? {}) as Record<string, unknown>;
@@ -122,6 +128,7 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
       md.push('| domain | layer | expert | share of the domain\'s token-slots |', '|---|---|---|---|');
       for (const r of domainTop) md.push(`| ${String(r.domain)} | ${num(r.layer)} | ${num(r.expert)} | ${fmt(r.share, 3)} |`);
     }
+    md.push(...evalMarkdown(scores));
     md.push('', '## Plots', '', ...files.map((f) => `![${f.replace('.png', '')}](${f})`), '');
     md.push('Tables: see docs/run.md; query them with DuckDB, e.g.', '', '```sql', `SELECT step, loss FROM read_parquet('${join(runDir, 'metrics-*.parquet')}') ORDER BY step;`, '```', '');
     await writeFile(join(outDir, 'report.md'), md.join('\n'));

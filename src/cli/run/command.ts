@@ -5,7 +5,7 @@
  * nothing heavy: the steps are imported when the verb runs, so `--help` stays fast.
  */
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { EXIT_CODES_HELP } from '../shared/errors.js';
+import { EXIT, EXIT_CODES_HELP } from '../shared/errors.js';
 import { single, stringList } from '../shared/options.js';
 import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
 import type { TrainerDriver } from './train-context.js';
@@ -22,7 +22,9 @@ export function builder(y: Argv) {
 Usage: pipeline run --resume RUN_DIR [options]
 
 Train the pipeline in FILE (YAML, see docs/run.md) and write runs/<run-id>/:
-config.yaml, metrics-*.parquet, eval-*.parquet, routing/*.parquet, checkpoints/.`)
+config.yaml, metrics-*.parquet, eval-*.parquet, routing/*.parquet, checkpoints/.
+With an eval: section, then score the final checkpoint (every one with eval.every: true) on
+its zero-shot tasks into eval/ (as pipeline eval; docs/eval.md).`)
     .positional('file', { type: 'string', describe: 'the pipeline YAML file' })
     .option('set', { type: 'string', requiresArg: true, coerce: stringList, describe: 'override a key (repeatable): --set KEY.PATH=VALUE; VALUE is YAML: 3e-4, true, [a.jsonl.zst,b.jsonl.zst]' })
     .option('out', { type: 'string', requiresArg: true, coerce: single('out'), describe: 'runs directory (default: out.dir of the pipeline, "runs")' })
@@ -54,6 +56,7 @@ export async function run(args: RunArgs, deps: RunCommandDeps, io: Io): Promise<
     ...(args.backend !== undefined ? { backend: args.backend } : {}), ...(args.resume !== undefined ? { resume: args.resume } : {}),
   });
   checkRunInputs(plan);
+  await (await import('./eval-preflight.js')).checkEvalInputs(plan);
   if (args.dryRun) {
     (await import('./dry-run.js')).dryRunReport(plan, io);
     return 0;
@@ -61,9 +64,12 @@ export async function run(args: RunArgs, deps: RunCommandDeps, io: Io): Promise<
   const trainer = deps.trainer ?? (await import('./driver.js')).trainDriver;
   const started = await (await import('./start-run.js')).startRun(plan, deps.now);
   const tty = deps.tty ?? Boolean(process.stderr.isTTY);
-  return (await import('./train-with-signals.js')).trainWithSignals(started, io, {
+  const trained = await (await import('./train-with-signals.js')).trainWithSignals(started, io, {
     trainer, tty, progressEveryMs: deps.progressEveryMs ?? (tty ? 250 : 10_000),
   });
+  // An interrupted run is not evaluated: its last checkpoint is not its final one (--resume finishes both).
+  if (trained !== EXIT.ok || !plan.config.eval) return trained;
+  return (await import('./evaluate-run.js')).evaluateRun(started, io);
 }
 
 export const handler = verbHandler<RunArgs>('run', (args, io) => run(args, {}, io));

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadPipeline, validatePipeline } from '../../config/load.js';
 import { applyOverride, parseOverride } from '../../config/overrides.js';
 import type { PipelineConfig } from '../../config/schema.js';
+import { evalTaskNames } from '../../eval/tasks/registry.js';
 import { routerCatalog } from '../../models/moe/registry.js';
 import { UsageError } from '../shared/errors.js';
 import { checkpointSteps, readRunConfig, type RunRecord } from '../shared/run-dir.js';
@@ -35,7 +36,7 @@ export async function resolveRun(req: RunRequest): Promise<RunPlan> {
   const sets = [...(req.set ?? [])];
   if (req.backend !== undefined) sets.push(`trainer.backend=${req.backend}`);
   if (req.out !== undefined) sets.push(`out.dir=${JSON.stringify(req.out)}`);
-  const catalog = routerCatalog();
+  const catalog = { ...routerCatalog(), evalTasks: evalTaskNames() };
   if (req.resume === undefined) {
     if (req.file === undefined) throw new UsageError('missing the pipeline FILE (e.g. pipeline run pipelines/quickstart.yaml)', 'run');
     const loaded = await loadPipeline(req.file, sets, catalog);

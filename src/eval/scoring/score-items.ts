@@ -1,7 +1,8 @@
 /**
  * Items → per-item results, through a ContinuationScorer: tokenise context and continuation
  * separately (LibMoE), fit each request into the window (left cut, counted), score the requests
- * in groups of `batchSize`, then apply the decision rules. Nothing here depends on how the
+ * in groups of `batchSize` (longest first, so a group's padding is small), then apply the
+ * decision rules. Nothing here depends on how the
  * requests were grouped, so results cannot depend on the batch size.
  */
 import type { ContinuationScore, ContinuationScorer } from '../../models/lm/continuation-types.js';
@@ -55,14 +56,22 @@ export async function scoreItems(items: readonly EvalItem[], opts: ScoreItemsOpt
 
   const scores: ContinuationScore[] = new Array(requests.length);
   const batch = Math.max(1, Math.floor(opts.batchSize));
-  let nextItem = 0;
-  for (let start = 0; start < requests.length; start += batch) {
-    const part = requests.slice(start, start + batch);
-    const got = await scorer.score(part);
-    if (got.length !== part.length) throw new Error(`scorer returned ${got.length} scores for ${part.length} requests`);
-    got.forEach((s, j) => { scores[start + j] = s; });
-    while (nextItem < plan.length && plan[nextItem]!.requests.every((r) => r < start + part.length)) nextItem++;
-    opts.onProgress?.(nextItem);
+  // Requests of similar length share a batch, so a batch pads to little more than its longest
+  // request. The order is a pure function of the requests (length, then position), and a score
+  // does not depend on its batch-mates, so results are the same as in item order.
+  const order = requests.map((_, i) => i).sort((a, b) => inputLength(requests[b]!) - inputLength(requests[a]!) || a - b);
+  const itemOf = new Int32Array(requests.length);
+  const left = plan.map((p, i) => { for (const r of p.requests) itemOf[r] = i; return p.requests.length; });
+  let itemsDone = 0;
+  for (let start = 0; start < order.length; start += batch) {
+    const ids = order.slice(start, start + batch);
+    const got = await scorer.score(ids.map((r) => requests[r]!));
+    if (got.length !== ids.length) throw new Error(`scorer returned ${got.length} scores for ${ids.length} requests`);
+    got.forEach((s, j) => {
+      scores[ids[j]!] = s;
+      if (--left[itemOf[ids[j]!]!]! === 0) itemsDone++;
+    });
+    opts.onProgress?.(itemsDone);
   }
 
   const out: ItemResult[] = [];
@@ -71,6 +80,11 @@ export async function scoreItems(items: readonly EvalItem[], opts: ScoreItemsOpt
     else out.push(await lastWordResult(p.item, requests[p.requests[0]!]!, scores[p.requests[0]!]!, tokenizer));
   }
   return out;
+}
+
+/** Tokens the model reads for a request (context + continuation − 1). */
+function inputLength(r: FittedRequest): number {
+  return r.context.length + r.continuation.length - 1;
 }
 
 function sum(a: ArrayLike<number>): number {

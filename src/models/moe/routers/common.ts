@@ -53,12 +53,17 @@ export function l2Normalize(x: Tensor2D, eps: number): Tensor2D {
   return tf.div(x, tf.maximum(norm, eps)) as Tensor2D;
 }
 
+/** Each row of `v` scaled to Euclidean norm `norm`. */
+export function rowsRenormalised(v: Tensor2D, norm: number): Tensor2D {
+  return tf.mul(v, tf.div(norm, tf.sqrt(tf.sum(tf.square(v), 1, true)))) as Tensor2D;
+}
+
 /**
  * X-MoE's in-place embedding renormalisation (no gradient): each row rescaled to `norm`.
  * The variable then holds ê, so the gradient the step computes is ∂/∂ê, as in LibMoE.
  */
 export function renormaliseRowsInPlace(v: Variable, norm: number): void {
-  const next = tf.tidy(() => tf.mul(v, tf.div(norm, tf.sqrt(tf.sum(tf.square(v), 1, true)))));
+  const next = tf.tidy(() => rowsRenormalised(v as unknown as Tensor2D, norm));
   v.assign(next);
   next.dispose();
 }

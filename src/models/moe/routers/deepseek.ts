@@ -19,8 +19,10 @@ const BIAS_SCALE = numberOption('e_score_correction_bias_scale', 0.001, 'step of
  * output = routed + shared (weight 1; routed_scaling_factor is unused in LibMoE).
  *
  * V2 with `perplexity_reg_mode: deepseek` routes group-limited on s + b with the aux-free
- * bias b (`e_score_correction_bias`, state) updated every call by 0.001·sign(mean − count);
- * the gate weights come from the unbiased s (LibMoE's sequence-axis gather fixed).
+ * bias b (`e_score_correction_bias`, state) updated every training call by 0.001·sign(mean − count);
+ * the gate weights come from the unbiased s (LibMoE's sequence-axis gather fixed). LibMoE also
+ * updates b on evaluation forwards (it does not look at `self.training`), so scoring a model
+ * changes it; here only `ctx.training` calls update b, and evaluation changes nothing.
  * V3 uses the standard balance without renormalising s.
  */
 function deepseekLayer(version: 2 | 3): RouterDef {
@@ -43,7 +45,7 @@ function deepseekLayer(version: 2 | 3): RouterDef {
     const shared = sharedExperts(1, s2);
     return {
       variables: new Map<string, Variable>([['expert_sel', sel], ...shared.variables]),
-      route({ x, batch, seqLen }: RouteInput): Routing {
+      route({ x, batch, seqLen, ctx }: RouteInput): Routing {
         const k = spec.topK;
         const n = x.shape[0];
         const l = linear(x, sel);
@@ -58,7 +60,7 @@ function deepseekLayer(version: 2 | 3): RouterDef {
           internals['group_scores'] = g.groupScores;
           internals['group_mask'] = g.groupMask;
           const upd = updateBias(bias, idx, e, biasStep);
-          bias = upd.bias;
+          if (ctx.training) bias = upd.bias;
           internals['expert_counts'] = upd.counts;
         } else {
           ({ idx, v } = pickTopK(s, k));

@@ -9,7 +9,7 @@ const LM_OPTIONS = lmOptionSet(['step', 'time', 'global']);
 
 /**
  * `moe_layer_xmoe` (LibMoE moe_layer_xmoe.py): expert_sel [⌊E/2⌋, D] is the input reduction,
- * expert_embeddings [E, ⌊E/2⌋] are renormalised in place to norm 1.5 each forward,
+ * expert_embeddings [E, ⌊E/2⌋] are renormalised in place to norm 1.5 each training forward (a copy in eval),
  * c = cos(h, ê), p = softmax(c/0.3), then the selection activation is applied AGAIN
  * (softmax(p) for `gate`, σ(p) for `sigmoid`), top-K, w = v/(Σv + 1e-20).
  * Only the entropy regularisers (step/time/global) exist here, with p used as the logits;
@@ -23,9 +23,9 @@ function createMoeLayerXmoe({ spec, params: pf }: RouterContext): Router {
   const emb = pf.orthogonal('expert_embeddings', [e, cos.dims], 0.32); // moe_layer_xmoe.py L94
   return {
     variables: new Map<string, Variable>([['expert_sel', sel], ['expert_embeddings', emb]]),
-    route({ x, batch, seqLen }: RouteInput): Routing {
+    route({ x, batch, seqLen, ctx }: RouteInput): Routing {
       const k = spec.topK;
-      const { h, l: c, p } = xmoeCosine(x, sel, emb, cos);
+      const { h, l: c, p } = xmoeCosine(x, sel, emb, cos, ctx.training);
       const s = selectionActivation(p, o.selection);
       const { idx, v } = pickTopK(s, k);
       const w = renormalise(v, 1e-20);

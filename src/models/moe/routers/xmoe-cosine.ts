@@ -2,7 +2,7 @@ import { tf, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { numberOption } from '../options.js';
 import type { MoeLayerSpec } from '../types.js';
-import { l2Normalize, linear, renormaliseRowsInPlace } from './common.js';
+import { l2Normalize, linear, renormaliseRowsInPlace, rowsRenormalised } from './common.js';
 
 /** X-MoE's router constants (LibMoE xmoe.py and moe_layer_xmoe.py use the same ones). */
 export interface XmoeOptions {
@@ -28,13 +28,18 @@ export function xmoeOptions(spec: MoeLayerSpec): XmoeOptions {
 }
 
 /**
- * X-MoE's cosine scores, shared by the VLM and LM layers: the embeddings are renormalised in
- * place to `embeddingNorm` (no gradient), h = x·Rᵀ, l = ⟨h/max(‖h‖, eps), ê⟩, p = softmax(l/τ).
+ * X-MoE's cosine scores, shared by the VLM and LM layers: the embeddings are renormalised to
+ * `embeddingNorm` (no gradient), h = x·Rᵀ, l = ⟨h/max(‖h‖, eps), ê⟩, p = softmax(l/τ).
+ * In training the renormalisation is written back into the variable, as LibMoE does in place;
+ * outside training the scores use a renormalised copy, so evaluation leaves the parameters as
+ * the checkpoint has them (the scores are the same either way).
  */
-export function xmoeCosine(x: Tensor2D, reduction: Variable, embeddings: Variable, o: XmoeOptions): { h: Tensor2D; l: Tensor2D; p: Tensor2D } {
-  renormaliseRowsInPlace(embeddings, o.embeddingNorm);
+export function xmoeCosine(x: Tensor2D, reduction: Variable, embeddings: Variable, o: XmoeOptions, training: boolean): { h: Tensor2D; l: Tensor2D; p: Tensor2D } {
+  let e: Tensor2D = embeddings as unknown as Tensor2D;
+  if (training) renormaliseRowsInPlace(embeddings, o.embeddingNorm);
+  else e = rowsRenormalised(embeddings as unknown as Tensor2D, o.embeddingNorm);
   const h = linear(x, reduction);
-  const l = matMul2D(l2Normalize(h, o.cosineEps), tf.transpose(embeddings) as Tensor2D);
+  const l = matMul2D(l2Normalize(h, o.cosineEps), tf.transpose(e) as Tensor2D);
   const p = tf.softmax(tf.div(l, o.temperature) as Tensor2D);
   return { h, l, p };
 }
