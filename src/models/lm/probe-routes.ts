@@ -26,6 +26,8 @@ export interface ProbeOptions {
   /** Step passed to the routers (schedules, Hyper-R's K): the checkpoint's step. */
   readonly step?: number;
   readonly totalSteps?: number;
+  /** DropTop-n ablation (MoeCallContext.dropTop): routes are the intact router's, log-probabilities those of the ablated model. */
+  readonly dropTop?: number;
 }
 
 /** One MoE layer's routes over every probe token, in probe order. Structurally an analysis `Routes`. */
@@ -85,7 +87,7 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
     const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor }[] } = { moe: [] };
     try {
       tf.tidy(() => {
-        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1 });
+        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}) });
         kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
         for (const { layer, out } of fwd.moe) kept.moe.push({ layer, k: out.k, experts: out.stats.tokenSlots.shape[0], selected: out.selected, gates: tf.keep(out.gates) });
       });
