@@ -78,13 +78,13 @@ describe('probeRoutes', () => {
     model.dispose();
   });
 
-  it('under DropTop-1 keeps the intact routes and changes the log-probabilities', async () => {
+  it('under DropTop-1 keeps the first MoE layer\'s routes (later layers see the ablated stream) and changes the log-probabilities', async () => {
     await selectBackend('wasm');
     const model = new TransformerLM(MOE, createMoeLayer);
     const docs = documents(MOE.vocabSize);
     const intact = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 5 });
     const ablated = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 5, dropTop: 1 });
-    intact.layers.forEach((l, i) => assert.deepEqual([...ablated.layers[i]!.selected], [...l.selected]));
+    assert.deepEqual([...ablated.layers[0]!.selected], [...intact.layers[0]!.selected]);
     const moved = [...intact.nextLogprob].filter((lp, t) => !Number.isNaN(lp) && Math.abs(lp - ablated.nextLogprob[t]!) > 1e-4).length;
     assert.ok(moved > 0, 'some next-token log-probability changes');
     model.dispose();

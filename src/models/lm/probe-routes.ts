@@ -26,7 +26,7 @@ export interface ProbeOptions {
   /** Step passed to the routers (schedules, Hyper-R's K): the checkpoint's step. */
   readonly step?: number;
   readonly totalSteps?: number;
-  /** DropTop-n ablation (MoeCallContext.dropTop): routes are the intact router's, log-probabilities those of the ablated model. */
+  /** DropTop-n ablation (MoeCallContext.dropTop) in every MoE layer: the log-probabilities and routes are the ablated model's (a layer routes what the ablated layers below it produced). */
   readonly dropTop?: number;
 }
 

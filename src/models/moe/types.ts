@@ -42,7 +42,8 @@ export interface MoeCallContext {
   /**
    * Expert ablation (LibMoE's DropTop-1 / DropTop-1&2, docs/analysis.md): each token's first
    * `dropTop` picks compute nothing; the other picks keep their gate weights (no renormalisation),
-   * shared experts still run. Routing, statistics and aux losses are those of the intact router.
+   * shared experts still run. This layer's routing, statistics and aux losses are those of the intact router
+   * (on its input, which ablated layers below may have changed).
    * Evaluation only: an error in training.
    */
   readonly dropTop?: number;
