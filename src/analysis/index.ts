@@ -8,3 +8,5 @@ export * from './co-occurrence.js';
 export * from './layer-similarity.js';
 export * from './usage-windows.js';
 export * from './normalised-inner-product.js';
+export * from './ablation.js';
+export * from './analyse-checkpoints.js';

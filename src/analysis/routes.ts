@@ -67,3 +67,14 @@ export function sliceTokens(r: Routes, from: number, to: number): Routes {
     ...(r.weights ? { weights: r.weights.subarray(from * r.k, to * r.k) } : {}),
   };
 }
+
+/** The tokens at `indices` (ascending), as routes (a copy). */
+export function pickTokens(r: Routes, indices: readonly number[]): Routes {
+  const selected = new Int32Array(indices.length * r.k);
+  const weights = r.weights ? new Float32Array(indices.length * r.k) : undefined;
+  indices.forEach((t, i) => {
+    selected.set(r.selected.subarray(t * r.k, (t + 1) * r.k), i * r.k);
+    weights?.set(r.weights!.subarray(t * r.k, (t + 1) * r.k), i * r.k);
+  });
+  return { tokens: indices.length, k: r.k, experts: r.experts, selected, ...(weights ? { weights } : {}) };
+}
