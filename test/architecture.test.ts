@@ -21,8 +21,10 @@ const ALLOWED: Record<string, { runtime: string[]; types?: string[] }> = {
   sinks: { runtime: ['base', 'events'], types: ['streams', 'models', 'ops', 'eval'] },
   // The pipeline schema is assembled from the operator registry (data.flow), as routers come from the router registry.
   config: { runtime: ['base', 'ops'], types: ['models'] },
+  // Routing analysis: pure functions over routes, no TensorFlow.js; the CLI runs the probe passes.
+  analysis: { runtime: ['base'], types: ['sinks', 'eval', 'models'] },
   eval: { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'models', 'config'] },
-  cli: { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'models', 'config', 'eval'] },
+  cli: { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'models', 'config', 'eval', 'analysis'] },
   '(entry)': { runtime: ['base', 'streams', 'tokenizer', 'ops', 'sinks', 'events', 'config'], types: ['models'] },
 };
 

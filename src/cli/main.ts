@@ -7,6 +7,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, EXIT_CODES_HELP } from './shared/errors.js';
 import { baseParser, dispatch, processIo, type Io } from './shared/verb.js';
+import * as analyze from './analyze/command.js';
 import * as compare from './compare/command.js';
 import * as evaluate from './eval/command.js';
 import * as inspect from './inspect/command.js';
@@ -14,7 +15,7 @@ import * as report from './report/command.js';
 import * as run from './run/command.js';
 import * as tokenizer from './tokenizer/command.js';
 
-const VERBS: Readonly<Record<string, CommandModule<object, never>>> = { run, eval: evaluate, compare, report, tokenizer, inspect } as never;
+const VERBS: Readonly<Record<string, CommandModule<object, never>>> = { run, eval: evaluate, compare, analyze, report, tokenizer, inspect } as never;
 
 function parser(): Argv {
   let y = baseParser()

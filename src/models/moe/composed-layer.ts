@@ -37,7 +37,8 @@ export class ComposedMoeLayer implements MoeLayer {
     if (d !== this.spec.dModel) throw new Error(`${this.spec.algorithm}: input width ${d}, layer expects ${this.spec.dModel}`);
     const input = { x: tf.reshape(x, [b * t, d]) as Tensor2D, batch: b, seqLen: t, ctx };
     const routing = this.router.route(input);
-    const disp = dispatch(input.x, routing.expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor);
+    const expertOf = ctx.dropTop ? dropTopSlots(routing.expertOf, routing.k, ctx) : routing.expertOf;
+    const disp = dispatch(input.x, expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor);
     const internals: Record<string, Internal> = { ...routing.internals };
     const y2 = this.router.finish ? this.router.finish(disp.y, input, internals, this.bank) : disp.y;
     const stats = routingStats(routing.probs, routing.slots, routing.combine, routing.k, disp.dropped);
@@ -68,4 +69,18 @@ export class ComposedMoeLayer implements MoeLayer {
   dispose(): void {
     for (const v of this.variables.values()) v.dispose();
   }
+}
+
+/**
+ * DropTop-n: the first n slots of every token run no expert (−1, as a null slot). Slots are in
+ * the router's pick order, slot 0 the top pick (host top-k sorts by descending score). The only
+ * place that reads `ctx.dropTop`, so no router knows about the ablation.
+ */
+function dropTopSlots(expertOf: Int32Array, k: number, ctx: MoeCallContext): Int32Array {
+  const n = ctx.dropTop!;
+  if (ctx.training) throw new Error('dropTop is an evaluation-time ablation; it cannot be used in training');
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`dropTop must be a non-negative integer, got ${n}`);
+  const out = Int32Array.from(expertOf);
+  for (let slot = 0; slot < out.length; slot += k) out.fill(-1, slot, slot + Math.min(n, k));
+  return out;
 }

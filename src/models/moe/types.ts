@@ -39,6 +39,14 @@ export interface MoeCallContext {
   readonly totalSteps: number;
   /** Return router internals under LibMoE's names in `MoeOutput.internals` (parity tests, debugging). */
   readonly collectInternals?: boolean;
+  /**
+   * Expert ablation (LibMoE's DropTop-1 / DropTop-1&2, docs/analysis.md): each token's first
+   * `dropTop` picks compute nothing; the other picks keep their gate weights (no renormalisation),
+   * shared experts still run. This layer's routing, statistics and aux losses are those of the intact router
+   * (on its input, which ablated layers below may have changed).
+   * Evaluation only: an error in training.
+   */
+  readonly dropTop?: number;
 }
 
 /**

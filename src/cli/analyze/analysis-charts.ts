@@ -1,0 +1,126 @@
+/**
+ * The plots of `pipeline analyze`, as vega-lite specs over the analysis rows (data in, spec out),
+ * rendered to PNG with the report's renderer. Heatmaps show the last analysed checkpoint;
+ * lines and bars run over every checkpoint.
+ */
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import type { AnalysisRows } from '../../analysis/analyse-checkpoints.js';
+import type { Row } from '../../sinks/table-spec.js';
+import { renderPng } from '../report/render.js';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** vega's JSON data cannot hold NaN meaningfully: a missing value is dropped from the plot, not drawn at 0. */
+const finite = (rows: readonly Row[], field: string): Row[] => rows.filter((r) => Number.isFinite(r[field] as number));
+const lastStep = (rows: readonly Row[]): number => Math.max(...rows.map((r) => r.step as number));
+
+export function coActivationChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+  const step = lastStep(rows);
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Expert co-activation (row-normalised)', subtitle: `${runId} · step ${step} · row i: of the tokens sent to i, the share also sent to j` },
+    data: { values: rows.filter((r) => r.step === step) },
+    facet: { column: { field: 'layer', type: 'ordinal', title: 'layer' } },
+    spec: {
+      width: 180, height: 180, mark: 'rect',
+      encoding: {
+        x: { field: 'other', type: 'ordinal', title: 'expert j' },
+        y: { field: 'expert', type: 'ordinal', title: 'expert i' },
+        color: { field: 'fraction', type: 'quantitative', title: 'fraction', scale: { domain: [0, 1], scheme: 'viridis' } },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+export function layerSimilarityChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+  const step = lastStep(rows);
+  const heat = (field: string, title: string) => ({
+    width: 220, height: 220, mark: 'rect', title,
+    encoding: {
+      x: { field: 'other', type: 'ordinal', title: 'layer' },
+      y: { field: 'layer', type: 'ordinal', title: 'layer' },
+      color: { field, type: 'quantitative', title: null, scale: { domain: [0, 1], scheme: 'viridis' } },
+    },
+  });
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Layer similarity', subtitle: `${runId} · step ${step}` },
+    data: { values: rows.filter((r) => r.step === step) },
+    hconcat: [heat('usage_similarity', 'usage similarity (LibMoE)'), heat('token_jaccard', 'token Jaccard')],
+    resolve: { scale: { color: 'shared' } },
+  } as TopLevelSpec;
+}
+
+export function dynamicsChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+  const all = rows.filter((r) => r.domain === 'all');
+  const line = (field: string, title: string, values: Row[]) => ({
+    width: 420, height: 180, title, data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'checkpoint step' },
+      y: { field, type: 'quantitative', title: null, scale: { domain: [0, 1] } },
+      color: { field: 'layer', type: 'nominal', title: 'layer' },
+    },
+  });
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Routing over checkpoints', subtitle: runId },
+    vconcat: [
+      line('switch_fraction', 'switch fraction from the previous checkpoint', finite(all, 'switch_fraction')),
+      line('saturation', 'saturation (position match with the last checkpoint)', finite(all, 'saturation')),
+    ],
+  } as TopLevelSpec;
+}
+
+export function specialisationChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+  const step = lastStep(rows);
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Domain specialisation (share of the domain\'s tokens ÷ uniform k/E)', subtitle: `${runId} · step ${step} · 1 = uniform` },
+    data: { values: rows.filter((r) => r.step === step) },
+    facet: { column: { field: 'layer', type: 'ordinal', title: 'layer' } },
+    spec: {
+      width: 180, height: { step: 22 }, mark: 'rect',
+      encoding: {
+        x: { field: 'expert', type: 'ordinal', title: 'expert' },
+        y: { field: 'domain', type: 'nominal', title: null },
+        color: { field: 'vs_uniform', type: 'quantitative', title: '÷ uniform', scale: { scheme: 'blueorange', domainMid: 1 } },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+export function ablationChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+  const values = finite(rows.filter((r) => r.domain === 'all' && r.drop_top !== 0), 'delta_perplexity').map((r) => ({ ...r, ablation: r.drop_top === 1 ? 'DropTop-1' : r.drop_top === 2 ? 'DropTop-1&2' : `DropTop-${r.drop_top}` }));
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Expert ablation: probe perplexity − intact', subtitle: runId },
+    data: { values },
+    width: { step: 28 }, height: 220,
+    mark: 'bar',
+    encoding: {
+      x: { field: 'step', type: 'ordinal', title: 'checkpoint step' },
+      xOffset: { field: 'ablation' },
+      y: { field: 'delta_perplexity', type: 'quantitative', title: 'Δ perplexity' },
+      color: { field: 'ablation', type: 'nominal', title: null },
+    },
+  } as TopLevelSpec;
+}
+
+/** Writes the plots whose rows exist; returns their file names. */
+export async function writeAnalysisCharts(dir: string, runId: string, rows: AnalysisRows): Promise<string[]> {
+  const charts: [string, readonly Row[], (id: string, r: readonly Row[]) => TopLevelSpec][] = [
+    ['coactivation.png', rows.cooccurrence, coActivationChart],
+    ['layer-similarity.png', rows.layers, layerSimilarityChart],
+    ['dynamics.png', rows.dynamics, dynamicsChart],
+    ['specialisation.png', rows.specialisation, specialisationChart],
+    ['ablation.png', rows.ablation.filter((r) => r.drop_top !== 0), ablationChart],
+  ];
+  const written: string[] = [];
+  for (const [file, data, chart] of charts) {
+    if (data.length === 0) continue;
+    await renderPng(chart(runId, data), join(dir, file));
+    written.push(file);
+  }
+  return written;
+}

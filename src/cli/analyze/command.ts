@@ -1,0 +1,88 @@
+/**
+ * `pipeline analyze RUN_DIR`: routing analysis of a run's checkpoints on a fixed probe set
+ * (docs/analysis.md). The verb shape of docs/run.md ("Adding a verb"); this file loads nothing
+ * heavy, the work is `runAnalyze` (run-analyze.ts), imported when the verb runs.
+ */
+import { resolve } from 'node:path';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { BackendRequest } from '../../models/backend.js';
+import { EXIT, EXIT_CODES_HELP, UsageError } from '../shared/errors.js';
+import { integerAtLeast, single, stringList } from '../shared/options.js';
+import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
+import type { CheckpointChoice } from '../eval/run-eval.js';
+
+export const command = 'analyze [run-dir]';
+export const describe = 'routing analysis of a run\'s checkpoints on a probe set (dynamics, specialisation, structure, DropTop ablation); writes RUN_DIR/analysis/';
+
+export function builder(y: Argv) {
+  return y
+    .usage(`Usage: pipeline analyze RUN_DIR [--probe FILES] [--checkpoints all|step-N,...] [options]
+
+Runs a fixed probe set (the run's held-out documents, or --probe SlimPajama files; documents by
+domain) through each chosen checkpoint in evaluation mode, records every token's route in every
+MoE layer, and writes RUN_DIR/analysis/:
+  dynamics.parquet        switch / overlap / position match between consecutive checkpoints, saturation
+  specialisation.parquet  per domain × expert share of tokens against uniform (OLMoE)
+  vocabulary.parquet      per token id route concentration
+  cooccurrence.parquet    expert co-occurrence, row-normalised (LibMoE)
+  layers.parquet          layer similarity (LibMoE usage overlap, token Jaccard)
+  universality.parquet    LibMoE's universality score and optimist variant
+  usage.parquet           dead-expert proportion and usage perplexity over token windows
+  ablation.parquet        DropTop-1 and DropTop-1&2 probe perplexity against the intact model
+  coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png, analysis.md
+Every table has run_id and the checkpoint step. Docs: docs/analysis.md.`)
+    .positional('run-dir', { type: 'string', describe: 'the run directory (runs/<run-id>)' })
+    .option('probe', { type: 'string', requiresArg: true, coerce: stringList, describe: 'SlimPajama files, directories or globs for the probe set (repeatable; default: the run\'s held-out documents)' })
+    .option('checkpoints', { type: 'string', requiresArg: true, coerce: single('checkpoints'), describe: 'all (default), last, or step-N[,step-M...]' })
+    .option('docs-per-domain', { type: 'string', requiresArg: true, coerce: integerAtLeast('docs-per-domain', 1), describe: 'at most N probe documents per domain (default 32)' })
+    .option('max-tokens', { type: 'string', requiresArg: true, coerce: integerAtLeast('max-tokens', 1), describe: 'probe tokens kept per document (default: the run\'s data.seqLen)' })
+    .option('batch-size', { type: 'string', requiresArg: true, coerce: integerAtLeast('batch-size', 1), describe: 'probe windows per forward pass (default 8)' })
+    .option('window', { type: 'string', requiresArg: true, coerce: integerAtLeast('window', 1), describe: 'probe tokens per usage window (dead experts, usage perplexity; default 512)' })
+    .option('min-occurrences', { type: 'string', requiresArg: true, coerce: integerAtLeast('min-occurrences', 1), describe: 'token ids seen fewer times are left out of vocabulary.parquet (default 3)' })
+    .option('ablation', { type: 'boolean', default: true, describe: 'run DropTop-1 and DropTop-1&2 (--no-ablation to skip: two fewer probe passes per checkpoint)' })
+    .option('plots', { type: 'boolean', default: true, describe: 'draw the PNG plots (--no-plots to skip)' })
+    .option('backend', { type: 'string', requiresArg: true, choices: ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'], describe: 'default: the run\'s trainer.backend' })
+    .epilog(EXIT_CODES_HELP);
+}
+
+export type AnalyzeArgs = ArgumentsCamelCase<ReturnType<typeof builder> extends Argv<infer A> ? A : never>;
+
+export function parseCheckpoints(v: string | undefined): CheckpointChoice {
+  if (v === undefined || v === 'all') return 'all';
+  if (v === 'last') return 'last';
+  return v.split(',').map((s) => {
+    const m = /^(?:step-)?(\d+)$/.exec(s.trim());
+    if (!m) throw new UsageError(`--checkpoints: expected all, last or step-N[,step-M...], got "${s}"`, 'analyze');
+    return Number(m[1]);
+  });
+}
+
+export async function analyze(args: AnalyzeArgs, io: Io): Promise<number> {
+  if (args.runDir === undefined) throw new UsageError('missing RUN_DIR (e.g. pipeline analyze runs/quickstart-20261122-101500)', 'analyze');
+  const checkpoints = parseCheckpoints(args.checkpoints);
+  const { runAnalyze } = await import('./run-analyze.js');
+  const runDir = resolve(args.runDir);
+  const s = await runAnalyze({
+    runDir,
+    checkpoints,
+    ...(args.probe ? { probeFiles: args.probe.map((p) => resolve(p)) } : {}),
+    docsPerDomain: (args.docsPerDomain as unknown as number | undefined) ?? 32,
+    ...(args.maxTokens !== undefined ? { maxTokens: args.maxTokens as unknown as number } : {}),
+    batchSize: (args.batchSize as unknown as number | undefined) ?? 8,
+    windowTokens: (args.window as unknown as number | undefined) ?? 512,
+    minOccurrences: (args.minOccurrences as unknown as number | undefined) ?? 3,
+    dropTop: args.ablation === false ? [] : [1, 2],
+    plots: args.plots !== false,
+    ...(args.backend !== undefined ? { backend: args.backend as BackendRequest } : {}),
+    log: io.err,
+  });
+  io.err(`analyze ${s.runId} (${s.backend}): ${s.steps.length} checkpoints × ${s.probeTokens} probe tokens in ${s.totalSeconds.toFixed(1)} s (intact probe passes ${s.probeSeconds.toFixed(1)} s) → ${resolve(runDir, 'analysis')}: ${s.files.join(', ')}\n`);
+  return EXIT.ok;
+}
+
+export const handler = verbHandler<AnalyzeArgs>('analyze', analyze);
+
+/** `pipeline analyze ...` with injectable output (tests): same parser, same work. */
+export function analyzeCommand(argv: readonly string[], io: Io = processIo): Promise<number> {
+  return runVerb({ command, describe, builder }, 'analyze', argv, io, (args, verbIo) => analyze(args as AnalyzeArgs, verbIo));
+}

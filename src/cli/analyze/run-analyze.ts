@@ -1,0 +1,113 @@
+/**
+ * `pipeline analyze`'s work: build the probe set, run it through each chosen checkpoint in
+ * evaluation mode (intact, then DropTop-1 and DropTop-1&2), compute every metric family
+ * (src/analysis) and write RUN_DIR/analysis/: one Parquet table per family, PNG plots and
+ * analysis.md. Reruns recompute everything and replace the files (each written atomically).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyseCheckpoints, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
+import { validatePipeline } from '../../config/load.js';
+import { selectBackend, type BackendRequest } from '../../models/backend.js';
+import { modelFromCheckpoint } from '../../models/checkpoint/load-lm-weights.js';
+import { probeRoutes } from '../../models/lm/probe-routes.js';
+import { createMoeLayer, moeAlgorithms } from '../../models/moe/registry.js';
+import { writeFileAtomic } from '../../sinks/atomic-file.js';
+import { encodeParquet } from '../../sinks/parquet-encode.js';
+import { TableBuffer } from '../../sinks/table-buffer.js';
+import { ANALYSIS_TABLES, type AnalysisTableName } from '../../sinks/tables/analysis-tables.js';
+import { loadTokenizer } from '../../tokenizer/tokenizer.js';
+import { chooseSteps, type CheckpointChoice } from '../eval/run-eval.js';
+import { RUN_TOKENIZER } from '../run/data-plan.js';
+import { readRunConfig } from '../shared/run-dir.js';
+import { writeAnalysisCharts } from './analysis-charts.js';
+import { analysisMarkdown } from './analysis-md.js';
+import { loadProbeSet } from './probe-set.js';
+
+export interface RunAnalyzeOptions {
+  readonly runDir: string;
+  readonly checkpoints: CheckpointChoice;
+  readonly probeFiles?: readonly string[];
+  readonly docsPerDomain: number;
+  /** Probe tokens kept per document (default: the run's data.seqLen). */
+  readonly maxTokens?: number;
+  readonly batchSize: number;
+  readonly windowTokens: number;
+  readonly minOccurrences: number;
+  /** DropTop-n ablations to run besides the intact model (default [1, 2]; [] for none). */
+  readonly dropTop: readonly number[];
+  readonly backend?: BackendRequest;
+  readonly plots: boolean;
+  readonly log?: (s: string) => void;
+}
+
+export interface AnalyzeSummary {
+  readonly runId: string;
+  readonly backend: string;
+  readonly steps: readonly number[];
+  readonly probeTokens: number;
+  readonly files: readonly string[];
+  /** Wall seconds of the intact probe passes, and of everything else (ablation passes, metrics, writing). */
+  readonly probeSeconds: number;
+  readonly totalSeconds: number;
+}
+
+export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => undefined);
+  const saved = await readRunConfig(o.runDir);
+  const config = validatePipeline(saved.pipeline, join(o.runDir, 'config.yaml'), { algorithms: moeAlgorithms() });
+  const runId = saved.run?.id ?? o.runDir.split('/').filter(Boolean).pop()!;
+  const steps = await chooseSteps(o.runDir, o.checkpoints);
+  const tokenizer = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
+  const maxTokens = o.maxTokens ?? config.data.seqLen;
+  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: o.docsPerDomain, maxTokens });
+  const tokens = probe.documents.reduce((s, d) => s + d.length, 0);
+  const domainCounts = new Map<string, number>();
+  for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
+  log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
+  const backend = await selectBackend(o.backend ?? config.trainer.backend);
+
+  const probes: CheckpointProbe[] = [];
+  let tokenIds: Int32Array | undefined;
+  let domains: string[] | undefined;
+  let probeSeconds = 0;
+  for (const step of steps) {
+    const { model } = await modelFromCheckpoint(join(o.runDir, 'checkpoints', `step-${step}`), createMoeLayer);
+    try {
+      const base = { maxTokens, batchSize: o.batchSize, step, totalSteps: config.trainer.steps };
+      const p0 = performance.now();
+      const intact = await probeRoutes(model, probe.documents, base);
+      probeSeconds += (performance.now() - p0) / 1000;
+      tokenIds ??= intact.tokenIds;
+      domains ??= Array.from(intact.document, (d) => probe.domains[d]!);
+      const nextLogprob = new Map<number, Float32Array>([[0, intact.nextLogprob]]);
+      for (const n of o.dropTop) nextLogprob.set(n, (await probeRoutes(model, probe.documents, { ...base, dropTop: n })).nextLogprob);
+      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob });
+      log(`step ${step}: ${intact.layers.length} MoE layers × ${intact.tokens} probe tokens${o.dropTop.length ? `; DropTop ${o.dropTop.join(', ')}` : ''}\n`);
+    } finally {
+      model.dispose();
+    }
+  }
+  if (probes[0]?.layers.length === 0) throw new Error(`${o.runDir}: the model has no MoE layer; there is no routing to analyse`);
+
+  const rows = analyseCheckpoints(probes, { runId, tokenIds: tokenIds ?? [], domains: domains ?? [], windowTokens: o.windowTokens, minOccurrences: o.minOccurrences });
+  const outDir = join(o.runDir, 'analysis');
+  await mkdir(outDir, { recursive: true });
+  const files: string[] = [];
+  for (const [name, spec] of Object.entries(ANALYSIS_TABLES) as [AnalysisTableName, (typeof ANALYSIS_TABLES)[AnalysisTableName]][]) {
+    const table = rows[name];
+    if (table.length === 0) continue;
+    const buf = new TableBuffer(spec);
+    for (const r of table) buf.append(r);
+    const file = `${name}.parquet`;
+    await writeFileAtomic(join(outDir, file), encodeParquet(buf.take()!));
+    files.push(file);
+  }
+  const plots = o.plots ? await writeAnalysisCharts(outDir, runId, rows) : [];
+  files.push(...plots);
+  const md = analysisMarkdown({ runId, steps, probe: { documents: probe.documents.length, tokens, source: probe.source, domains: domainCounts }, rows, plots, tables: files.filter((f) => f.endsWith('.parquet')) });
+  await writeFileAtomic(join(outDir, 'analysis.md'), Buffer.from(md, 'utf8'));
+  files.push('analysis.md');
+  return { runId, backend: backend.name, steps, probeTokens: tokens, files, probeSeconds, totalSeconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,121 @@
+/**
+ * The probe pass of routing analysis (docs/analysis.md): a fixed probe set run through a
+ * checkpoint in evaluation mode, returning every token's route in every MoE layer, plus each
+ * token's log-probability of the next token (for perplexity, intact or ablated).
+ *
+ * Probe documents longer than the window are cut into consecutive windows of `maxTokens`;
+ * windows are batched `batchSize` at a time and right-padded to a multiple of `quantum`. As in
+ * the continuation scorer, padding sits after every real token and attention is causal, so a
+ * real token's route does not depend on the batching (dropless layers; a capacity factor would
+ * let padding compete for slots). Routes of padding positions are dropped.
+ *
+ * Evaluation changes nothing: `training: false`, and every layer's non-trainable state (the
+ * DeepSeek aux-free bias) is put back after each forward.
+ */
+import { tf, type Tensor, type Tensor1D } from '../tf.js';
+import type { Json } from '../../base/json.js';
+import type { TransformerLM } from './transformer-lm.js';
+
+export interface ProbeOptions {
+  /** Longest window (the model's training window, data.seqLen). */
+  readonly maxTokens: number;
+  /** Windows per forward. */
+  readonly batchSize: number;
+  /** Rows are padded to a multiple of this many tokens (capped at maxTokens); default 32. */
+  readonly quantum?: number;
+  /** Step passed to the routers (schedules, Hyper-R's K): the checkpoint's step. */
+  readonly step?: number;
+  readonly totalSteps?: number;
+  /** DropTop-n ablation (MoeCallContext.dropTop) in every MoE layer: the log-probabilities and routes are the ablated model's (a layer routes what the ablated layers below it produced). */
+  readonly dropTop?: number;
+}
+
+/** One MoE layer's routes over every probe token, in probe order. Structurally an analysis `Routes`. */
+export interface ProbeLayerRoutes {
+  readonly layer: number;
+  readonly tokens: number;
+  readonly k: number;
+  /** The router's width E_r (TC-MoE 2E+K, MoE++ E+2): the range of `selected`. */
+  readonly experts: number;
+  /** [tokens · k] router indices, slot 0 the top pick. */
+  readonly selected: Int32Array;
+  /** [tokens · k] gate weights as the combine uses them. */
+  readonly weights: Float32Array;
+}
+
+export interface ProbeResult {
+  /** Probe tokens (every token of every document, in order). */
+  readonly tokens: number;
+  /** Per probe token: its document's index in the input. */
+  readonly document: Int32Array;
+  /** Per probe token: its id. */
+  readonly tokenIds: Int32Array;
+  /** Per probe token: log p(next token); NaN for the last token of a window (nothing follows it there). */
+  readonly nextLogprob: Float32Array;
+  readonly layers: readonly ProbeLayerRoutes[];
+}
+
+interface Window { readonly doc: number; readonly ids: Int32Array }
+
+export async function probeRoutes(model: TransformerLM, documents: readonly Int32Array[], opts: ProbeOptions): Promise<ProbeResult> {
+  if (!(opts.maxTokens >= 1 && opts.batchSize >= 1)) throw new Error(`probeRoutes: maxTokens and batchSize must be ≥ 1, got ${opts.maxTokens} and ${opts.batchSize}`);
+  const quantum = Math.max(1, Math.floor(opts.quantum ?? 32));
+  const windows: Window[] = [];
+  documents.forEach((d, doc) => {
+    for (let from = 0; from < d.length; from += opts.maxTokens) windows.push({ doc, ids: d.subarray(from, Math.min(d.length, from + opts.maxTokens)) });
+  });
+  const total = windows.reduce((s, w) => s + w.ids.length, 0);
+  const document = new Int32Array(total);
+  const tokenIds = new Int32Array(total);
+  const nextLogprob = new Float32Array(total);
+  const layerOut = new Map<number, { k: number; experts: number; selected: Int32Array; weights: Float32Array }>();
+  const V = model.config.vocabSize;
+  let at = 0;
+  for (let w0 = 0; w0 < windows.length; w0 += opts.batchSize) {
+    const group = windows.slice(w0, w0 + opts.batchSize);
+    const longest = Math.max(...group.map((w) => w.ids.length));
+    const T = Math.min(opts.maxTokens, Math.ceil(longest / quantum) * quantum);
+    const B = group.length;
+    const inputs = new Int32Array(B * T);
+    const targetIdx = new Int32Array(B * T);
+    group.forEach((w, b) => {
+      inputs.set(w.ids, b * T);
+      for (let t = 0; t < T; t++) targetIdx[b * T + t] = (b * T + t) * V + (t + 1 < w.ids.length ? w.ids[t + 1]! : 0);
+    });
+    const saved: (Json | null)[] = model.moeLayers.map((l) => (l ? l.state() : null));
+    // What outlives the forward's tidy: the log-probabilities and each layer's gates (kept explicitly).
+    const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor }[] } = { moe: [] };
+    try {
+      tf.tidy(() => {
+        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}) });
+        kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
+        for (const { layer, out } of fwd.moe) kept.moe.push({ layer, k: out.k, experts: out.stats.tokenSlots.shape[0], selected: out.selected, gates: tf.keep(out.gates) });
+      });
+    } finally {
+      model.moeLayers.forEach((l, i) => { if (l) l.setState(saved[i]!); });
+    }
+    const [lp, ...gates] = await Promise.all([kept.lp!.data() as Promise<Float32Array>, ...kept.moe.map((m) => m.gates.data() as Promise<Float32Array>)]);
+    tf.dispose([kept.lp!, ...kept.moe.map((m) => m.gates)]);
+    kept.moe.forEach((m, i) => {
+      let acc = layerOut.get(m.layer);
+      if (!acc) layerOut.set(m.layer, acc = { k: m.k, experts: m.experts, selected: new Int32Array(total * m.k), weights: new Float32Array(total * m.k) });
+      if (acc.k !== m.k || acc.experts !== m.experts) throw new Error(`probeRoutes: layer ${m.layer} changed shape between batches (k ${acc.k}→${m.k}, E ${acc.experts}→${m.experts})`);
+      let pos = at;
+      group.forEach((w, b) => {
+        const n = w.ids.length;
+        acc.selected.set(m.selected.subarray(b * T * m.k, (b * T + n) * m.k), pos * m.k);
+        acc.weights.set(gates[i]!.subarray(b * T * m.k, (b * T + n) * m.k), pos * m.k);
+        pos += n;
+      });
+    });
+    group.forEach((w, b) => {
+      const n = w.ids.length;
+      document.fill(w.doc, at, at + n);
+      tokenIds.set(w.ids, at);
+      for (let t = 0; t < n; t++) nextLogprob[at + t] = t + 1 < n ? lp[b * T + t]! : NaN;
+      at += n;
+    });
+  }
+  const layers = [...layerOut.entries()].sort(([a], [b]) => a - b).map(([layer, l]) => ({ layer, tokens: total, ...l }));
+  return { tokens: total, document, tokenIds, nextLogprob, layers };
+}
