@@ -1,7 +1,9 @@
 /**
  * Evaluation speed as JSON: items/s per task and the ratio of evaluated tokens/s (real tokens of
  * the scored sequences, padding not counted) to the same model's plain forward tokens/s on full
- * windows, measured in this one run (issue 8 target: ratio ≥ 0.7).
+ * windows, measured in this one run (issue 8 target: ratio ≥ 0.7). Evaluated tokens count every
+ * option's whole sequence; `modelRows` is what the model computed (a context shared by an item's
+ * options once), `paddedRows` that with padding. MOEFLOW_SHARE_CONTEXT=0 scores each option alone, =always shares every shared context.
  * Usage: node dist/bench/eval.js RUN_DIR DATA_DIR [tasks=piqa,arc_easy,hellaswag,lambada,blimp] [limit=100] [batch=32] [quantum=auto]
  */
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { evalTask } from '../src/eval/tasks/registry.js';
 import { selectBackend } from '../src/models/backend.js';
 import { modelFromCheckpoint } from '../src/models/checkpoint/load-lm-weights.js';
 import type { ContinuationRequest, ContinuationScorer } from '../src/models/lm/continuation-types.js';
-import { LmContinuationScorer, padLength } from '../src/models/lm/score-continuations.js';
+import { LmContinuationScorer, batchLayout, windowCost } from '../src/models/lm/score-continuations.js';
 import { createMoeLayer } from '../src/models/moe/registry.js';
 import { tf } from '../src/models/tf.js';
 import { checkpointSteps, readRunConfig } from '../src/cli/shared/run-dir.js';
@@ -32,15 +34,20 @@ const tok = loadTokenizer(join(runDir, 'tokenizer.json'));
 const tokenizer = { encode: (t: readonly string[]) => encodeTexts(tok, t), decode: (ids: ArrayLike<number>) => decodeIds(tok, ids) };
 const batch = Number(batchArg);
 // quantum 'auto': evaluation's default (padLength picks it per batch from the longest row).
-const inner = new LmContinuationScorer(model, { maxTokens: seqLen, step, ...(quantumArg !== 'auto' ? { quantum: Number(quantumArg) } : {}) });
+const quantum = quantumArg !== 'auto' ? Number(quantumArg) : undefined;
+const shareEnv = process.env['MOEFLOW_SHARE_CONTEXT'];
+const share: boolean | 'always' = shareEnv === '0' ? false : shareEnv === 'always' ? 'always' : true;
+const inner = new LmContinuationScorer(model, { maxTokens: seqLen, step, shareContext: share, ...(quantum !== undefined ? { quantum } : {}) });
 let tokens = 0;
-let paddedTokens = 0;
+let modelRows = 0;
+let paddedRows = 0;
 const counting: ContinuationScorer = {
   maxTokens: inner.maxTokens,
   score: (reqs: readonly ContinuationRequest[]) => {
-    const lengths = reqs.map((r) => r.context.length + r.continuation.length - 1);
-    for (const n of lengths) tokens += n;
-    paddedTokens += reqs.length * padLength(Math.max(...lengths), seqLen, quantumArg !== 'auto' ? Number(quantumArg) : undefined);
+    for (const r of reqs) tokens += r.context.length + r.continuation.length - 1;
+    const l = batchLayout(reqs, share === 'always' ? () => 0 : share ? (rows) => windowCost(model.config, rows) : undefined, seqLen, quantum);
+    modelRows += l.rows;
+    paddedRows += l.groups.length * l.T;
     return inner.score(reqs);
   },
 };
@@ -72,7 +79,7 @@ const forwardTokensPerSecond = (reps * rows * seqLen) / ((performance.now() - f0
 const evalTokensPerSecond = tokens / evalSeconds;
 console.log(JSON.stringify({
   bench: 'eval', backend: backend.name, runDir, step, seqLen, batch, quantum: quantumArg, tasks,
-  evaluatedTokens: tokens, paddedTokens, paddingShare: 1 - tokens / paddedTokens, evalTokensPerSecond, forwardTokensPerSecond,
+  shareContext: share, evaluatedTokens: tokens, modelRows, paddedRows, paddingShare: 1 - modelRows / paddedRows, evalTokensPerSecond, forwardTokensPerSecond,
   ratio: evalTokensPerSecond / forwardTokensPerSecond, target: 0.7,
 }, null, 2));
 model.dispose();

@@ -37,9 +37,10 @@ import { trainTokenizer } from '../src/tokenizer/train-bpe.js';
 import type { TokenizerJson } from '../src/tokenizer/tokenizer-json.js';
 import { cpuSeconds } from '../src/cli/shared/cpu-time.js';
 
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const runsArg = process.argv.indexOf('--runs');
+// `--runs N` takes a value: N is not a positional argument.
+const positional = process.argv.slice(2).filter((a, i) => !a.startsWith('--') && !(runsArg > 0 && i + 2 === runsArg + 1));
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 /** `<repo>/../shared`, or `$MOEFLOW_SHARED` for checkouts that live elsewhere. */
 const shared = resolve(process.env['MOEFLOW_SHARED'] ?? join('..', 'shared'));
 const sample = resolve(positional[0] ?? join(shared, 'data', 'slimpajama', 'example_shared_0.jsonl.zst'));

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tf } from './tf.js';
 import { shareIdentityOnWasm } from './kernels/wasm-identity.js';
+import { sliceFromHeapOnWasm } from './kernels/wasm-slice.js';
 import { dawnRuntimeDir, probeDawnAdapter } from './dawn-probe.js';
 
 /** Backends in order of preference when the user asks for `auto`. */
@@ -149,6 +150,7 @@ async function tryWasm(): Promise<Probe> {
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasmPkg.setWasmPaths(join(dir, 'dist') + '/');
     shareIdentityOnWasm();
+    sliceFromHeapOnWasm();
     const ok = await tf.setBackend('wasm');
     await tf.ready();
     return ok ? { ok: true, detail: 'wasm SIMD, 1 thread in Node' } : { ok: false, why: 'tf.setBackend("wasm") returned false' };

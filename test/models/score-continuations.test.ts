@@ -14,7 +14,8 @@ import { modelFromCheckpoint } from '../../src/models/checkpoint/load-lm-weights
 import { decodeSafetensors, encodeSafetensors } from '../../src/models/checkpoint/safetensors.js';
 import type { LmConfig } from '../../src/models/lm/config.js';
 import type { ContinuationRequest, ContinuationScore } from '../../src/models/lm/continuation-types.js';
-import { LmContinuationScorer } from '../../src/models/lm/score-continuations.js';
+import { LmContinuationScorer, batchLayout, windowCost } from '../../src/models/lm/score-continuations.js';
+import { resolveLmConfig } from '../../src/models/lm/config.js';
 import { LmTrainer } from '../../src/models/lm/trainer.js';
 import { TransformerLM } from '../../src/models/lm/transformer-lm.js';
 import { createMoeLayer } from '../../src/models/moe/registry.js';
@@ -30,6 +31,18 @@ function requests(vocab: number): ContinuationRequest[] {
   let s = 17;
   const next = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return (s >>> 16) % vocab; };
   return lens.map(([c, n]) => ({ context: Int32Array.from({ length: c }, next), continuation: Int32Array.from({ length: n }, next) }));
+}
+
+/** Multiple-choice-like requests: a few contexts, each followed by options of different lengths (consecutive, as scoreItems sends them). */
+function sharedContextRequests(vocab: number): ContinuationRequest[] {
+  let s = 91;
+  const next = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return (s >>> 16) % vocab; };
+  const out: ContinuationRequest[] = [];
+  for (const [c, options] of [[6, [1, 3, 2, 4]], [1, [2, 5]], [9, [3, 1, 3]], [4, [6]]] as [number, number[]][]) {
+    const context = Int32Array.from({ length: c }, next);
+    for (const n of options) out.push({ context: context.slice(), continuation: Int32Array.from({ length: n }, next) });
+  }
+  return out;
 }
 
 /** Reference: one plain forward of the unpadded sequence, log-softmax in float64. */
@@ -83,6 +96,34 @@ for (const backend of ['cpu', 'wasm'] as const) {
       model.dispose();
     });
 
+    for (const config of [MOE, DEEPSEEK]) {
+      it(`scores options that share a context in one window exactly as their own forwards (${config.ffn.kind === 'moe' ? config.ffn.algorithm : 'dense'})`, async () => {
+        await selectBackend(backend);
+        const model = new TransformerLM(config, createMoeLayer);
+        const reqs = sharedContextRequests(config.vocabSize);
+        const got = await new LmContinuationScorer(model, { maxTokens: 16, shareContext: 'always' }).score(reqs);
+        const want: ContinuationScore[] = [];
+        for (const r of reqs) want.push(await reference(model, r));
+        assert.ok(maxDiff(got, want) < 1e-4, `max |Δ log p| = ${maxDiff(got, want)}`);
+        assert.deepEqual(got.map((g) => [...g.greedy]), want.map((w) => [...w.greedy]));
+        const unshared = await new LmContinuationScorer(model, { maxTokens: 16, shareContext: false }).score(reqs);
+        assert.ok(maxDiff(got, unshared) < 1e-5, `shared vs unshared: max |Δ log p| = ${maxDiff(got, unshared)}`);
+        model.dispose();
+      });
+    }
+
+    it('leaves the context out when a request does not read its log-probability', async () => {
+      await selectBackend(backend);
+      const model = new TransformerLM(MOE, createMoeLayer);
+      const reqs = sharedContextRequests(MOE.vocabSize);
+      const full = await new LmContinuationScorer(model, { maxTokens: 16, shareContext: 'always' }).score(reqs);
+      const lean = await new LmContinuationScorer(model, { maxTokens: 16, shareContext: 'always' }).score(reqs.map((r) => ({ ...r, scoreContext: false })));
+      assert.ok(lean.every((x) => Number.isNaN(x.contextLogprob)));
+      const d = Math.max(...lean.flatMap((x, i) => [...x.tokenLogprobs].map((v, j) => Math.abs(v - full[i]!.tokenLogprobs[j]!))));
+      assert.ok(d < 1e-6, `max |Δ log p| = ${d}`);
+      model.dispose();
+    });
+
     it('does not depend on the batch size or on the padding quantum', async () => {
       await selectBackend(backend);
       const model = new TransformerLM(MOE, createMoeLayer);
@@ -97,6 +138,29 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe('shared-context layout', () => {
+  const model = { config: resolveLmConfig(MOE) };
+  const cost = (rows: number): number => windowCost(model.config, rows);
+  const req = (c: number, n: number, seed: number): ContinuationRequest => ({ context: Int32Array.from({ length: c }, (_, i) => (i * 5 + seed) % 23), continuation: Int32Array.from({ length: n }, (_, i) => (i * 3 + 1) % 23) });
+  it('reads a long context once for all the options that share it', () => {
+    const reqs = [0, 1, 2, 3].map(() => req(60, 3, 1));
+    const l = batchLayout(reqs, cost, 64);
+    assert.equal(l.groups.length, 1);
+    assert.equal(l.rows, 60 + 4 * 2);
+  });
+  it('keeps options apart when one window for their short context and long options would cost more', () => {
+    const reqs = [0, 1].map(() => req(2, 60, 1));
+    const l = batchLayout(reqs, cost, 64);
+    assert.equal(l.groups.length, 2);
+    assert.equal(l.rows, 2 * 61);
+  });
+  it('never joins requests whose contexts differ, and without a cost keeps every request apart', () => {
+    const reqs = [req(30, 2, 1), req(30, 2, 2), req(30, 2, 2)];
+    assert.deepEqual(batchLayout(reqs, () => 0, 64).groups.map((g) => g.members), [[0], [1, 2]]);
+    assert.deepEqual(batchLayout(reqs, undefined, 64).groups.map((g) => g.members), [[0], [1], [2]]);
+  });
+});
 
 describe('evaluation changes no model state', () => {
   it('the DeepSeek aux-free bias is the same after scoring, and scoring twice gives the same numbers', async () => {

@@ -1,7 +1,7 @@
 /**
  * `pipeline eval --routing`: one sequence per forward, so each MoE layer's statistics belong to
  * exactly one (item, option); the records come back in request order, which is item order then
- * option order (scoreItems' order), and become eval/routing rows (and eval/routes rows for a
+ * option order (scoreItems with order: 'items'), and become eval/routing rows (and eval/routes rows for a
  * sampled subset of items).
  */
 import { createHash } from 'node:crypto';
@@ -33,13 +33,15 @@ export class RoutingCapture implements ContinuationScorer {
 
   get maxTokens(): number { return this.inner.maxTokens; }
 
+  /** Scores each request in a forward of its own (the recorder reads one sequence per forward), in the order given. */
   async score(requests: readonly ContinuationRequest[]): Promise<ContinuationScore[]> {
-    if (requests.length !== 1) throw new Error('routing capture scores one request per forward');
-    const r = requests[0]!;
-    this.recorder.captureRoutes = this.sampledRequests[this.calls++] ?? false;
-    const out = await this.inner.score(requests);
-    const { layers, routes } = await this.recorder.take();
-    this.captured.push({ inputs: Int32Array.from([...r.context, ...r.continuation].slice(0, -1)), layers, routes });
+    const out: ContinuationScore[] = [];
+    for (const r of requests) {
+      this.recorder.captureRoutes = this.sampledRequests[this.calls++] ?? false;
+      out.push(...(await this.inner.score([r])));
+      const { layers, routes } = await this.recorder.take();
+      this.captured.push({ inputs: Int32Array.from([...r.context, ...r.continuation].slice(0, -1)), layers, routes });
+    }
     return out;
   }
 

@@ -124,7 +124,8 @@ export async function runEval(o: RunEvalOptions): Promise<EvalSummary> {
         const key: EvalRunKey = { runId, step, task: l.task.name, itemLimit: limit };
         const t0 = performance.now();
         const capture = recorder ? new RoutingCapture(scorer, recorder, RoutingCapture.sampledRequests(l.task.name, l.items, o.routing!.tokenSampleRate)) : undefined;
-        const results = await scoreItems(l.items, { tokenizer, scorer: capture ?? scorer, batchSize: capture ? 1 : o.batchSize ?? 32 });
+        // Routing capture records its sequences in item order.
+        const results = await scoreItems(l.items, { tokenizer, scorer: capture ?? scorer, batchSize: capture ? 1 : o.batchSize ?? 32, ...(capture ? { order: 'items' as const } : {}) });
         const seconds = (performance.now() - t0) / 1000;
         const c = l.counts;
         const metrics: MetricRow[] = [

@@ -1,8 +1,8 @@
 /**
  * Items → per-item results, through a ContinuationScorer: tokenise context and continuation
- * separately (LibMoE), fit each request into the window (left cut, counted), score the requests
- * in groups of `batchSize` (longest first, so a group's padding is small), then apply the
- * decision rules. Nothing here depends on how the
+ * separately (LibMoE), fit each request into the window (left cut, counted), score whole items
+ * in calls of up to `batchSize` requests (longest first, so a call's padding is small; an item's
+ * options adjacent, so their shared context is read once), then apply the decision rules. Nothing here depends on how the
  * requests were grouped, so results cannot depend on the batch size.
  */
 import type { ContinuationScore, ContinuationScorer } from '../../models/lm/continuation-types.js';
@@ -22,6 +22,9 @@ export interface ScoreItemsOptions {
   readonly scorer: ContinuationScorer;
   /** Requests (options) per scorer call. */
   readonly batchSize: number;
+  /** 'items': score in item order (a scorer that records per call, e.g. routing capture, relies on
+   *  it); default 'longest-first'. */
+  readonly order?: 'longest-first' | 'items';
   /** Called after each scorer call with the number of items finished so far. */
   readonly onProgress?: (itemsDone: number) => void;
 }
@@ -46,31 +49,38 @@ export async function scoreItems(items: readonly EvalItem[], opts: ScoreItemsOpt
   let c = 0;
   items.forEach((item, i) => {
     const n = item.kind === 'choice' ? item.options.length : 1;
+    // Only LibMoE's unnormalised choice score (BLiMP, CBT) reads the context's own log-probability.
+    const scoreContext = item.kind === 'choice' && !item.lengthNormalised;
     const idx: number[] = [];
     for (let k = 0; k < n; k++) {
       idx.push(requests.length);
-      requests.push(fitWindow(contexts[i]!, conts[c++]!, scorer.maxTokens));
+      requests.push({ ...fitWindow(contexts[i]!, conts[c++]!, scorer.maxTokens), scoreContext });
     }
     plan.push({ item, requests: idx });
   });
 
   const scores: ContinuationScore[] = new Array(requests.length);
   const batch = Math.max(1, Math.floor(opts.batchSize));
-  // Requests of similar length share a batch, so a batch pads to little more than its longest
-  // request. The order is a pure function of the requests (length, then position), and a score
-  // does not depend on its batch-mates, so results are the same as in item order.
-  const order = requests.map((_, i) => i).sort((a, b) => inputLength(requests[b]!) - inputLength(requests[a]!) || a - b);
-  const itemOf = new Int32Array(requests.length);
-  const left = plan.map((p, i) => { for (const r of p.requests) itemOf[r] = i; return p.requests.length; });
+  // An item's options go to the scorer together and in a row, so it can read their shared
+  // context once; items of similar length share a call (longest first), so a call pads to
+  // little more than its longest window. A call holds whole items, up to `batchSize` requests
+  // (one item at least). The order is a pure function of the items, and a score does not depend
+  // on its batch-mates, so results are the same as in item order.
+  const itemOrder = plan.map((_, i) => i);
+  if (opts.order !== 'items') itemOrder.sort((a, b) => itemRows(plan[b]!, requests) - itemRows(plan[a]!, requests) || a - b);
   let itemsDone = 0;
-  for (let start = 0; start < order.length; start += batch) {
-    const ids = order.slice(start, start + batch);
+  for (let start = 0; start < itemOrder.length;) {
+    const ids: number[] = [];
+    let end = start;
+    while (end < itemOrder.length && (ids.length === 0 || ids.length + plan[itemOrder[end]!]!.requests.length <= batch)) {
+      ids.push(...plan[itemOrder[end]!]!.requests);
+      end++;
+    }
     const got = await scorer.score(ids.map((r) => requests[r]!));
     if (got.length !== ids.length) throw new Error(`scorer returned ${got.length} scores for ${ids.length} requests`);
-    got.forEach((s, j) => {
-      scores[ids[j]!] = s;
-      if (--left[itemOf[ids[j]!]!]! === 0) itemsDone++;
-    });
+    got.forEach((s, j) => { scores[ids[j]!] = s; });
+    itemsDone += end - start;
+    start = end;
     opts.onProgress?.(itemsDone);
   }
 
@@ -82,9 +92,15 @@ export async function scoreItems(items: readonly EvalItem[], opts: ScoreItemsOpt
   return out;
 }
 
-/** Tokens the model reads for a request (context + continuation − 1). */
-function inputLength(r: FittedRequest): number {
-  return r.context.length + r.continuation.length - 1;
+/** Rows an item's requests fill with its context read once (the longest context, when a cut made them differ). */
+function itemRows(p: Planned, requests: readonly FittedRequest[]): number {
+  let context = 0;
+  let rest = 0;
+  for (const r of p.requests) {
+    context = Math.max(context, requests[r]!.context.length);
+    rest += requests[r]!.continuation.length - 1;
+  }
+  return context + rest;
 }
 
 function sum(a: ArrayLike<number>): number {

@@ -15,11 +15,13 @@ export interface AttentionConsts {
   readonly sin: Tensor2D;
   /** [T, T]: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
   readonly causalMask: Tensor2D;
+  /** Per window [T, T], replacing causalMask (shared-context evaluation windows). */
+  readonly windowMasks?: readonly Tensor2D[];
   readonly nRotate: number;
 }
 
 /**
- * Causal multi-head self-attention with RoPE. x: [B·T, D] → [B·T, D].
+ * Causal multi-head self-attention with RoPE (or, with `windowMasks`, any mask per window). x: [B·T, D] → [B·T, D].
  * tfjs-wasm runs batched (3-D) matMul at ~1/10 of its 2-D rate and multi-axis transposes
  * slowly, so everything stays 2-D: one projection matMul, `split`s into heads (columns) and
  * windows (rows) whose gradients are concats, one 2-D matMul pair per (window, head), and
@@ -35,7 +37,7 @@ export function causalSelfAttention(x: Tensor2D, w: AttentionWeights, c: Attenti
     const k = windows(applyRope(cols[nHeads + h]!, c.cos, c.sin, c.nRotate));
     const v = windows(cols[2 * nHeads + h]!);
     const perWindow = q.map((qb, b) => {
-      const scores = tf.add(matMul2D(qb, tf.transpose(k[b]!)), c.causalMask);
+      const scores = tf.add(matMul2D(qb, tf.transpose(k[b]!)), c.windowMasks?.[b] ?? c.causalMask);
       return matMul2D(tf.softmax(scores) as Tensor2D, v[b]!);
     });
     heads.push(batch === 1 ? perWindow[0]! : (tf.concat(perWindow, 0) as Tensor2D));

@@ -9,12 +9,16 @@ export interface ContinuationRequest {
   readonly context: Int32Array;
   /** Token ids to score; at least one. context.length + continuation.length − 1 ≤ the scorer's maxTokens. */
   readonly continuation: Int32Array;
+  /** false: the caller does not read `contextLogprob` (returned as NaN), so the context's own
+   *  predictions need not be computed. Default true. */
+  readonly scoreContext?: boolean;
 }
 
 export interface ContinuationScore {
   /** ln p(continuation[i] | everything before it), one per continuation token. */
   readonly tokenLogprobs: Float64Array;
-  /** Σ ln p(context[i] | context[<i]) for i ≥ 1: the rest of the sequence's log-probability (LibMoE's unnormalised score counts it). */
+  /** Σ ln p(context[i] | context[<i]) for i ≥ 1: the rest of the sequence's log-probability
+   *  (LibMoE's unnormalised score counts it); NaN when the request set scoreContext: false. */
   readonly contextLogprob: number;
   /** The model's argmax token at each continuation position (teacher-forced greedy decoding). */
   readonly greedy: Int32Array;

@@ -30,6 +30,22 @@ export function ropeTables(batch: number, seqLen: number, nRotate: number, base:
   return { cos: tf.tensor2d(cos, [batch * seqLen, half]), sin: tf.tensor2d(sin, [batch * seqLen, half]) };
 }
 
+/** cos/sin tables [rows, nRotate/2] for explicit position ids, one per row (shared-context windows). */
+export function ropeTablesAt(positions: Int32Array, nRotate: number, base: number): { cos: Tensor2D; sin: Tensor2D } {
+  const half = nRotate / 2;
+  const cos = new Float32Array(positions.length * half);
+  const sin = new Float32Array(positions.length * half);
+  for (let r = 0; r < positions.length; r++) {
+    for (let i = 0; i < half; i++) {
+      // The same float64 angle as ropeTables computes for this position, so values agree bitwise.
+      const angle = positions[r]! / Math.pow(base, (2 * i) / nRotate);
+      cos[r * half + i] = Math.cos(angle);
+      sin[r * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos: tf.tensor2d(cos, [positions.length, half]), sin: tf.tensor2d(sin, [positions.length, half]) };
+}
+
 /** x: [B·T, hd] (one head, all windows) → same shape with the first nRotate dims rotated by position. */
 export function applyRope(x: Tensor2D, cos: Tensor2D, sin: Tensor2D, nRotate: number): Tensor2D {
   if (nRotate === 0) return x;

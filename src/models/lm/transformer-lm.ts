@@ -21,7 +21,7 @@ import { denseFfn } from './dense-ffn.js';
 import { embeddingLookup } from './embedding.js';
 import { expertSpecFor } from '../moe/registry.js';
 import { layerNorm } from './layer-norm.js';
-import { ropeTables, rotatedDims } from './rope.js';
+import { ropeTables, ropeTablesAt, rotatedDims } from './rope.js';
 import { kaimingNormalLinear, prenormLinear, torchLinearDefault } from './libmoe-init.js';
 import { subSeed } from './seeded-draws.js';
 import { denseWidth, isMoeLayer, resolveLmConfig, type LmConfig, type ResolvedLmConfig } from './config.js';
@@ -29,8 +29,21 @@ import { denseWidth, isMoeLayer, resolveLmConfig, type LmConfig, type ResolvedLm
 export type ActivationProbe = (label: string, x: tf.Tensor) => void;
 export type MoeFactory = (spec: MoeLayerSpec) => MoeLayer;
 
+/**
+ * A batch whose windows are not plain causal sequences (evaluation's shared-context windows,
+ * shared-context-window.ts): each row's position id and each window's attention mask.
+ */
+export interface WindowLayout {
+  /** [B·T] position id of each row (its RoPE angle). */
+  readonly positions: Int32Array;
+  /** [B·T, T] additive mask per window, row-major: 0 where a row may attend, −1e9 where not. */
+  readonly mask: Float32Array;
+  /** Only these rows reach the output projection (logits [headRows.length, V]); all when absent. */
+  readonly headRows?: Int32Array;
+}
+
 export interface LmForward {
-  /** [B·T, V] next-token logits. */
+  /** [B·T, V] next-token logits (or [headRows.length, V] under a WindowLayout that names rows). */
   readonly logits: Tensor2D;
   /** One entry per MoE block, in block order. */
   readonly moe: readonly { readonly layer: number; readonly out: MoeOutput }[];
@@ -111,9 +124,9 @@ export class TransformerLM {
    * inputs: [B·T] int32 token ids, row-major. Call inside a tape (training) or tidy (eval).
    * `probe` sees the residual stream after each sub-block (used to locate the first NaN/Inf).
    */
-  forward(inputs: tf.Tensor1D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe): LmForward {
+  forward(inputs: tf.Tensor1D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe, layout?: WindowLayout): LmForward {
     const c = this.config;
-    const consts = this.attentionConsts(batch, seqLen);
+    const consts = layout ? this.layoutConsts(layout, batch, seqLen) : this.attentionConsts(batch, seqLen);
     const P = (n: string): Variable => this.param(n);
     let h = embeddingLookup(P('embedding.weight'), inputs);
     const moe: { layer: number; out: MoeOutput }[] = [];
@@ -133,7 +146,8 @@ export class TransformerLM {
       }
       probe?.(`block ${i} ${layer ? 'moe' : 'ffn'}`, h);
     }
-    const final = layerNorm(h, P('ln_f.weight'), P('ln_f.bias'), c.layerNormEps);
+    let final = layerNorm(h, P('ln_f.weight'), P('ln_f.bias'), c.layerNormEps);
+    if (layout?.headRows) final = tf.gather(final, tf.tensor1d(layout.headRows, 'int32'));
     const logits = matMul2D(final, P('lm_head.weight') as unknown as Tensor2D);
     probe?.('logits', logits);
     return { logits, moe };
@@ -163,6 +177,18 @@ export class TransformerLM {
     for (const layer of this.moeLayers) layer?.dispose();
     for (const k of this.consts.values()) tf.dispose([k.cos, k.sin, k.causalMask]);
     this.consts.clear();
+  }
+
+  /** Position ids and masks of a laid-out batch: made in the caller's scope, not cached. */
+  private layoutConsts(layout: WindowLayout, batch: number, seqLen: number): AttentionConsts {
+    if (layout.positions.length !== batch * seqLen || layout.mask.length !== batch * seqLen * seqLen) {
+      throw new Error(`window layout for ${layout.positions.length} rows and ${layout.mask.length} mask entries does not fit a [${batch}, ${seqLen}] batch`);
+    }
+    const nRotate = rotatedDims(this.config.headDim, this.config.ropeFraction);
+    const { cos, sin } = nRotate > 0 ? ropeTablesAt(layout.positions, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
+    const masks = tf.tensor2d(layout.mask, [batch * seqLen, seqLen]);
+    const windowMasks = batch === 1 ? [masks] : (tf.split(masks, batch, 0) as Tensor2D[]);
+    return { cos, sin, causalMask: windowMasks[0]!, windowMasks, nRotate };
   }
 
   private attentionConsts(batch: number, seqLen: number): AttentionConsts {
