@@ -13,9 +13,10 @@ import * as evaluate from './eval/command.js';
 import * as inspect from './inspect/command.js';
 import * as report from './report/command.js';
 import * as run from './run/command.js';
+import * as sweep from './sweep/command.js';
 import * as tokenizer from './tokenizer/command.js';
 
-const VERBS: Readonly<Record<string, CommandModule<object, never>>> = { run, eval: evaluate, compare, analyze, report, tokenizer, inspect } as never;
+const VERBS: Readonly<Record<string, CommandModule<object, never>>> = { run, eval: evaluate, compare, sweep, analyze, report, tokenizer, inspect } as never;
 
 function parser(): Argv {
   let y = baseParser()

@@ -22,6 +22,8 @@ export interface ValidateOptions {
    * silently at run time. Without it the options are checked when the layer is built.
    */
   readonly routerOptions?: Readonly<Record<string, readonly string[]>>;
+  /** Problems with the values of model.moe.options as the router would read them (the registry's `routerOptionProblems`). */
+  readonly routerOptionValues?: (algorithm: string, options: Readonly<Record<string, unknown>>) => string[];
   /** The evaluation task names (src/eval/tasks/registry.ts `evalTaskNames()`), checked in eval.tasks. */
   readonly evalTasks?: readonly string[];
 }
@@ -41,6 +43,10 @@ export function validatePipeline(doc: unknown, source: string, opts: ValidateOpt
   const declared = alg !== undefined ? opts.routerOptions?.[alg] : undefined;
   if (declared !== undefined) {
     const problems = Object.keys(r.data.model.moe?.options ?? {}).filter((k) => !declared.includes(k)).map((k) => unknownRouterOption(alg!, k, declared));
+    if (problems.length > 0) throw new ConfigError(source, problems);
+  }
+  if (alg !== undefined && opts.routerOptionValues) {
+    const problems = opts.routerOptionValues(alg, r.data.model.moe?.options ?? {}).map((p) => `model.moe.options: ${p}`);
     if (problems.length > 0) throw new ConfigError(source, problems);
   }
   const known = opts.evalTasks;

@@ -138,6 +138,13 @@ test('a router option the router does not declare is an error at load, naming th
   assert.doesNotThrow(() => parsePipeline(minimal, 'p.yaml', ['model.moe.algorithm=hyperrouter', 'model.moe.options={topk_min: 1, topk_max: 3}'], routerCatalog()));
 });
 
+test('a router option value the router would refuse is an error at load (and so at --dry-run), not at model build', () => {
+  assert.deepEqual(problems(minimal, ['model.moe.algorithm=moe_layer_xmoe', 'model.moe.options={perplexity_reg_mode: standard}']), [
+    'model.moe.options: moe_layer_xmoe: option perplexity_reg_mode must be one of step, time, global, got "standard" (from --set model.moe.options={perplexity_reg_mode: standard})',
+  ]);
+  assert.match(problems(minimal, ['model.moe.options.perplexity_reg=high'])[0]!, /^model\.moe\.options: moe_layer: option perplexity_reg must be a finite number, got "high"/);
+});
+
 test('warmup longer than the run names both keys and the --set that made it so (defect 10)', () => {
   const warm = minimal.replace('trainer: { steps: 10 }', 'trainer: { steps: 1000, warmupSteps: 500 }');
   assert.deepEqual(problems(warm, ['trainer.steps=20']), ['trainer.warmupSteps (500) must be at most trainer.steps (20), set by --set trainer.steps=20']);

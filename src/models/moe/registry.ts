@@ -68,10 +68,28 @@ export function routerOptions(algorithm: string): readonly RouterOption[] {
   return routerDef(algorithm).options;
 }
 
-/** What pipeline validation needs from the registry (src/config/load.ts ValidateOptions): router names and each router's option names. */
-export function routerCatalog(): { algorithms: string[]; routerOptions: Record<string, string[]> } {
+/**
+ * What pipeline validation needs from the registry (src/config/load.ts ValidateOptions): router
+ * names, each router's option names, and a check of option values (each declared option read
+ * as the router will read it), so a wrong value fails at load and --dry-run, not at model build.
+ */
+export function routerCatalog(): { algorithms: string[]; routerOptions: Record<string, string[]>; routerOptionValues: (algorithm: string, options: Readonly<Record<string, unknown>>) => string[] } {
   const algorithms = moeAlgorithms();
-  return { algorithms, routerOptions: Object.fromEntries(algorithms.map((a) => [a, routerOptions(a).map((o) => o.name)])) };
+  return { algorithms, routerOptions: Object.fromEntries(algorithms.map((a) => [a, routerOptions(a).map((o) => o.name)])), routerOptionValues: routerOptionProblems };
+}
+
+/** One message per declared option of `algorithm` whose value in `options` the router would refuse. */
+export function routerOptionProblems(algorithm: string, options: Readonly<Record<string, unknown>>): string[] {
+  if (!REGISTRY.has(algorithm)) return [];
+  const spec = { algorithm, options } as unknown as MoeLayerSpec;
+  return routerOptions(algorithm).flatMap((o) => {
+    try {
+      o.read(spec);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  });
 }
 
 /** `model.moe.expert`: an expert kind, or `auto` for the kind the router declares. */
