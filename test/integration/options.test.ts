@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { query } from '../sinks/duckdb.js';
@@ -50,15 +50,28 @@ test('model.dense: true trains the dense baseline: metrics and eval, no routing 
   }
 });
 
-test('a model that cannot be built (a router option of the wrong value) fails with exit 1 naming the problem, and the process exits', { timeout: 60_000 }, async () => {
+test('a router option of the wrong value is refused at load: exit 2 naming the option, no run directory left', { timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'moeflow-badoption-'));
+  try {
+    const cfg = join(dir, 'tiny.yaml');
+    await writeFile(cfg, tinyPipeline({ steps: 2, checkpointEvery: 0 }));
+    const r = await runPipelineCli(['run', cfg, '--set', 'model.moe.algorithm=moe_layer', '--set', 'model.moe.options={selection_mode: softplus}', '--out', join(dir, 'o')]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /model\.moe\.options: moe_layer: option selection_mode must be one of gate, sigmoid, got "softplus"/);
+    assert.equal(existsSync(join(dir, 'o')) && (await readdir(join(dir, 'o'))).length > 0, false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a model that cannot be built (a vocabulary smaller than the tokenizer\'s) fails with exit 1 naming the problem, and the process exits', { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'moeflow-badmodel-'));
   try {
     const cfg = join(dir, 'tiny.yaml');
     await writeFile(cfg, tinyPipeline({ steps: 2, checkpointEvery: 0 }));
-    // The option's name is declared (load accepts it); its value is checked when the router is built.
-    const r = await runPipelineCli(['run', cfg, '--set', 'model.moe.algorithm=moe_layer', '--set', 'model.moe.options={selection_mode: softplus}', '--out', join(dir, 'o')]);
+    const r = await runPipelineCli(['run', cfg, '--set', 'model.vocab=100', '--out', join(dir, 'o')]);
     assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /model: cannot build the model from this pipeline: moe_layer: option selection_mode must be one of gate, sigmoid, got "softplus"/);
+    assert.match(r.err, /model: cannot build the model from this pipeline: model\.vocab: 100 is smaller than the tokenizer's 384 ids/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,3 +1,4 @@
+import { consumerSlots, type PartitionCursor } from '../files/partition-turns.js';
 import { hashString } from '../../base/random.js';
 import { type ZstdDecoderChoice, openDecoded } from '../decode/open-decoded.js';
 import { resolveFiles } from '../files/resolve-files.js';
@@ -76,14 +77,13 @@ export function llava(options: LlavaOptions): Flow<ImageTextRecord> {
     const saved = resume === undefined ? undefined : checkState(resume, fingerprint, consumer.index, consumer.count, partitions);
     const stats = new SourceStats<LlavaSkipReason>();
     stats.restore(saved?.counts);
-    let slot = saved?.slot ?? 0;
-    let turn = saved?.turn ?? 0;
+    const cursor: PartitionCursor = { slot: saved?.slot ?? 0, turn: saved?.turn ?? 0 };
     let failure: Error | undefined;
     const readers = parts.map((partFiles, p) => {
       const at = saved ? saved.parts[p] : [0, 0, 0, 1];
       const start: LlavaPartitionPosition | null = at ? { file: at[0], offset: at[1], index: at[2], line: at[3] } : null;
       return new LlavaPartitionReader(partFiles, start, open, maxRecordBytes, (file) => {
-        if (slot % consumer.count === consumer.index) stats.blank(file);
+        if (cursor.slot % consumer.count === consumer.index) stats.blank(file);
       });
     });
     const closeAll = async () => { await Promise.all(readers.map((r) => r.close())); };
@@ -109,8 +109,8 @@ export function llava(options: LlavaOptions): Flow<ImageTextRecord> {
         return {
           fingerprint,
           consumer: [consumer.index, consumer.count],
-          slot,
-          turn,
+          slot: cursor.slot,
+          turn: cursor.turn,
           parts: readers.map((r) => (r.position ? [r.position.file, r.position.offset, r.position.index, r.position.line] : null)),
           counts: stats.carried(),
         } satisfies LlavaState as unknown as Json;
@@ -118,25 +118,8 @@ export function llava(options: LlavaOptions): Flow<ImageTextRecord> {
       stats: () => stats.toJson(),
       close: closeAll,
       async *[Symbol.asyncIterator]() {
-        const dead = readers.map((r) => r.position === null);
-        let alive = dead.filter((d) => !d).length;
-        const advance = () => { do turn = (turn + 1) % readers.length; while (dead[turn] && alive > 0); };
         try {
-          if (alive > 0 && dead[turn]) advance();
-          while (alive > 0) {
-            const reader = readers[turn]!;
-            const s = reader.take();
-            if (s === undefined) { await reader.fill(); continue; }
-            if (s === null) {
-              dead[turn] = true;
-              alive--;
-              advance();
-              continue;
-            }
-            const mine = slot % consumer.count === consumer.index;
-            slot++;
-            advance();
-            if (!mine) continue;
+          for await (const s of consumerSlots(readers, cursor, consumer)) {
             let record: ImageTextRecord | undefined;
             try {
               record = own(s);

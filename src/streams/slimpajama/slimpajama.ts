@@ -1,3 +1,4 @@
+import { consumerSlots, type PartitionCursor } from '../files/partition-turns.js';
 import { type ZstdDecoderChoice, openDecoded } from '../decode/open-decoded.js';
 import { resolveFiles } from '../files/resolve-files.js';
 import { hashString } from '../../base/random.js';
@@ -71,14 +72,13 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
     const saved = resume === undefined ? undefined : checkState(resume, fingerprint, consumer.index, consumer.count, partitions);
     const stats = new SourceStats();
     stats.restore(saved?.counts);
-    let slot = saved?.slot ?? 0;
-    let turn = saved?.turn ?? 0;
+    const cursor: PartitionCursor = { slot: saved?.slot ?? 0, turn: saved?.turn ?? 0 };
     let failure: Error | undefined;
     const readers = parts.map((partFiles, p) => {
       const at = saved ? saved.parts[p] : [0, 0, 1];
       const start: PartitionPosition | null = at ? { file: at[0], offset: at[1], line: at[2] } : null;
       return new PartitionReader(partFiles, start, open, maxLineBytes, (file) => {
-        if (slot % consumer.count === consumer.index) stats.blank(file);
+        if (cursor.slot % consumer.count === consumer.index) stats.blank(file);
       });
     });
     const closeAll = async () => { await Promise.all(readers.map((r) => r.close())); };
@@ -103,8 +103,8 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
         return {
           fingerprint,
           consumer: [consumer.index, consumer.count],
-          slot,
-          turn,
+          slot: cursor.slot,
+          turn: cursor.turn,
           parts: readers.map((r) => (r.position ? [r.position.file, r.position.offset, r.position.line] : null)),
           counts: stats.carried(),
         } satisfies SourceState as unknown as Json;
@@ -112,26 +112,8 @@ export function slimPajama(options: SlimPajamaOptions): Flow<TextRecord> {
       stats: () => stats.toJson(),
       close: closeAll,
       async *[Symbol.asyncIterator]() {
-        const dead = readers.map((r) => r.position === null);
-        let alive = dead.filter((d) => !d).length;
-        // The next partition in cyclic order that is not exhausted (rule 4 of the sharding rule).
-        const advance = () => { do turn = (turn + 1) % readers.length; while (dead[turn] && alive > 0); };
         try {
-          if (alive > 0 && dead[turn]) advance();
-          while (alive > 0) {
-            const reader = readers[turn]!;
-            const s = reader.take();
-            if (s === undefined) { await reader.fill(); continue; }
-            if (s === null) {
-              dead[turn] = true;
-              alive--;
-              advance();
-              continue;
-            }
-            const mine = slot % consumer.count === consumer.index;
-            slot++;
-            advance();
-            if (!mine) continue;
+          for await (const s of consumerSlots(readers, cursor, consumer)) {
             let record: TextRecord | undefined;
             try {
               record = own(s);
