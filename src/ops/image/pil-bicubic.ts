@@ -178,7 +178,8 @@ export interface Window {
  * go: the same integers as pad → resize → crop → normalise done one after another (a skipped
  * pass equals a pass with scale 1, whose weights are exactly 0 and 1), without the padded
  * canvas, the full resized image or the crop ever being made. Only the rows and columns the
- * window needs are computed; rows and columns of pure background are computed once.
+ * window needs are computed; rows and columns of pure background are resized once horizontally,
+ * and vertically as one product per output value.
  */
 export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeight: number, window: Window, table: Float32Array, layout: 'chw' | 'hwc'): Float32Array {
   const { data, width, height, canvasWidth, canvasHeight, left, top, background } = canvas;
@@ -257,15 +258,27 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
     const yy = window.top + y;
     const n = vb[yy * 2 + 1]!;
     const kOff = yy * vk;
-    const base = (vb[yy * 2]! - firstRow) * stride;
+    const ymin = vb[yy * 2]!;
+    const base = (ymin - firstRow) * stride;
+    // Taps all on background rows: every column reads one value n times, Σ b·w = b·Σw exactly.
+    const backgroundRow = ymin + n <= top || ymin >= top + height;
+    let wsum = 0;
+    for (let k = 0; k < n; k++) wsum += vw[kOff + k]!;
     for (let x = 0; x < cols; x++) {
       let p = base + x * 3;
       let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let k = 0; k < n; k++, p += stride) {
-        const w = vw[kOff + k]!;
-        s0 = (s0 + tmp[p]! * w) | 0;
-        s1 = (s1 + tmp[p + 1]! * w) | 0;
-        s2 = (s2 + tmp[p + 2]! * w) | 0;
+      if (backgroundRow || constant[x] === 1) {
+        // The same for a background column: its value is background0's in every row.
+        s0 = (s0 + background0[x * 3]! * wsum) | 0;
+        s1 = (s1 + background0[x * 3 + 1]! * wsum) | 0;
+        s2 = (s2 + background0[x * 3 + 2]! * wsum) | 0;
+      } else {
+        for (let k = 0; k < n; k++, p += stride) {
+          const w = vw[kOff + k]!;
+          s0 = (s0 + tmp[p]! * w) | 0;
+          s1 = (s1 + tmp[p + 1]! * w) | 0;
+          s2 = (s2 + tmp[p + 2]! * w) | 0;
+        }
       }
       if (layout === 'chw') {
         const q = y * cols + x;
