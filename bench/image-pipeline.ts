@@ -13,11 +13,12 @@
  *               normalisation is left out (no numpy there): the ratio is in Pillow's favour.
  * Targets (issue 9): fullPath ≥ 0.9 × sharpRaw, fullPath ≥ 2 × pillow.
  * `--memory N`: also stream N images to a slow consumer (2 ms per item) and report the heap and
- * RSS growth (after GC) sampled every 500 images.
+ * RSS growth (after GC) sampled every 500 images, and the process's peak RSS (worker threads included).
+ * The 1/5/15-minute load average before and after is printed too: the machine may be shared.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -131,16 +132,21 @@ async function memory(n: number) {
     const m = process.memoryUsage();
     samples.push({ images: k, heapMB: round((m.heapUsed - base.heapUsed) / 2 ** 20, 1), rssMB: round((m.rss - base.rss) / 2 ** 20, 1) });
   }, file);
-  return { images: n, consumerDelayMs: 2, growthAfterGc: samples };
+  const end = process.memoryUsage();
+  return {
+    images: n, consumerDelayMs: 2, baseRssMB: round(base.rss / 2 ** 20, 1), endRssMB: round(end.rss / 2 ** 20, 1),
+    maxRssMB: round(process.resourceUsage().maxRSS / 1024, 1), growthAfterGc: samples,
+  };
 }
 
+const loadBefore = loadavg().map((x) => round(x));
 try {
   await fullPath(Math.min(30, count)); // warm-up: workers, sharp, page cache
   const full = await timed(() => fullPath());
   const raw = await timed(sharpRaw);
   const pil = pillow();
   const result = {
-    images: count, files: names, cpus: cpus().length, workers,
+    images: count, files: names, cpus: cpus().length, workers, loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x)) },
     fullPath: full, sharpRaw: raw, pillow: pil,
     ratios: {
       fullOverSharpRaw: round(full.imagesPerSecond / raw.imagesPerSecond),

@@ -1,6 +1,6 @@
 import { type Op, type Stage, type StageState, opState } from '../streams/stage.js';
 import { ImageError } from './image/decode-image.js';
-import { ImagePool } from './image/image-pool.js';
+import { ImagePool, PoolClosedError } from './image/image-pool.js';
 import type { ImageJob } from './image/image-protocol.js';
 import type { ImageTensor } from './image/preprocess.js';
 import { type Layout, PROCESSORS, type ProcessorSpec } from './image/processor.js';
@@ -66,6 +66,8 @@ export function preprocessImages<T extends WithImage>(options: PreprocessImagesO
     const ownPool = options.pool === undefined;
     let pool: ImagePool | undefined = options.pool;
     let delivered: StageState = upstream.state();
+    // Set by close(): the iteration ends at its next step (a pending next() resolves done).
+    let stopped = false;
     const counts = { read: 0, images: 0, textOnly: 0, skipped: 0, pixels: 0 };
     const skippedByReason: Record<string, number> = {};
     const release = async () => { if (ownPool) { await pool?.close(); pool = undefined; } };
@@ -73,26 +75,27 @@ export function preprocessImages<T extends WithImage>(options: PreprocessImagesO
     const stage: Stage<T & { readonly pixels?: ImageTensor }> = {
       state: () => opState(null, delivered),
       stats: () => opStats('preprocessImages', { processor: spec.name, ...counts, skippedByReason: { ...skippedByReason } }, upstream),
-      close: async () => { await release(); await closeUpstream(upstream)(); },
+      close: async () => { stopped = true; await release(); await closeUpstream(upstream)(); },
       async *[Symbol.asyncIterator]() {
-        pool ??= new ImagePool(workers);
+        if (stopped) return;
+        const active = (pool ??= new ImagePool(workers));
         const iterator = upstream[Symbol.asyncIterator]();
         const queue: InFlight<T>[] = [];
         let ended = false;
         try {
           for (;;) {
-            while (!ended && queue.length < inFlight) {
+            while (!ended && !stopped && queue.length < inFlight) {
               const next = await pull(iterator, upstream);
               if (next === undefined) { ended = true; break; }
               counts.read++;
               const item = next.value;
-              const tensor = item.modality === 'image' && item.image !== undefined ? pool.run(job(item.image)) : undefined;
+              const tensor = item.modality === 'image' && item.image !== undefined ? active.run(job(item.image)) : undefined;
               // A failure surfaces in order, when its turn comes, not as an unhandled rejection.
               tensor?.catch(() => undefined);
               queue.push({ item, state: next.state, tensor });
             }
             const head = queue.shift();
-            if (head === undefined) return;
+            if (head === undefined || stopped) return;
             if (head.tensor === undefined) {
               delivered = head.state;
               counts.textOnly++;
@@ -103,6 +106,9 @@ export function preprocessImages<T extends WithImage>(options: PreprocessImagesO
             try {
               pixels = await head.tensor;
             } catch (error) {
+              if (stopped) return;
+              // A shared pool closed under a running flow: an error, never a skipped image.
+              if (error instanceof PoolClosedError) throw new Error('preprocessImages: the image pool was closed while images were in flight', { cause: error });
               const reason = error instanceof ImageError ? error.reason : 'undecodable_image';
               const p = head.item.provenance;
               const where = `${p.file}: record ${p.record}${p.id !== undefined ? ` (id ${p.id})` : ''}`;
@@ -112,6 +118,7 @@ export function preprocessImages<T extends WithImage>(options: PreprocessImagesO
               delivered = head.state;
               continue;
             }
+            if (stopped) return;
             delivered = head.state;
             counts.images++;
             counts.pixels += pixels.data.length / 3;

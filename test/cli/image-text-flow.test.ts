@@ -33,7 +33,7 @@ data:
       weight: 3
       flow:
         - {op: conversation, template: phi35, labels: turns}
-        - {op: image, processor: siglip224, workers: 0}
+        - {op: image, processor: siglip224, workers: 2}
     - kind: slimpajama
       files: [${TEXT}]
       weight: 1

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decodeImage } from '../../src/ops/image/decode-image.js';
-import { PROCESSORS, expandToSquare, normalise, padColour, resizeAndCrop } from '../../src/ops/image/processor.js';
+import { PROCESSORS, expandToSquare, normalise, padColour, preprocessRgb, resizeAndCrop } from '../../src/ops/image/processor.js';
 import type { Check } from './compare.js';
 import { REPO_ROOT } from './golden-format.js';
 
@@ -113,5 +113,9 @@ export async function runImageCase(c: ImageCase): Promise<ImageCaseResult> {
   const bound = 1.01 / (255 * Math.min(...spec.std));
   const mean = sum / Math.max(1, wantPixels.length);
   checks.push({ name: 'pixel_values', ok: pixels.length === wantPixels.length && max <= bound && mean <= 1e-4, detail: `max |Δ| ${max.toExponential(2)} ≤ ${bound.toFixed(4)}, mean ${mean.toExponential(2)} ≤ 1e-4` });
+  // The image operator's one-pass path (preprocessRgb) must give these very floats.
+  const fused = preprocessRgb(decoded, spec, 'pad', 'chw');
+  const same = fused.length === pixels.length && Buffer.compare(Buffer.from(fused.buffer, fused.byteOffset, fused.byteLength), Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength)) === 0;
+  checks.push({ name: 'pixel_values (one-pass operator path)', ok: same, detail: same ? 'bit for bit the step-by-step values' : 'differs from the step-by-step values' });
   return { id: c.id, ok: checks.every((k) => k.ok), checks };
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,4 +116,85 @@ test('closing an idle pool resolves (its unref\'d workers do not let the process
   await pool.run({ path: path!, spec: (await import('../../src/ops/image/processor.js')).PROCESSORS['siglip224']!, aspect: 'pad', layout: 'chw', orientation: 'exif' });
   await pool.close();
   assert.ok(true, 'reached after close()');
+});
+
+/**
+ * Runs `body` (ESM, with `pipe`, `fromArray`, `preprocessImages`, `ImagePool`, `PROCESSORS`
+ * and `records` in scope) in a child process: its exit code and output show whether anything
+ * was left pending (exit 13: unsettled top-level await), rejected unhandled (exit 1) or holding
+ * the process open (killed by the guard timeout).
+ */
+let children = 0;
+function inChild(body: string, images: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const src = (p: string) => JSON.stringify(new URL(`../../src/${p}`, import.meta.url).href);
+  const script = `
+    import { pipe } from ${src('streams/pipe.js')};
+    import { fromArray } from ${src('streams/from-array.js')};
+    import { preprocessImages } from ${src('ops/preprocess-images.js')};
+    import { ImagePool } from ${src('ops/image/image-pool.js')};
+    import { PROCESSORS } from ${src('ops/image/processor.js')};
+    const images = ${JSON.stringify(images)};
+    const records = (n) => Array.from({ length: n }, (_, i) => ({ modality: 'image', image: images[i % images.length], conversations: [], provenance: { file: 'x.json', record: i } }));
+    ${body}
+    console.log('handles', JSON.stringify(process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap')));
+  `;
+  const file = join(dir, `child${children++}.mjs`);
+  writeFileSync(file, script);
+  const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Large images, so that jobs are still running when the consumer stops. */
+async function largeImages(count: number): Promise<string[]> {
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const path = join(dir, `large${i}.png`);
+    const noise = Buffer.alloc(1200 * 900 * 3);
+    for (let p = 0; p < noise.length; p++) noise[p] = (p * 2654435761 + i * 977) >>> 24;
+    writeFileSync(path, await sharp(noise, { raw: { width: 1200, height: 900, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer());
+    paths.push(path);
+  }
+  return paths;
+}
+
+test('closing a pool with jobs queued rejects each with PoolClosedError and lets the process exit (no pending promise, no handle)', async () => {
+  const images = await largeImages(2);
+  // Submitted and closed in the same tick: no worker can have answered, so every job is in flight.
+  const child = inChild(`
+    const pool = new ImagePool(2);
+    const jobs = records(8).map((r) => pool.run({ path: r.image, spec: PROCESSORS.clip336, aspect: 'pad', layout: 'chw', orientation: 'exif' }));
+    const outcomes = Promise.allSettled(jobs);
+    await pool.close();
+    const settled = await outcomes;
+    console.log('settled', JSON.stringify(settled.map((s) => s.status === 'rejected' && s.reason.name === 'PoolClosedError')));
+    await pool.close();
+    await pool.run({ path: images[0], spec: PROCESSORS.clip336, aspect: 'pad', layout: 'chw', orientation: 'exif' }).catch((e) => console.log('after close', e.name));
+  `, images);
+  assert.equal(child.status, 0, `exit ${child.status}: ${child.stderr}`);
+  assert.match(child.stdout, /^settled \[true,true,true,true,true,true,true,true\]$/m);
+  assert.match(child.stdout, /^after close PoolClosedError$/m);
+  assert.match(child.stdout, /^handles \[\]$/m, 'the workers are gone');
+});
+
+test('a consumer stopping early (break, or close() with a next() pending) ends the flow, terminates the workers, and the process exits', async () => {
+  const images = await largeImages(2);
+  const child = inChild(`
+    process.on('unhandledRejection', (e) => { console.log('unhandled', e.message); process.exitCode = 3; });
+    let n = 0;
+    for await (const item of pipe(fromArray(records(12)), preprocessImages({ processor: 'clip336', workers: 2 }))()) if (++n === 2) break;
+    console.log('break after', n);
+    // The first next() waits on an image being decoded when close() comes.
+    const stage = pipe(fromArray(records(12)), preprocessImages({ processor: 'clip336', workers: 2, inFlight: 4 }))();
+    const iterator = stage[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    await stage.close();
+    const result = await first;
+    console.log('after close', result.done, JSON.stringify(await iterator.next()));
+  `, images);
+  assert.equal(child.status, 0, `exit ${child.status} (13: a promise left pending): ${child.stdout} ${child.stderr}`);
+  assert.match(child.stdout, /^break after 2$/m);
+  assert.match(child.stdout, /^after close true \{"done":true\}$/m);
+  assert.doesNotMatch(child.stdout, /unhandled/);
+  assert.match(child.stdout, /^handles \[\]$/m, 'no worker or port is left');
 });

@@ -3,6 +3,14 @@ import { ImageError } from './decode-image.js';
 import type { ImageJob, ImageReply, ImageRequest } from './image-protocol.js';
 import { type ImageTensor, preprocessImage } from './preprocess.js';
 
+/** What a job still queued or running gets when its pool is closed: nothing more will come. */
+export class PoolClosedError extends Error {
+  constructor() {
+    super('image pool: closed');
+    this.name = 'PoolClosedError';
+  }
+}
+
 interface Pending {
   readonly resolve: (tensor: ImageTensor) => void;
   readonly reject: (error: Error) => void;
@@ -19,11 +27,15 @@ interface PoolWorker {
  * the trainer. A job goes to the worker with the fewest jobs queued. Results do not depend on
  * which worker ran a job (every step is a pure function of the file and the options).
  * With `size` 0 the jobs run on the calling thread. Idle workers do not hold the process open.
+ * `close()` (a consumer stopping early, an abort) rejects every job still in flight with
+ * `PoolClosedError` before terminating the workers, so no caller waits on a promise that can
+ * no longer settle.
  */
 export class ImagePool {
   private readonly workers: PoolWorker[];
   private nextId = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`image pool: size must be a non-negative integer, got ${size}`);
@@ -31,7 +43,7 @@ export class ImagePool {
   }
 
   run(job: ImageJob): Promise<ImageTensor> {
-    if (this.closed) return Promise.reject(new Error('image pool: closed'));
+    if (this.closed) return Promise.reject(new PoolClosedError());
     if (this.workers.length === 0) return preprocessImage(job.path, job.spec, job);
     const target = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
@@ -43,11 +55,20 @@ export class ImagePool {
     });
   }
 
-  async close(): Promise<void> {
+  /** Rejects the jobs in flight (`PoolClosedError`) and terminates the workers. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     this.closed = true;
+    const error = new PoolClosedError();
+    for (const w of this.workers) {
+      // Settled before the workers go: a terminated worker never answers them.
+      for (const waiter of w.pending.values()) waiter.reject(error);
+      w.pending.clear();
+    }
     // An idle worker is unref'd, and so is its termination: without a ref, a process with
     // nothing else to do would exit with `close()` still pending (its awaiting code never runs).
-    await Promise.all(this.workers.map((w) => { w.worker.ref(); return w.worker.terminate(); }));
+    this.closing = Promise.all(this.workers.map((w) => { w.worker.ref(); return w.worker.terminate(); })).then(() => undefined);
+    return this.closing;
   }
 
   private spawn(): PoolWorker {

@@ -136,3 +136,162 @@ export function pilBicubicResize(rgb: Uint8Array, width: number, height: number,
   }
   return out;
 }
+
+/** Coefficient tables by `in→out` size: real data repeats sizes, and a table is the same every time. */
+const cache = new Map<string, Coefficients>();
+function cachedCoefficients(inSize: number, outSize: number): Coefficients {
+  const key = `${inSize}>${outSize}`;
+  let c = cache.get(key);
+  if (c === undefined) {
+    if (cache.size >= 64) cache.clear();
+    c = coefficients(inSize, outSize);
+    cache.set(key, c);
+  }
+  return c;
+}
+
+/** An 8-bit RGB image placed on a larger canvas of one colour (LLaVA's `expand2square`), or alone. */
+export interface Canvas {
+  /** Interleaved RGB, `width × height × 3`. */
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** The canvas: `canvasWidth × canvasHeight` of `background`, the image at (`left`, `top`). */
+  readonly canvasWidth: number;
+  readonly canvasHeight: number;
+  readonly left: number;
+  readonly top: number;
+  readonly background: readonly [number, number, number];
+}
+
+/** The part of the resized canvas to keep (a centre crop): rows [top, top+height), columns [left, left+width). */
+export interface Window {
+  readonly top: number;
+  readonly left: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * `pilBicubicResize` of the canvas to `outWidth × outHeight`, cut to `window`, each byte mapped
+ * through `table` (768 floats: 256 per channel) into float32 `chw` (`[3, h, w]`) or `hwc`, in one
+ * go: the same integers as pad → resize → crop → normalise done one after another (a skipped
+ * pass equals a pass with scale 1, whose weights are exactly 0 and 1), without the padded
+ * canvas, the full resized image or the crop ever being made. Only the rows and columns the
+ * window needs are computed; rows and columns of pure background are resized once horizontally,
+ * and vertically as one product per output value.
+ */
+export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeight: number, window: Window, table: Float32Array, layout: 'chw' | 'hwc'): Float32Array {
+  const { data, width, height, canvasWidth, canvasHeight, left, top, background } = canvas;
+  if (data.length !== width * height * 3) throw new Error(`pilBicubicResizeWindow: expected ${width}×${height}×3 bytes, got ${data.length}`);
+  if (left < 0 || top < 0 || left + width > canvasWidth || top + height > canvasHeight) throw new Error('pilBicubicResizeWindow: the image does not fit its canvas');
+  if (window.top < 0 || window.left < 0 || window.top + window.height > outHeight || window.left + window.width > outWidth) throw new Error('pilBicubicResizeWindow: the window is outside the resized image');
+  const cols = window.width;
+  const rows = window.height;
+  const horiz = cachedCoefficients(canvasWidth, outWidth);
+  const vert = cachedCoefficients(canvasHeight, outHeight);
+  const hk = horiz.ksize, hb = horiz.bounds, hw = horiz.weights;
+  const vk = vert.ksize, vb = vert.bounds, vw = vert.weights;
+
+  // Canvas rows the window's output rows read (bounds start non-decreasing with the row).
+  const lastOut = window.top + rows - 1;
+  const firstRow = vb[window.top * 2]!;
+  let lastRow = firstRow;
+  for (let yy = window.top; yy <= lastOut; yy++) lastRow = Math.max(lastRow, vb[yy * 2]! + vb[yy * 2 + 1]!);
+
+  // Horizontal pass into `tmp` (rows [firstRow, lastRow) × window columns × 3).
+  const stride = cols * 3;
+  const tmp = new Uint8Array((lastRow - firstRow) * stride);
+  const padded = width !== canvasWidth;
+  const line = padded ? new Uint8Array(canvasWidth * 3) : undefined;
+  if (line !== undefined) {
+    for (let x = 0; x < canvasWidth; x++) { line[x * 3] = background[0]; line[x * 3 + 1] = background[1]; line[x * 3 + 2] = background[2]; }
+  }
+  /** Output columns whose taps all fall on background: the same in every row. */
+  const constant = new Uint8Array(cols);
+  for (let x = 0; x < cols; x++) {
+    const xmin = hb[(window.left + x) * 2]!;
+    const xend = xmin + hb[(window.left + x) * 2 + 1]!;
+    constant[x] = xend <= left || xmin >= left + width ? 1 : 0;
+  }
+  const horizontalRow = (src: Uint8Array, srcOffset: number, out: Uint8Array, outOffset: number, skipConstant: Uint8Array | undefined): void => {
+    for (let x = 0; x < cols; x++) {
+      const o = outOffset + x * 3;
+      if (skipConstant !== undefined && skipConstant[x] === 1) {
+        out[o] = background0[x * 3]!; out[o + 1] = background0[x * 3 + 1]!; out[o + 2] = background0[x * 3 + 2]!;
+        continue;
+      }
+      const xx = window.left + x;
+      const n = hb[xx * 2 + 1]!;
+      const kOff = xx * hk;
+      let p = srcOffset + hb[xx * 2]! * 3;
+      let s0 = HALF, s1 = HALF, s2 = HALF;
+      for (let k = 0; k < n; k++, p += 3) {
+        const w = hw[kOff + k]!;
+        s0 = (s0 + src[p]! * w) | 0;
+        s1 = (s1 + src[p + 1]! * w) | 0;
+        s2 = (s2 + src[p + 2]! * w) | 0;
+      }
+      out[o] = clip8(s0); out[o + 1] = clip8(s1); out[o + 2] = clip8(s2);
+    }
+  };
+  // A canvas row of pure background, resized once: the value of every background row and column.
+  const background0 = new Uint8Array(stride);
+  const bgLine = line ?? new Uint8Array(canvasWidth * 3);
+  if (line === undefined) for (let x = 0; x < canvasWidth; x++) { bgLine[x * 3] = background[0]; bgLine[x * 3 + 1] = background[1]; bgLine[x * 3 + 2] = background[2]; }
+  horizontalRow(bgLine, 0, background0, 0, undefined);
+  for (let y = firstRow; y < lastRow; y++) {
+    const o = (y - firstRow) * stride;
+    if (y < top || y >= top + height) { tmp.set(background0, o); continue; }
+    const imageRow = (y - top) * width * 3;
+    if (line === undefined) horizontalRow(data, imageRow, tmp, o, constant);
+    else {
+      line.set(data.subarray(imageRow, imageRow + width * 3), left * 3);
+      horizontalRow(line, 0, tmp, o, constant);
+    }
+  }
+
+  // Vertical pass, each byte through the table into the float output.
+  const plane = rows * cols;
+  const out = new Float32Array(plane * 3);
+  for (let y = 0; y < rows; y++) {
+    const yy = window.top + y;
+    const n = vb[yy * 2 + 1]!;
+    const kOff = yy * vk;
+    const ymin = vb[yy * 2]!;
+    const base = (ymin - firstRow) * stride;
+    // Taps all on background rows: every column reads one value n times, Σ b·w = b·Σw exactly.
+    const backgroundRow = ymin + n <= top || ymin >= top + height;
+    let wsum = 0;
+    for (let k = 0; k < n; k++) wsum += vw[kOff + k]!;
+    for (let x = 0; x < cols; x++) {
+      let p = base + x * 3;
+      let s0 = HALF, s1 = HALF, s2 = HALF;
+      if (backgroundRow || constant[x] === 1) {
+        // The same for a background column: its value is background0's in every row.
+        s0 = (s0 + background0[x * 3]! * wsum) | 0;
+        s1 = (s1 + background0[x * 3 + 1]! * wsum) | 0;
+        s2 = (s2 + background0[x * 3 + 2]! * wsum) | 0;
+      } else {
+        for (let k = 0; k < n; k++, p += stride) {
+          const w = vw[kOff + k]!;
+          s0 = (s0 + tmp[p]! * w) | 0;
+          s1 = (s1 + tmp[p + 1]! * w) | 0;
+          s2 = (s2 + tmp[p + 2]! * w) | 0;
+        }
+      }
+      if (layout === 'chw') {
+        const q = y * cols + x;
+        out[q] = table[clip8(s0)]!;
+        out[plane + q] = table[256 + clip8(s1)]!;
+        out[2 * plane + q] = table[512 + clip8(s2)]!;
+      } else {
+        const q = (y * cols + x) * 3;
+        out[q] = table[clip8(s0)]!;
+        out[q + 1] = table[256 + clip8(s1)]!;
+        out[q + 2] = table[512 + clip8(s2)]!;
+      }
+    }
+  }
+  return out;
+}

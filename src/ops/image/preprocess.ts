@@ -1,5 +1,5 @@
 import { type DecodeOptions, decodeImage } from './decode-image.js';
-import { type Layout, type ProcessorSpec, type RgbImage, expandToSquare, normalise, padColour, resizeAndCrop } from './processor.js';
+import { type Layout, type ProcessorSpec, type RgbImage, expandToSquare, padColour, preprocessRgb, resizeAndCrop } from './processor.js';
 
 /** What the image operator computes for one image. */
 export interface ImageTensor {
@@ -25,8 +25,7 @@ export function processRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad' |
 /** LibMoE's `process_image` + HuggingFace processor on one file. Deterministic: a function of the bytes and options. */
 export async function preprocessImage(path: string, spec: ProcessorSpec, options: PreprocessOptions = {}): Promise<ImageTensor> {
   const decoded = await decodeImage(path, options);
-  const processed = processRgb(decoded, spec, options.aspect);
   const layout = options.layout ?? 'chw';
-  const { width: w, height: h } = processed;
-  return { data: normalise(processed, spec, layout), shape: layout === 'chw' ? [3, h, w] : [h, w, 3] };
+  const c = spec.crop;
+  return { data: preprocessRgb(decoded, spec, options.aspect ?? 'pad', layout), shape: layout === 'chw' ? [3, c, c] : [c, c, 3] };
 }

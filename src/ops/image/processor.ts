@@ -1,4 +1,4 @@
-import { pilBicubicResize } from './pil-bicubic.js';
+import { type Canvas, pilBicubicResize, pilBicubicResizeWindow } from './pil-bicubic.js';
 
 /** An RGB image, 8 bits per channel, interleaved (`height × width × 3`). */
 export interface RgbImage {
@@ -55,17 +55,60 @@ export function expandToSquare(image: RgbImage, background: readonly [number, nu
 
 /** The processor's resize and centre crop (HuggingFace `resize` with PIL BICUBIC, `center_crop`). */
 export function resizeAndCrop(image: RgbImage, spec: ProcessorSpec): RgbImage {
-  let { width: w, height: h } = image;
-  if (spec.resize === 'square') { w = spec.size; h = spec.size; }
-  else {
-    const short = Math.min(w, h);
-    const long = Math.max(w, h);
-    const other = Math.trunc((spec.size * long) / short);
-    [w, h] = image.width <= image.height ? [spec.size, other] : [other, spec.size];
-  }
+  const [w, h] = resizedSize(image.width, image.height, spec);
   let resized: RgbImage = { data: pilBicubicResize(image.data, image.width, image.height, w, h), width: w, height: h };
   if (w !== spec.crop || h !== spec.crop) resized = centreCrop(resized, spec.crop);
   return resized;
+}
+
+/** The processor's resize target for a `width × height` input. */
+function resizedSize(width: number, height: number, spec: ProcessorSpec): [number, number] {
+  if (spec.resize === 'square') return [spec.size, spec.size];
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  const other = Math.trunc((spec.size * long) / short);
+  return width <= height ? [spec.size, other] : [other, spec.size];
+}
+
+/**
+ * Pad (or not), resize, crop and normalise in one pass over the decoded image: the same float32
+ * values, bit for bit, as `expandToSquare` → `resizeAndCrop` → `normalise` (tested), with no
+ * intermediate images (`pilBicubicResizeWindow`). What the image operator runs.
+ */
+export function preprocessRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad' | 'resize' = 'pad', layout: Layout = 'chw'): Float32Array {
+  const side = Math.max(image.width, image.height);
+  const pad = aspect === 'pad' && image.width !== image.height;
+  const canvas: Canvas = {
+    data: image.data, width: image.width, height: image.height,
+    canvasWidth: pad ? side : image.width, canvasHeight: pad ? side : image.height,
+    left: pad ? Math.floor((side - image.width) / 2) : 0, top: pad ? Math.floor((side - image.height) / 2) : 0,
+    background: padColour(spec),
+  };
+  const [w, h] = resizedSize(canvas.canvasWidth, canvas.canvasHeight, spec);
+  // A crop larger than the resized image pads with zeros around it: the general path does that.
+  if (w < spec.crop || h < spec.crop) {
+    const square = pad ? expandToSquare(image, canvas.background) : image;
+    return normalise(resizeAndCrop(square, spec), spec, layout);
+  }
+  const window = { top: Math.floor((h - spec.crop) / 2), left: Math.floor((w - spec.crop) / 2), width: spec.crop, height: spec.crop };
+  return pilBicubicResizeWindow(canvas, w, h, window, normaliseTable(spec), layout);
+}
+
+const tables = new WeakMap<ProcessorSpec, Float32Array>();
+
+/** `normalise`'s value for every byte and channel: 768 floats, 256 per channel. */
+function normaliseTable(spec: ProcessorSpec): Float32Array {
+  let table = tables.get(spec);
+  if (table === undefined) {
+    table = new Float32Array(256 * 3);
+    for (let c = 0; c < 3; c++) {
+      const mean = Math.fround(spec.mean[c]!);
+      const std = Math.fround(spec.std[c]!);
+      for (let v = 0; v < 256; v++) table[c * 256 + v] = Math.fround(Math.fround(Math.fround(v * (1 / 255)) - mean) / std);
+    }
+    tables.set(spec, table);
+  }
+  return table;
 }
 
 /** HuggingFace `center_crop`: top `(h−c)//2`, left `(w−c)//2` (an image smaller than the crop is padded with 0 around). */
@@ -98,12 +141,7 @@ export function normalise(image: RgbImage, spec: ProcessorSpec, layout: Layout =
   const plane = width * height;
   const out = new Float32Array(plane * 3);
   // One value per byte and channel: 768 table entries instead of 3·H·W float divisions.
-  const table = new Float32Array(256 * 3);
-  for (let c = 0; c < 3; c++) {
-    const mean = Math.fround(spec.mean[c]!);
-    const std = Math.fround(spec.std[c]!);
-    for (let v = 0; v < 256; v++) table[c * 256 + v] = Math.fround(Math.fround(Math.fround(v * (1 / 255)) - mean) / std);
-  }
+  const table = normaliseTable(spec);
   if (layout === 'hwc') {
     for (let i = 0; i < plane * 3; i++) out[i] = table[(i % 3) * 256 + data[i]!]!;
     return out;
