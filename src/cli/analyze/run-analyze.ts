@@ -47,9 +47,11 @@ export interface AnalyzeSummary {
   readonly steps: readonly number[];
   readonly probeTokens: number;
   readonly files: readonly string[];
-  /** Wall seconds of the intact probe passes, and of everything else (ablation passes, metrics, writing). */
+  /** Wall seconds of the intact probe passes, and of the whole analysis. */
   readonly probeSeconds: number;
   readonly totalSeconds: number;
+  /** Wall seconds per phase: setup (config, tokenizer, probe set, backend), checkpoint loads, intact probe passes, DropTop passes, metrics, tables and analysis.md, plots. */
+  readonly phases: { readonly setup: number; readonly load: number; readonly probe: number; readonly dropTop: number; readonly metrics: number; readonly write: number; readonly plots: number };
 }
 
 export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> {
@@ -67,22 +69,27 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
   log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
   const backend = await selectBackend(o.backend ?? config.trainer.backend);
+  const phases = { setup: 0, load: 0, probe: 0, dropTop: 0, metrics: 0, write: 0, plots: 0 };
+  let lap = performance.now();
+  /** Adds the seconds since the last lap to a phase. */
+  const spent = (phase: keyof typeof phases): void => { const now = performance.now(); phases[phase] += (now - lap) / 1000; lap = now; };
+  phases.setup = (lap - t0) / 1000;
 
   const probes: CheckpointProbe[] = [];
   let tokenIds: Int32Array | undefined;
   let domains: string[] | undefined;
-  let probeSeconds = 0;
   for (const step of steps) {
     const { model } = await modelFromCheckpoint(join(o.runDir, 'checkpoints', `step-${step}`), createMoeLayer);
+    spent('load');
     try {
       const base = { maxTokens, batchSize: o.batchSize, step, totalSteps: config.trainer.steps };
-      const p0 = performance.now();
       const intact = await probeRoutes(model, probe.documents, base);
-      probeSeconds += (performance.now() - p0) / 1000;
+      spent('probe');
       tokenIds ??= intact.tokenIds;
       domains ??= Array.from(intact.document, (d) => probe.domains[d]!);
       const nextLogprob = new Map<number, Float32Array>([[0, intact.nextLogprob]]);
       for (const n of o.dropTop) nextLogprob.set(n, (await probeRoutes(model, probe.documents, { ...base, dropTop: n })).nextLogprob);
+      spent('dropTop');
       probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob });
       log(`step ${step}: ${intact.layers.length} MoE layers × ${intact.tokens} probe tokens${o.dropTop.length ? `; DropTop ${o.dropTop.join(', ')}` : ''}\n`);
     } finally {
@@ -92,6 +99,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   if (probes[0]?.layers.length === 0) throw new Error(`${o.runDir}: the model has no MoE layer; there is no routing to analyse`);
 
   const rows = analyseCheckpoints(probes, { runId, tokenIds: tokenIds ?? [], domains: domains ?? [], windowTokens: o.windowTokens, minOccurrences: o.minOccurrences });
+  spent('metrics');
   const outDir = join(o.runDir, 'analysis');
   await mkdir(outDir, { recursive: true });
   const files: string[] = [];
@@ -104,10 +112,13 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
     await writeFileAtomic(join(outDir, file), encodeParquet(buf.take()!));
     files.push(file);
   }
+  spent('write');
   const plots = o.plots ? await writeAnalysisCharts(outDir, runId, rows) : [];
   files.push(...plots);
+  spent('plots');
   const md = analysisMarkdown({ runId, steps, probe: { documents: probe.documents.length, tokens, source: probe.source, domains: domainCounts }, rows, plots, tables: files.filter((f) => f.endsWith('.parquet')) });
   await writeFileAtomic(join(outDir, 'analysis.md'), Buffer.from(md, 'utf8'));
   files.push('analysis.md');
-  return { runId, backend: backend.name, steps, probeTokens: tokens, files, probeSeconds, totalSeconds: (performance.now() - t0) / 1000 };
+  spent('write');
+  return { runId, backend: backend.name, steps, probeTokens: tokens, files, probeSeconds: phases.probe, totalSeconds: (performance.now() - t0) / 1000, phases };
 }
