@@ -8,6 +8,7 @@ import { perplexityOf } from './ablation.js';
 import { checkpointChanges, saturation } from './checkpoint-dynamics.js';
 import { coOccurrence, coOccurrenceCounts } from './co-occurrence.js';
 import { domainSpecialisation } from './domain-specialisation.js';
+import type { WeightAni } from './expert-weight-ani.js';
 import { tokenJaccard, universality, usageSimilarity } from './layer-similarity.js';
 import { assertComparable, pickTokens, type Routes } from './routes.js';
 import { tokenConcentration } from './token-concentration.js';
@@ -21,6 +22,8 @@ export interface CheckpointProbe {
   readonly layers: readonly LayerRoutes[];
   /** Per drop_top (0 = intact): per probe token log p(next), NaN where nothing follows. */
   readonly nextLogprob: ReadonlyMap<number, ArrayLike<number>>;
+  /** The checkpoint's expert-weight ANI (expertWeightAni), when read. */
+  readonly weightAni?: readonly WeightAni[];
 }
 
 export interface AnalyseOptions {
@@ -37,7 +40,7 @@ export interface AnalyseOptions {
 export type AnalysisRows = Record<AnalysisTableName, Row[]>;
 
 export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: AnalyseOptions): AnalysisRows {
-  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [] };
+  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [], ani: [] };
   const sorted = [...probes].sort((a, b) => a.step - b.step);
   const domainTokens = tokensByDomain(o.domains);
   const runId = o.runId;
@@ -92,6 +95,8 @@ export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: Analys
     }
     const u = universality(sim, L);
     rows.universality.push({ run_id: runId, step, layers: L, score: u.score, optimist: u.optimist });
+
+    for (const a of p.weightAni ?? []) rows.ani.push({ run_id: runId, step, layer: a.layer, matrix: a.matrix, parameter: a.parameter, rows: a.rows, cols: a.cols, ani: a.ani });
 
     const intact = new Map<string, number>();
     for (const [dropTop, lp] of [...p.nextLogprob.entries()].sort(([a], [b]) => a - b)) {

@@ -76,6 +76,7 @@ describe('pipeline analyze', () => {
     assert.match(md, /Checkpoints: step-2, step-4\. Probe set: 8 documents, \d+ tokens/);
     // One row per MoE layer (the tiny model has 2), and the ablation table for both steps.
     assert.equal(md.split('\n').filter((l) => /^\| [01] \| \d\.\d{3} \| /.test(l)).length, 2, md);
+    assert.match(md, /^\| 0 \| (\d\.\d{3} \| ){4}[^|]+ \| -?\d\.\d{4} \/ -?\d\.\d{4} \/ -?\d\.\d{4} \|$/m);
     assert.match(md, /^\| 4 \| \d+\.\d{2} \| \d+\.\d{2} \(-?\d+\.\d{2}\) \| \d+\.\d{2} \(-?\d+\.\d{2}\) \|$/m);
     for (const f of [...tables, ...plots]) assert.ok(md.includes(f), `analysis.md does not link ${f}`);
   });
@@ -152,6 +153,13 @@ describe('pipeline analyze', () => {
       if (r['domain'] === 'all') assert.equal(num(r['tokens']), parts.reduce((s, x) => s + num(x['tokens']), 0));
     }
     assert.ok(abl.some((r) => num(r['delta_perplexity']) !== 0), 'removing the top expert changes the perplexity');
+    // ANI (tiny model: E 4, s 16, D 32): LibMoE's rows per matrix, per step × MoE layer; trained weights differ between steps.
+    const ani = await rowsOf(analysed, 'ani', 'step, layer, matrix');
+    assert.deepEqual(ani.filter((r) => r['step'] === 2 && r['layer'] === 0).map((r) => [r['matrix'], r['parameter'], r['rows'], r['cols']]),
+      [['expert_sel', 'expert_sel', 32, 4], ['keys', 'keys', 64, 32], ['router_rows', 'expert_sel', 4, 32], ['values', 'values', 64, 32]]);
+    assert.equal(ani.length, 2 * 2 * 4);
+    for (const r of ani) assert.ok(num(r['ani']) > -1 && num(r['ani']) < 1 && num(r['ani']) !== 0, show(r));
+    assert.ok(ani.some((r, i) => r['step'] === 4 && r['ani'] !== ani[i - 8]!['ani']), 'ANI moves with training');
     // Vocabulary: ids seen at least --min-occurrences (3) times, at most every probe token.
     for (const r of (await query(`SELECT step, layer, min(occurrences) AS lo, sum(occurrences) AS s, min(top_share) AS ts FROM '${analysed}/analysis/vocabulary.parquet' GROUP BY ALL`)).rows) {
       assert.ok(num(r['lo']) >= 3 && num(r['s']) <= total && num(r['ts']) > 0, show(r));

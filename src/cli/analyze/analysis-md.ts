@@ -11,7 +11,7 @@ export interface AnalysisMdInput {
   readonly tables: readonly string[];
 }
 
-const f = (x: unknown, digits = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—');
+const f = (x: unknown, digits = 3): string => (typeof x === 'number' && Number.isFinite(x) ? (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits) : '—');
 
 export function analysisMarkdown(m: AnalysisMdInput): string {
   const last = m.steps[m.steps.length - 1]!;
@@ -23,8 +23,8 @@ export function analysisMarkdown(m: AnalysisMdInput): string {
     '',
     `## Per layer at step ${last}`,
     '',
-    '| layer | switch from previous | saturation of first checkpoint | dead experts | usage perplexity | top domain specialisation (÷ uniform) |',
-    '|---|---|---|---|---|---|',
+    '| layer | switch from previous | saturation of first checkpoint | dead experts | usage perplexity | top domain specialisation (÷ uniform) | ANI keys / values / expert_sel |',
+    '|---|---|---|---|---|---|---|',
   ];
   const dyn = m.rows.dynamics.filter((r) => r.domain === 'all');
   const first = m.steps[0]!;
@@ -34,7 +34,8 @@ export function analysisMarkdown(m: AnalysisMdInput): string {
     const use = m.rows.usage.find((r) => r.layer === layer && r.step === last && r.window === -1);
     const spec = m.rows.specialisation.filter((r) => r.layer === layer && r.step === last);
     const top = spec.reduce<Row | undefined>((b, r) => (!b || (r.vs_uniform as number) > (b.vs_uniform as number) ? r : b), undefined);
-    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} |`);
+    const ani = (matrix: string): string => f(m.rows.ani.find((r) => r.layer === layer && r.step === last && r.matrix === matrix)?.ani, 4);
+    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} |`);
   }
   const uni = m.rows.universality.find((r) => r.step === last);
   lines.push('', `Universality (LibMoE, over ${uni?.layers ?? 0} layers): score ${f(uni?.score)}, optimist ${f(uni?.optimist)}.`);

@@ -12,7 +12,7 @@ import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
 import type { CheckpointChoice } from '../eval/run-eval.js';
 
 export const command = 'analyze [run-dir]';
-export const describe = 'routing analysis of a run\'s checkpoints on a probe set (dynamics, specialisation, structure, DropTop ablation); writes RUN_DIR/analysis/';
+export const describe = 'routing analysis of a run\'s checkpoints on a probe set (dynamics, specialisation, structure, expert-weight ANI, DropTop ablation); writes RUN_DIR/analysis/';
 
 export function builder(y: Argv) {
   return y
@@ -29,6 +29,7 @@ MoE layer, and writes RUN_DIR/analysis/:
   universality.parquet    LibMoE's universality score and optimist variant
   usage.parquet           dead-expert proportion and usage perplexity over token windows
   ablation.parquet        DropTop-1 and DropTop-1&2 probe perplexity against the intact model
+  ani.parquet             average normalised inner product of expert keys, values, selection weights (LibMoE ani/*)
   coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png, analysis.md
 Every table has run_id and the checkpoint step. Docs: docs/analysis.md.`)
     .positional('run-dir', { type: 'string', describe: 'the run directory (runs/<run-id>)' })

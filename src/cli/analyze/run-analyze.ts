@@ -7,9 +7,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyseCheckpoints, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
+import { aniParameter, expertWeightAni } from '../../analysis/expert-weight-ani.js';
 import { validatePipeline } from '../../config/load.js';
 import { selectBackend, type BackendRequest } from '../../models/backend.js';
 import { modelFromCheckpoint } from '../../models/checkpoint/load-lm-weights.js';
+import { moeLayerWeights } from '../../models/lm/moe-layer-weights.js';
 import { probeRoutes } from '../../models/lm/probe-routes.js';
 import { createMoeLayer, moeAlgorithms } from '../../models/moe/registry.js';
 import { writeFileAtomic } from '../../sinks/atomic-file.js';
@@ -50,8 +52,8 @@ export interface AnalyzeSummary {
   /** Wall seconds of the intact probe passes, and of the whole analysis. */
   readonly probeSeconds: number;
   readonly totalSeconds: number;
-  /** Wall seconds per phase: setup (config, tokenizer, probe set, backend), checkpoint loads, intact probe passes, DropTop passes, metrics, tables and analysis.md, plots. */
-  readonly phases: { readonly setup: number; readonly load: number; readonly probe: number; readonly dropTop: number; readonly metrics: number; readonly write: number; readonly plots: number };
+  /** Wall seconds per phase: setup (config, tokenizer, probe set, backend), checkpoint loads, expert-weight ANI, intact probe passes, DropTop passes, metrics, tables and analysis.md, plots. */
+  readonly phases: { readonly setup: number; readonly load: number; readonly weights: number; readonly probe: number; readonly dropTop: number; readonly metrics: number; readonly write: number; readonly plots: number };
 }
 
 export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> {
@@ -69,7 +71,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
   log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
   const backend = await selectBackend(o.backend ?? config.trainer.backend);
-  const phases = { setup: 0, load: 0, probe: 0, dropTop: 0, metrics: 0, write: 0, plots: 0 };
+  const phases = { setup: 0, load: 0, weights: 0, probe: 0, dropTop: 0, metrics: 0, write: 0, plots: 0 };
   let lap = performance.now();
   /** Adds the seconds since the last lap to a phase. */
   const spent = (phase: keyof typeof phases): void => { const now = performance.now(); phases[phase] += (now - lap) / 1000; lap = now; };
@@ -82,6 +84,8 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
     const { model } = await modelFromCheckpoint(join(o.runDir, 'checkpoints', `step-${step}`), createMoeLayer);
     spent('load');
     try {
+      const weightAni = expertWeightAni(await moeLayerWeights(model, aniParameter));
+      spent('weights');
       const base = { maxTokens, batchSize: o.batchSize, step, totalSteps: config.trainer.steps };
       const intact = await probeRoutes(model, probe.documents, base);
       spent('probe');
@@ -90,7 +94,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
       const nextLogprob = new Map<number, Float32Array>([[0, intact.nextLogprob]]);
       for (const n of o.dropTop) nextLogprob.set(n, (await probeRoutes(model, probe.documents, { ...base, dropTop: n })).nextLogprob);
       spent('dropTop');
-      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob });
+      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob, weightAni });
       log(`step ${step}: ${intact.layers.length} MoE layers × ${intact.tokens} probe tokens${o.dropTop.length ? `; DropTop ${o.dropTop.join(', ')}` : ''}\n`);
     } finally {
       model.dispose();

@@ -1,5 +1,6 @@
 /** Every table `pipeline analyze` writes under RUN_DIR/analysis/ (docs/analysis.md). */
 import { ANALYSIS_ABLATION } from './analysis-ablation.js';
+import { ANALYSIS_ANI } from './analysis-ani.js';
 import { ANALYSIS_COOCCURRENCE } from './analysis-cooccurrence.js';
 import { ANALYSIS_DYNAMICS } from './analysis-dynamics.js';
 import { ANALYSIS_LAYERS } from './analysis-layers.js';
@@ -17,6 +18,7 @@ export const ANALYSIS_TABLES = {
   universality: ANALYSIS_UNIVERSALITY,
   usage: ANALYSIS_USAGE,
   ablation: ANALYSIS_ABLATION,
+  ani: ANALYSIS_ANI,
 } as const;
 
 export type AnalysisTableName = keyof typeof ANALYSIS_TABLES;
