@@ -14,7 +14,11 @@ import { assertComparable, pickTokens, type Routes } from './routes.js';
 import { tokenConcentration } from './token-concentration.js';
 import { usage, usageWindows } from './usage-windows.js';
 
-export interface LayerRoutes extends Routes { readonly layer: number }
+export interface LayerRoutes extends Routes {
+  readonly layer: number;
+  /** ReLU pass counts of the layer's routed experts over the probe's token-slots (ReLU banks only). */
+  readonly hidden?: { readonly slots: number; readonly width: number; readonly active: number };
+}
 
 /** One checkpoint's probe pass: routes per MoE layer, and the probe's next-token log-probabilities intact and ablated. */
 export interface CheckpointProbe {
@@ -40,7 +44,7 @@ export interface AnalyseOptions {
 export type AnalysisRows = Record<AnalysisTableName, Row[]>;
 
 export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: AnalyseOptions): AnalysisRows {
-  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [], ani: [] };
+  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [], ani: [], relu: [] };
   const sorted = [...probes].sort((a, b) => a.step - b.step);
   const domainTokens = tokensByDomain(o.domains);
   const runId = o.runId;
@@ -79,6 +83,10 @@ export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: Analys
       const frac = coOccurrence(l);
       for (let i = 0; i < l.experts; i++) {
         for (let j = 0; j < l.experts; j++) rows.cooccurrence.push({ run_id: runId, step, layer: l.layer, expert: i, other: j, count: counts[i * l.experts + j]!, fraction: frac[i * l.experts + j]! });
+      }
+      if (l.hidden) {
+        const h = l.hidden;
+        rows.relu.push({ run_id: runId, step, layer: l.layer, slots: h.slots, width: h.width, active: h.active, pass_rate: h.slots * h.width > 0 ? h.active / (h.slots * h.width) : NaN });
       }
       const whole = usage(l);
       rows.usage.push({ run_id: runId, step, layer: l.layer, window: -1, from_token: 0, tokens: l.tokens, dead_proportion: whole.deadProportion, usage_perplexity: whole.usagePerplexity });

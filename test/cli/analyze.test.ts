@@ -76,7 +76,7 @@ describe('pipeline analyze', () => {
     assert.match(md, /Checkpoints: step-2, step-4\. Probe set: 8 documents, \d+ tokens/);
     // One row per MoE layer (the tiny model has 2), and the ablation table for both steps.
     assert.equal(md.split('\n').filter((l) => /^\| [01] \| \d\.\d{3} \| /.test(l)).length, 2, md);
-    assert.match(md, /^\| 0 \| (\d\.\d{3} \| ){4}[^|]+ \| -?\d\.\d{4} \/ -?\d\.\d{4} \/ -?\d\.\d{4} \|$/m);
+    assert.match(md, /^\| 0 \| (\d\.\d{3} \| ){4}[^|]+ \| -?\d\.\d{4} \/ -?\d\.\d{4} \/ -?\d\.\d{4} \| 0\.\d{3} \|$/m);
     assert.match(md, /^\| 4 \| \d+\.\d{2} \| \d+\.\d{2} \(-?\d+\.\d{2}\) \| \d+\.\d{2} \(-?\d+\.\d{2}\) \|$/m);
     for (const f of [...tables, ...plots]) assert.ok(md.includes(f), `analysis.md does not link ${f}`);
   });
@@ -160,6 +160,14 @@ describe('pipeline analyze', () => {
     assert.equal(ani.length, 2 * 2 * 4);
     for (const r of ani) assert.ok(num(r['ani']) > -1 && num(r['ani']) < 1 && num(r['ani']) !== 0, show(r));
     assert.ok(ani.some((r, i) => r['step'] === 4 && r['ani'] !== ani[i - 8]!['ani']), 'ANI moves with training');
+    // ReLU pass rate (σ-MoE experts, s 16): every real token's k = 2 slots computed.
+    const relu = await rowsOf(analysed, 'relu', 'step, layer');
+    assert.equal(relu.length, 2 * 2);
+    for (const r of relu) {
+      assert.deepEqual([num(r['slots']), num(r['width'])], [2 * total, 16], show(r));
+      assert.ok(num(r['active']) > 0 && num(r['active']) < 2 * total * 16);
+      assert.ok(Math.abs(num(r['pass_rate']) - num(r['active']) / (2 * total * 16)) < 1e-12);
+    }
     // Vocabulary: ids seen at least --min-occurrences (3) times, at most every probe token.
     for (const r of (await query(`SELECT step, layer, min(occurrences) AS lo, sum(occurrences) AS s, min(top_share) AS ts FROM '${analysed}/analysis/vocabulary.parquet' GROUP BY ALL`)).rows) {
       assert.ok(num(r['lo']) >= 3 && num(r['s']) <= total && num(r['ts']) > 0, show(r));

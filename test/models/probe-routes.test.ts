@@ -118,3 +118,26 @@ describe('moeLayerWeights', () => {
     }
   });
 });
+
+describe('probeRoutes countActiveHidden', () => {
+  it('counts ReLU passes over real tokens only: the same with or without padding, k slots per token', async () => {
+    await selectBackend('wasm');
+    const model = new TransformerLM(MOE, createMoeLayer);
+    try {
+      const docs = documents(MOE.vocabSize);
+      const padded = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 3, quantum: 8, countActiveHidden: true });
+      const alone = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 1, quantum: 1, countActiveHidden: true });
+      const plain = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 3, quantum: 8 });
+      assert.deepEqual(padded.layers.map((l) => l.hidden), alone.layers.map((l) => l.hidden));
+      for (const l of padded.layers) {
+        assert.equal(l.hidden!.slots, padded.tokens * 2);
+        assert.equal(l.hidden!.width, 8);
+        assert.ok(l.hidden!.active > 0 && l.hidden!.active < l.hidden!.slots * 8, `${l.hidden!.active}`);
+      }
+      assert.ok(plain.layers.every((l) => l.hidden === undefined));
+      assert.deepEqual(plain.layers.map((l) => Array.from(l.selected)), padded.layers.map((l) => Array.from(l.selected)));
+    } finally {
+      model.dispose();
+    }
+  });
+});

@@ -23,8 +23,8 @@ export function analysisMarkdown(m: AnalysisMdInput): string {
     '',
     `## Per layer at step ${last}`,
     '',
-    '| layer | switch from previous | saturation of first checkpoint | dead experts | usage perplexity | top domain specialisation (÷ uniform) | ANI keys / values / expert_sel |',
-    '|---|---|---|---|---|---|---|',
+    '| layer | switch from previous | saturation of first checkpoint | dead experts | usage perplexity | top domain specialisation (÷ uniform) | ANI keys / values / expert_sel | ReLU pass rate |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   const dyn = m.rows.dynamics.filter((r) => r.domain === 'all');
   const first = m.steps[0]!;
@@ -35,7 +35,7 @@ export function analysisMarkdown(m: AnalysisMdInput): string {
     const spec = m.rows.specialisation.filter((r) => r.layer === layer && r.step === last);
     const top = spec.reduce<Row | undefined>((b, r) => (!b || (r.vs_uniform as number) > (b.vs_uniform as number) ? r : b), undefined);
     const ani = (matrix: string): string => f(m.rows.ani.find((r) => r.layer === layer && r.step === last && r.matrix === matrix)?.ani, 4);
-    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} |`);
+    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} | ${f(m.rows.relu.find((r) => r.layer === layer && r.step === last)?.pass_rate)} |`);
   }
   const uni = m.rows.universality.find((r) => r.step === last);
   lines.push('', `Universality (LibMoE, over ${uni?.layers ?? 0} layers): score ${f(uni?.score)}, optimist ${f(uni?.optimist)}.`);

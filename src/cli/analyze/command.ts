@@ -30,6 +30,7 @@ MoE layer, and writes RUN_DIR/analysis/:
   usage.parquet           dead-expert proportion and usage perplexity over token windows
   ablation.parquet        DropTop-1 and DropTop-1&2 probe perplexity against the intact model
   ani.parquet             average normalised inner product of expert keys, values, selection weights (LibMoE ani/*)
+  relu.parquet            ReLU pass rate of ReLU experts' hidden units (LibMoE relu_pass_rate)
   coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png, analysis.md
 Every table has run_id and the checkpoint step. Docs: docs/analysis.md.`)
     .positional('run-dir', { type: 'string', describe: 'the run directory (runs/<run-id>)' })

@@ -87,7 +87,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
       const weightAni = expertWeightAni(await moeLayerWeights(model, aniParameter));
       spent('weights');
       const base = { maxTokens, batchSize: o.batchSize, step, totalSteps: config.trainer.steps };
-      const intact = await probeRoutes(model, probe.documents, base);
+      const intact = await probeRoutes(model, probe.documents, { ...base, countActiveHidden: true });
       spent('probe');
       tokenIds ??= intact.tokenIds;
       domains ??= Array.from(intact.document, (d) => probe.domains[d]!);
