@@ -191,6 +191,11 @@ describe('pipeline analyze', () => {
     const dyn = await rowsOf(last, 'dynamics');
     assert.ok(dyn.length > 0 && dyn.every((r) => r['step'] === 4 && r['from_step'] === -1 && r['saturation'] === 1));
     assert.deepEqual((await rowsOf(last, 'ablation')).map((r) => r['drop_top']).filter((d, i, a) => a.indexOf(d) === i), [0], '--no-ablation: intact perplexity only');
+    // A rerun over an earlier, fuller analysis leaves none of its files behind.
+    await cp(join(analysed, 'analysis'), join(last, 'analysis'), { recursive: true });
+    assert.equal((await analyzeRun(last, '--checkpoints', 'last', '--no-ablation', '--no-plots')).code, 0);
+    assert.deepEqual((await readdir(join(last, 'analysis'))).filter((f) => f.endsWith('.png')), []);
+    assert.ok((await rowsOf(last, 'dynamics')).every((r) => r['step'] === 4));
   });
 
   it('bad input: missing run directory, bad --checkpoints, unknown step, no RUN_DIR', async () => {

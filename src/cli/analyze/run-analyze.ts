@@ -4,7 +4,7 @@
  * (src/analysis) and write RUN_DIR/analysis/: one Parquet table per family, PNG plots and
  * analysis.md. Reruns recompute everything and replace the files (each written atomically).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyseCheckpoints, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
 import { aniParameter, expertWeightAni } from '../../analysis/expert-weight-ani.js';
@@ -22,7 +22,7 @@ import { loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { chooseSteps, type CheckpointChoice } from '../eval/run-eval.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { readRunConfig } from '../shared/run-dir.js';
-import { writeAnalysisCharts } from './analysis-charts.js';
+import { ANALYSIS_PLOTS, writeAnalysisCharts } from './analysis-charts.js';
 import { analysisMarkdown } from './analysis-md.js';
 import { loadProbeSet } from './probe-set.js';
 
@@ -123,6 +123,9 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const md = analysisMarkdown({ runId, steps, probe: { documents: probe.documents.length, tokens, source: probe.source, domains: domainCounts }, rows, plots, tables: files.filter((f) => f.endsWith('.parquet')) });
   await writeFileAtomic(join(outDir, 'analysis.md'), Buffer.from(md, 'utf8'));
   files.push('analysis.md');
+  // A file an earlier analysis wrote and this one did not (--no-ablation, --no-plots, no ReLU
+  // experts) would describe other checkpoints or options: removed, so analysis/ is this run's.
+  for (const stale of [...Object.keys(ANALYSIS_TABLES).map((t) => `${t}.parquet`), ...ANALYSIS_PLOTS].filter((f) => !files.includes(f))) await rm(join(outDir, stale), { force: true });
   spent('write');
   return { runId, backend: backend.name, steps, probeTokens: tokens, files, probeSeconds: phases.probe, totalSeconds: (performance.now() - t0) / 1000, phases };
 }
