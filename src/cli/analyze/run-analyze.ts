@@ -6,7 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyseCheckpoints, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
+import { analyseCheckpoints, type AnalysisRows, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
 import { aniParameter, expertWeightAni } from '../../analysis/expert-weight-ani.js';
 import { validatePipeline } from '../../config/load.js';
 import { selectBackend, type BackendRequest } from '../../models/backend.js';
@@ -24,12 +24,14 @@ import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { readRunConfig } from '../shared/run-dir.js';
 import { ANALYSIS_PLOTS, writeAnalysisCharts } from './analysis-charts.js';
 import { analysisMarkdown } from './analysis-md.js';
-import { loadProbeSet } from './probe-set.js';
+import { loadProbeSet, type ProbeRecords } from './probe-set.js';
 
 export interface RunAnalyzeOptions {
   readonly runDir: string;
   readonly checkpoints: CheckpointChoice;
   readonly probeFiles?: readonly string[];
+  /** Probe documents already read (pipeline analyze --compare: the same documents for every run). */
+  readonly probeRecords?: ProbeRecords;
   readonly docsPerDomain: number;
   /** Probe tokens kept per document (default: the run's data.seqLen). */
   readonly maxTokens?: number;
@@ -49,6 +51,10 @@ export interface AnalyzeSummary {
   readonly steps: readonly number[];
   readonly probeTokens: number;
   readonly files: readonly string[];
+  /** Every table's rows, as written. */
+  readonly rows: AnalysisRows;
+  /** The probe set's source (files, or whose held-out documents). */
+  readonly probeSource: string;
   /** Wall seconds of the intact probe passes, and of the whole analysis. */
   readonly probeSeconds: number;
   readonly totalSeconds: number;
@@ -65,7 +71,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const steps = await chooseSteps(o.runDir, o.checkpoints);
   const tokenizer = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
   const maxTokens = o.maxTokens ?? config.data.seqLen;
-  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: o.docsPerDomain, maxTokens });
+  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: o.docsPerDomain, maxTokens }, o.probeRecords);
   const tokens = probe.documents.reduce((s, d) => s + d.length, 0);
   const domainCounts = new Map<string, number>();
   for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
@@ -127,5 +133,5 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   // experts) would describe other checkpoints or options: removed, so analysis/ is this run's.
   for (const stale of [...Object.keys(ANALYSIS_TABLES).map((t) => `${t}.parquet`), ...ANALYSIS_PLOTS].filter((f) => !files.includes(f))) await rm(join(outDir, stale), { force: true });
   spent('write');
-  return { runId, backend: backend.name, steps, probeTokens: tokens, files, probeSeconds: phases.probe, totalSeconds: (performance.now() - t0) / 1000, phases };
+  return { runId, backend: backend.name, steps, probeTokens: tokens, files, rows, probeSource: probe.source, probeSeconds: phases.probe, totalSeconds: (performance.now() - t0) / 1000, phases };
 }
