@@ -8,12 +8,17 @@ import { perplexityOf } from './ablation.js';
 import { checkpointChanges, saturation } from './checkpoint-dynamics.js';
 import { coOccurrence, coOccurrenceCounts } from './co-occurrence.js';
 import { domainSpecialisation } from './domain-specialisation.js';
+import type { WeightAni } from './expert-weight-ani.js';
 import { tokenJaccard, universality, usageSimilarity } from './layer-similarity.js';
 import { assertComparable, pickTokens, type Routes } from './routes.js';
 import { tokenConcentration } from './token-concentration.js';
 import { usage, usageWindows } from './usage-windows.js';
 
-export interface LayerRoutes extends Routes { readonly layer: number }
+export interface LayerRoutes extends Routes {
+  readonly layer: number;
+  /** ReLU pass counts of the layer's routed experts over the probe's token-slots (ReLU banks only). */
+  readonly hidden?: { readonly slots: number; readonly width: number; readonly active: number };
+}
 
 /** One checkpoint's probe pass: routes per MoE layer, and the probe's next-token log-probabilities intact and ablated. */
 export interface CheckpointProbe {
@@ -21,6 +26,8 @@ export interface CheckpointProbe {
   readonly layers: readonly LayerRoutes[];
   /** Per drop_top (0 = intact): per probe token log p(next), NaN where nothing follows. */
   readonly nextLogprob: ReadonlyMap<number, ArrayLike<number>>;
+  /** The checkpoint's expert-weight ANI (expertWeightAni), when read. */
+  readonly weightAni?: readonly WeightAni[];
 }
 
 export interface AnalyseOptions {
@@ -37,7 +44,7 @@ export interface AnalyseOptions {
 export type AnalysisRows = Record<AnalysisTableName, Row[]>;
 
 export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: AnalyseOptions): AnalysisRows {
-  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [] };
+  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [], ani: [], relu: [] };
   const sorted = [...probes].sort((a, b) => a.step - b.step);
   const domainTokens = tokensByDomain(o.domains);
   const runId = o.runId;
@@ -77,6 +84,10 @@ export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: Analys
       for (let i = 0; i < l.experts; i++) {
         for (let j = 0; j < l.experts; j++) rows.cooccurrence.push({ run_id: runId, step, layer: l.layer, expert: i, other: j, count: counts[i * l.experts + j]!, fraction: frac[i * l.experts + j]! });
       }
+      if (l.hidden) {
+        const h = l.hidden;
+        rows.relu.push({ run_id: runId, step, layer: l.layer, slots: h.slots, width: h.width, active: h.active, pass_rate: h.slots * h.width > 0 ? h.active / (h.slots * h.width) : NaN });
+      }
       const whole = usage(l);
       rows.usage.push({ run_id: runId, step, layer: l.layer, window: -1, from_token: 0, tokens: l.tokens, dead_proportion: whole.deadProportion, usage_perplexity: whole.usagePerplexity });
       for (const w of usageWindows(l, o.windowTokens)) {
@@ -92,6 +103,8 @@ export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: Analys
     }
     const u = universality(sim, L);
     rows.universality.push({ run_id: runId, step, layers: L, score: u.score, optimist: u.optimist });
+
+    for (const a of p.weightAni ?? []) rows.ani.push({ run_id: runId, step, layer: a.layer, matrix: a.matrix, parameter: a.parameter, rows: a.rows, cols: a.cols, ani: a.ani });
 
     const intact = new Map<string, number>();
     for (const [dropTop, lp] of [...p.nextLogprob.entries()].sort(([a], [b]) => a - b)) {

@@ -8,5 +8,6 @@ export * from './co-occurrence.js';
 export * from './layer-similarity.js';
 export * from './usage-windows.js';
 export * from './normalised-inner-product.js';
+export * from './expert-weight-ani.js';
 export * from './ablation.js';
 export * from './analyse-checkpoints.js';

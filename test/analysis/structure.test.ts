@@ -63,5 +63,22 @@ test('average normalised inner product: orthogonal rows 0, identical directions 
   assert.equal(averageNormalisedInnerProduct([1, 0, 0, 1], 2, 2), 0);
   assert.ok(Math.abs(averageNormalisedInnerProduct([1, 1, 2, 2, 3, 3], 3, 2) - 1) < 1e-12);
   assert.ok(Math.abs(averageNormalisedInnerProduct([1, 0, 0, 1, 1, 1], 3, 2) - (2 * Math.SQRT1_2 * 2) / 6) < 1e-12);
-  assert.throws(() => averageNormalisedInnerProduct([1, 0, 0, 0], 2, 2), /row 1 is all zeros/);
+  // As LibMoE's F.normalize: a zero row is similar to nothing but counts in the pairs.
+  assert.equal(averageNormalisedInnerProduct([1, 0, 0, 0, 1, 0], 3, 2), 2 / 6);
+  assert.throws(() => averageNormalisedInnerProduct([1, 0, 0], 2, 2), /3 values for 2×2/);
+  assert.ok(Number.isNaN(averageNormalisedInnerProduct([1, 2], 1, 2)));
+});
+
+test('average normalised inner product equals the pairwise definition on a random matrix', () => {
+  let s = 11;
+  const rnd = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return (s >>> 8) / 2 ** 24 - 0.3; };
+  const [rows, cols] = [9, 5];
+  const m = Float32Array.from({ length: rows * cols }, rnd);
+  const row = (i: number): Float32Array => m.subarray(i * cols, (i + 1) * cols);
+  const dot = (a: Float32Array, b: Float32Array): number => a.reduce((acc, x, c) => acc + x * b[c]!, 0);
+  let sum = 0;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) if (i !== j) sum += dot(row(i), row(j)) / Math.sqrt(dot(row(i), row(i)) * dot(row(j), row(j)));
+  const got = averageNormalisedInnerProduct(m, rows, cols);
+  assert.ok(Math.abs(got - sum / (rows * (rows - 1))) < 1e-12, `${got} vs ${sum / (rows * (rows - 1))}`);
+  assert.ok(Math.abs(got) > 0.01, 'a non-trivial value');
 });

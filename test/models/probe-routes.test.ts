@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { selectBackend } from '../../src/models/backend.js';
 import type { LmConfig } from '../../src/models/lm/config.js';
+import { moeLayerWeights } from '../../src/models/lm/moe-layer-weights.js';
 import { probeRoutes, type ProbeResult } from '../../src/models/lm/probe-routes.js';
 import { TransformerLM } from '../../src/models/lm/transformer-lm.js';
 import { createMoeLayer } from '../../src/models/moe/registry.js';
@@ -100,3 +101,43 @@ describe('probeRoutes', () => {
   });
 });
 
+
+describe('moeLayerWeights', () => {
+  it('reads each MoE layer\'s parameters under their LibMoE names with the variables\' values', async () => {
+    await selectBackend('wasm');
+    const model = new TransformerLM(MOE, createMoeLayer);
+    try {
+      const all = await moeLayerWeights(model);
+      assert.deepEqual(all.map((l) => [l.layer, l.algorithm, l.expertKind, l.nExperts, l.params.map((x) => `${x.name}[${x.shape.join(',')}]`).sort()]), [0, 1].map((i) =>
+        [i, 'moe_layer', 'relu-kv', 4, ['expert_sel[4,16]', 'keys[4,16,8]', 'values[4,8,16]']]));
+      for (const l of all) for (const x of l.params) assert.deepEqual(x.values, model.param(`layers.${l.layer}.ffn.${x.name}`).dataSync(), `${l.layer} ${x.name}`);
+      const only = await moeLayerWeights(model, (n) => n === 'keys');
+      assert.deepEqual(only.map((l) => l.params.map((x) => x.name)), [['keys'], ['keys']]);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('probeRoutes countActiveHidden', () => {
+  it('counts ReLU passes over real tokens only: the same with or without padding, k slots per token', async () => {
+    await selectBackend('wasm');
+    const model = new TransformerLM(MOE, createMoeLayer);
+    try {
+      const docs = documents(MOE.vocabSize);
+      const padded = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 3, quantum: 8, countActiveHidden: true });
+      const alone = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 1, quantum: 1, countActiveHidden: true });
+      const plain = await probeRoutes(model, docs, { maxTokens: 16, batchSize: 3, quantum: 8 });
+      assert.deepEqual(padded.layers.map((l) => l.hidden), alone.layers.map((l) => l.hidden));
+      for (const l of padded.layers) {
+        assert.equal(l.hidden!.slots, padded.tokens * 2);
+        assert.equal(l.hidden!.width, 8);
+        assert.ok(l.hidden!.active > 0 && l.hidden!.active < l.hidden!.slots * 8, `${l.hidden!.active}`);
+      }
+      assert.ok(plain.layers.every((l) => l.hidden === undefined));
+      assert.deepEqual(plain.layers.map((l) => Array.from(l.selected)), padded.layers.map((l) => Array.from(l.selected)));
+    } finally {
+      model.dispose();
+    }
+  });
+});

@@ -57,7 +57,8 @@ export function dynamicsChart(runId: string, rows: readonly Row[]): TopLevelSpec
     width: 420, height: 180, title, data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'checkpoint step' },
+      // Integer steps: with one checkpoint pair vega would label the lone tick "40.000000".
+      x: { field: 'step', type: 'quantitative', title: 'checkpoint step', axis: { format: 'd', tickMinStep: 1 } },
       y: { field, type: 'quantitative', title: null, scale: { domain: [0, 1] } },
       color: { field: 'layer', type: 'nominal', title: 'layer' },
     },
@@ -106,6 +107,9 @@ export function ablationChart(runId: string, rows: readonly Row[]): TopLevelSpec
     },
   } as TopLevelSpec;
 }
+
+/** Every plot `writeAnalysisCharts` may write. */
+export const ANALYSIS_PLOTS = ['coactivation.png', 'layer-similarity.png', 'dynamics.png', 'specialisation.png', 'ablation.png'] as const;
 
 /** Writes the plots whose rows exist; returns their file names. */
 export async function writeAnalysisCharts(dir: string, runId: string, rows: AnalysisRows): Promise<string[]> {

@@ -11,41 +11,53 @@ export interface AnalysisMdInput {
   readonly tables: readonly string[];
 }
 
-const f = (x: unknown, digits = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—');
+const f = (x: unknown, digits = 3): string => (typeof x === 'number' && Number.isFinite(x) ? (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits) : '—');
 
 export function analysisMarkdown(m: AnalysisMdInput): string {
-  const last = m.steps[m.steps.length - 1]!;
   const lines: string[] = [
     `# Routing analysis of ${m.runId}`,
     '',
     `Checkpoints: ${m.steps.map((s) => `step-${s}`).join(', ')}. Probe set: ${m.probe.documents} documents, ${m.probe.tokens} tokens, from ${m.probe.source} (${[...m.probe.domains].map(([d, n]) => `${d} ${n}`).join(', ')}).`,
     'Definitions: docs/analysis.md.',
     '',
-    `## Per layer at step ${last}`,
-    '',
-    '| layer | switch from previous | saturation of first checkpoint | dead experts | usage perplexity | top domain specialisation (÷ uniform) |',
-    '|---|---|---|---|---|---|',
+    ...analysisSummaryMarkdown(m.rows, m.steps, '##'),
   ];
-  const dyn = m.rows.dynamics.filter((r) => r.domain === 'all');
-  const first = m.steps[0]!;
+  lines.push('', '## Files', '', ...m.tables.map((t) => `- \`${t}\``), ...m.plots.map((p) => `- ![${p}](${p})`), '');
+  return lines.join('\n');
+}
+
+/**
+ * The headline numbers (per layer at the last checkpoint, universality, ablation per checkpoint)
+ * from the analysis rows, under `heading`-level titles: analysis.md and `pipeline report` share it.
+ */
+export function analysisSummaryMarkdown(rows: AnalysisRows, steps: readonly number[], heading: string): string[] {
+  const last = steps[steps.length - 1]!;
+  const lines: string[] = [
+    `${heading} Per layer at step ${last}`,
+    '',
+    '| layer | switch from previous | saturation of first checkpoint | dead experts | usage perplexity | top domain specialisation (÷ uniform) | ANI keys / values / expert_sel | ReLU pass rate |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  const dyn = rows.dynamics.filter((r) => r.domain === 'all');
+  const first = steps[0]!;
   for (const layer of [...new Set(dyn.map((r) => r.layer as number))]) {
     const atLast = dyn.find((r) => r.layer === layer && r.step === last);
     const atFirst = dyn.find((r) => r.layer === layer && r.step === first);
-    const use = m.rows.usage.find((r) => r.layer === layer && r.step === last && r.window === -1);
-    const spec = m.rows.specialisation.filter((r) => r.layer === layer && r.step === last);
+    const use = rows.usage.find((r) => r.layer === layer && r.step === last && r.window === -1);
+    const spec = rows.specialisation.filter((r) => r.layer === layer && r.step === last);
     const top = spec.reduce<Row | undefined>((b, r) => (!b || (r.vs_uniform as number) > (b.vs_uniform as number) ? r : b), undefined);
-    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} |`);
+    const ani = (matrix: string): string => f(rows.ani.find((r) => r.layer === layer && r.step === last && r.matrix === matrix)?.ani, 4);
+    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} | ${f(rows.relu.find((r) => r.layer === layer && r.step === last)?.pass_rate)} |`);
   }
-  const uni = m.rows.universality.find((r) => r.step === last);
+  const uni = rows.universality.find((r) => r.step === last);
   lines.push('', `Universality (LibMoE, over ${uni?.layers ?? 0} layers): score ${f(uni?.score)}, optimist ${f(uni?.optimist)}.`);
-  const abl = m.rows.ablation.filter((r) => r.domain === 'all');
+  const abl = rows.ablation.filter((r) => r.domain === 'all');
   if (abl.length) {
-    lines.push('', '## Expert ablation (probe perplexity)', '', '| step | intact | DropTop-1 | DropTop-1&2 |', '|---|---|---|---|');
-    for (const s of m.steps) {
+    lines.push('', `${heading} Expert ablation (probe perplexity)`, '', '| step | intact | DropTop-1 | DropTop-1&2 |', '|---|---|---|---|');
+    for (const s of steps) {
       const at = (n: number) => abl.find((r) => r.step === s && r.drop_top === n);
       lines.push(`| ${s} | ${f(at(0)?.perplexity, 2)} | ${f(at(1)?.perplexity, 2)} (${f(at(1)?.delta_perplexity, 2)}) | ${f(at(2)?.perplexity, 2)} (${f(at(2)?.delta_perplexity, 2)}) |`);
     }
   }
-  lines.push('', '## Files', '', ...m.tables.map((t) => `- \`${t}\``), ...m.plots.map((p) => `- ![${p}](${p})`), '');
-  return lines.join('\n');
+  return lines;
 }

@@ -11,12 +11,13 @@ import { integerAtLeast, single, stringList } from '../shared/options.js';
 import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
 import type { CheckpointChoice } from '../eval/run-eval.js';
 
-export const command = 'analyze [run-dir]';
-export const describe = 'routing analysis of a run\'s checkpoints on a probe set (dynamics, specialisation, structure, DropTop ablation); writes RUN_DIR/analysis/';
+export const command = 'analyze [run-dirs..]';
+export const describe = 'routing analysis of a run\'s checkpoints on a probe set (dynamics, specialisation, structure, expert-weight ANI, DropTop ablation); writes RUN_DIR/analysis/';
 
 export function builder(y: Argv) {
   return y
     .usage(`Usage: pipeline analyze RUN_DIR [--probe FILES] [--checkpoints all|step-N,...] [options]
+       pipeline analyze --compare RUN_DIR RUN_DIR... [--out DIR] [options]
 
 Runs a fixed probe set (the run's held-out documents, or --probe SlimPajama files; documents by
 domain) through each chosen checkpoint in evaluation mode, records every token's route in every
@@ -29,9 +30,16 @@ MoE layer, and writes RUN_DIR/analysis/:
   universality.parquet    LibMoE's universality score and optimist variant
   usage.parquet           dead-expert proportion and usage perplexity over token windows
   ablation.parquet        DropTop-1 and DropTop-1&2 probe perplexity against the intact model
+  ani.parquet             average normalised inner product of expert keys, values, selection weights (LibMoE ani/*)
+  relu.parquet            ReLU pass rate of ReLU experts' hidden units (LibMoE relu_pass_rate)
   coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png, analysis.md
-Every table has run_id and the checkpoint step. Docs: docs/analysis.md.`)
-    .positional('run-dir', { type: 'string', describe: 'the run directory (runs/<run-id>)' })
+Every table has run_id and the checkpoint step. Docs: docs/analysis.md.
+
+--compare analyses each run on the same probe documents (--probe, else the first run's held-out
+documents) and writes OUT/analysis-compare.md and OUT/analysis-compare.png (runs side by side).`)
+    .positional('run-dirs', { type: 'string', array: true, describe: 'the run directory (runs/<run-id>); with --compare, two or more' })
+    .option('compare', { type: 'boolean', default: false, describe: 'line several runs up on the same probe set' })
+    .option('out', { type: 'string', requiresArg: true, coerce: single('out'), describe: 'with --compare: where to write (default: ./analysis-compare)' })
     .option('probe', { type: 'string', requiresArg: true, coerce: stringList, describe: 'SlimPajama files, directories or globs for the probe set (repeatable; default: the run\'s held-out documents)' })
     .option('checkpoints', { type: 'string', requiresArg: true, coerce: single('checkpoints'), describe: 'all (default), last, or step-N[,step-M...]' })
     .option('docs-per-domain', { type: 'string', requiresArg: true, coerce: integerAtLeast('docs-per-domain', 1), describe: 'at most N probe documents per domain (default 32)' })
@@ -58,12 +66,13 @@ export function parseCheckpoints(v: string | undefined): CheckpointChoice {
 }
 
 export async function analyze(args: AnalyzeArgs, io: Io): Promise<number> {
-  if (args.runDir === undefined) throw new UsageError('missing RUN_DIR (e.g. pipeline analyze runs/quickstart-20261122-101500)', 'analyze');
+  const dirs = (args.runDirs ?? []).map(String);
+  if (dirs.length === 0) throw new UsageError('missing RUN_DIR (e.g. pipeline analyze runs/quickstart-20261122-101500)', 'analyze');
+  if (args.compare && dirs.length < 2) throw new UsageError(`--compare: give at least two RUN_DIRs (got ${dirs.length})`, 'analyze');
+  if (!args.compare && dirs.length > 1) throw new UsageError(`${dirs.length} run directories given; analyse one, or give --compare to line them up`, 'analyze');
+  if (!args.compare && args.out !== undefined) throw new UsageError('--out is for --compare (a single analysis writes RUN_DIR/analysis/)', 'analyze');
   const checkpoints = parseCheckpoints(args.checkpoints);
-  const { runAnalyze } = await import('./run-analyze.js');
-  const runDir = resolve(args.runDir);
-  const s = await runAnalyze({
-    runDir,
+  const common = {
     checkpoints,
     ...(args.probe ? { probeFiles: args.probe.map((p) => resolve(p)) } : {}),
     docsPerDomain: (args.docsPerDomain as unknown as number | undefined) ?? 32,
@@ -75,7 +84,18 @@ export async function analyze(args: AnalyzeArgs, io: Io): Promise<number> {
     plots: args.plots !== false,
     ...(args.backend !== undefined ? { backend: args.backend as BackendRequest } : {}),
     log: io.err,
-  });
+  };
+  if (args.compare) {
+    const { compareAnalyses } = await import('./compare-analyses.js');
+    const outDir = resolve(args.out ?? 'analysis-compare');
+    const r = await compareAnalyses({ ...common, runDirs: dirs.map((d) => resolve(d)), outDir });
+    io.out(r.markdown);
+    io.err(`analyze --compare: ${r.runs.length} runs → ${outDir}: ${r.files.join(', ')}\n`);
+    return EXIT.ok;
+  }
+  const { runAnalyze } = await import('./run-analyze.js');
+  const runDir = resolve(dirs[0]!);
+  const s = await runAnalyze({ ...common, runDir });
   io.err(`analyze ${s.runId} (${s.backend}): ${s.steps.length} checkpoints × ${s.probeTokens} probe tokens in ${s.totalSeconds.toFixed(1)} s (intact probe passes ${s.probeSeconds.toFixed(1)} s) → ${resolve(runDir, 'analysis')}: ${s.files.join(', ')}\n`);
   return EXIT.ok;
 }

@@ -25,18 +25,30 @@ export interface ProbeSetOptions {
   readonly maxTokens: number;
 }
 
-export async function loadProbeSet(config: PipelineConfig, tokenizer: Tokenizer, o: ProbeSetOptions): Promise<ProbeSet> {
+/** The probe documents as text, before any tokenizer: the same for every run of a comparison. */
+export interface ProbeRecords {
+  readonly records: readonly TextRecord[];
+  readonly source: string;
+}
+
+/** Reads the probe documents: `files` (SlimPajama), else the run's held-out documents (`runName` names whose, in messages). */
+export async function loadProbeRecords(config: PipelineConfig, files: readonly string[] | undefined, runName = 'the run'): Promise<ProbeRecords> {
   let records: TextRecord[];
   let source: string;
-  if (o.files?.length) {
+  if (files?.length) {
     records = [];
-    for await (const r of slimPajama({ files: o.files, onError: 'fail', shuffleFiles: false })()) records.push(r);
-    source = o.files.join(', ');
+    for await (const r of slimPajama({ files, onError: 'fail', shuffleFiles: false })()) records.push(r);
+    source = files.join(', ');
   } else {
     records = await heldOutDocuments(config);
-    source = 'the run\'s held-out documents (data.heldOut)';
+    source = `${runName === 'the run' ? 'the run\'s' : `${runName}'s`} held-out documents (data.heldOut)`;
   }
-  if (records.length === 0) throw new Error(`probe set: no documents in ${source}${o.files?.length ? '' : '; give --probe FILES or set data.heldOut in the pipeline'}`);
+  if (records.length === 0) throw new Error(`probe set: no documents in ${source}${files?.length ? '' : '; give --probe FILES or set data.heldOut in the pipeline'}`);
+  return { records, source };
+}
+
+export async function loadProbeSet(config: PipelineConfig, tokenizer: Tokenizer, o: ProbeSetOptions, given?: ProbeRecords): Promise<ProbeSet> {
+  const { records, source } = given ?? await loadProbeRecords(config, o.files);
   const perDomain = new Map<string, number>();
   const kept = records.filter((r) => {
     const n = perDomain.get(r.domain) ?? 0;

@@ -4,12 +4,14 @@
  * (src/analysis) and write RUN_DIR/analysis/: one Parquet table per family, PNG plots and
  * analysis.md. Reruns recompute everything and replace the files (each written atomically).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyseCheckpoints, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
+import { analyseCheckpoints, type AnalysisRows, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
+import { aniParameter, expertWeightAni } from '../../analysis/expert-weight-ani.js';
 import { validatePipeline } from '../../config/load.js';
 import { selectBackend, type BackendRequest } from '../../models/backend.js';
 import { modelFromCheckpoint } from '../../models/checkpoint/load-lm-weights.js';
+import { moeLayerWeights } from '../../models/lm/moe-layer-weights.js';
 import { probeRoutes } from '../../models/lm/probe-routes.js';
 import { createMoeLayer, moeAlgorithms } from '../../models/moe/registry.js';
 import { writeFileAtomic } from '../../sinks/atomic-file.js';
@@ -20,14 +22,16 @@ import { loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { chooseSteps, type CheckpointChoice } from '../eval/run-eval.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { readRunConfig } from '../shared/run-dir.js';
-import { writeAnalysisCharts } from './analysis-charts.js';
+import { ANALYSIS_PLOTS, writeAnalysisCharts } from './analysis-charts.js';
 import { analysisMarkdown } from './analysis-md.js';
-import { loadProbeSet } from './probe-set.js';
+import { loadProbeSet, type ProbeRecords } from './probe-set.js';
 
 export interface RunAnalyzeOptions {
   readonly runDir: string;
   readonly checkpoints: CheckpointChoice;
   readonly probeFiles?: readonly string[];
+  /** Probe documents already read (pipeline analyze --compare: the same documents for every run). */
+  readonly probeRecords?: ProbeRecords;
   readonly docsPerDomain: number;
   /** Probe tokens kept per document (default: the run's data.seqLen). */
   readonly maxTokens?: number;
@@ -47,9 +51,15 @@ export interface AnalyzeSummary {
   readonly steps: readonly number[];
   readonly probeTokens: number;
   readonly files: readonly string[];
-  /** Wall seconds of the intact probe passes, and of everything else (ablation passes, metrics, writing). */
+  /** Every table's rows, as written. */
+  readonly rows: AnalysisRows;
+  /** The probe set's source (files, or whose held-out documents). */
+  readonly probeSource: string;
+  /** Wall seconds of the intact probe passes, and of the whole analysis. */
   readonly probeSeconds: number;
   readonly totalSeconds: number;
+  /** Wall seconds per phase: setup (config, tokenizer, probe set, backend), checkpoint loads, expert-weight ANI, intact probe passes, DropTop passes, metrics, tables and analysis.md, plots. */
+  readonly phases: { readonly setup: number; readonly load: number; readonly weights: number; readonly probe: number; readonly dropTop: number; readonly metrics: number; readonly write: number; readonly plots: number };
 }
 
 export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> {
@@ -61,29 +71,36 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const steps = await chooseSteps(o.runDir, o.checkpoints);
   const tokenizer = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
   const maxTokens = o.maxTokens ?? config.data.seqLen;
-  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: o.docsPerDomain, maxTokens });
+  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: o.docsPerDomain, maxTokens }, o.probeRecords);
   const tokens = probe.documents.reduce((s, d) => s + d.length, 0);
   const domainCounts = new Map<string, number>();
   for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
   log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
   const backend = await selectBackend(o.backend ?? config.trainer.backend);
+  const phases = { setup: 0, load: 0, weights: 0, probe: 0, dropTop: 0, metrics: 0, write: 0, plots: 0 };
+  let lap = performance.now();
+  /** Adds the seconds since the last lap to a phase. */
+  const spent = (phase: keyof typeof phases): void => { const now = performance.now(); phases[phase] += (now - lap) / 1000; lap = now; };
+  phases.setup = (lap - t0) / 1000;
 
   const probes: CheckpointProbe[] = [];
   let tokenIds: Int32Array | undefined;
   let domains: string[] | undefined;
-  let probeSeconds = 0;
   for (const step of steps) {
     const { model } = await modelFromCheckpoint(join(o.runDir, 'checkpoints', `step-${step}`), createMoeLayer);
+    spent('load');
     try {
+      const weightAni = expertWeightAni(await moeLayerWeights(model, aniParameter));
+      spent('weights');
       const base = { maxTokens, batchSize: o.batchSize, step, totalSteps: config.trainer.steps };
-      const p0 = performance.now();
-      const intact = await probeRoutes(model, probe.documents, base);
-      probeSeconds += (performance.now() - p0) / 1000;
+      const intact = await probeRoutes(model, probe.documents, { ...base, countActiveHidden: true });
+      spent('probe');
       tokenIds ??= intact.tokenIds;
       domains ??= Array.from(intact.document, (d) => probe.domains[d]!);
       const nextLogprob = new Map<number, Float32Array>([[0, intact.nextLogprob]]);
       for (const n of o.dropTop) nextLogprob.set(n, (await probeRoutes(model, probe.documents, { ...base, dropTop: n })).nextLogprob);
-      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob });
+      spent('dropTop');
+      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob, weightAni });
       log(`step ${step}: ${intact.layers.length} MoE layers × ${intact.tokens} probe tokens${o.dropTop.length ? `; DropTop ${o.dropTop.join(', ')}` : ''}\n`);
     } finally {
       model.dispose();
@@ -92,6 +109,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   if (probes[0]?.layers.length === 0) throw new Error(`${o.runDir}: the model has no MoE layer; there is no routing to analyse`);
 
   const rows = analyseCheckpoints(probes, { runId, tokenIds: tokenIds ?? [], domains: domains ?? [], windowTokens: o.windowTokens, minOccurrences: o.minOccurrences });
+  spent('metrics');
   const outDir = join(o.runDir, 'analysis');
   await mkdir(outDir, { recursive: true });
   const files: string[] = [];
@@ -104,10 +122,16 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
     await writeFileAtomic(join(outDir, file), encodeParquet(buf.take()!));
     files.push(file);
   }
+  spent('write');
   const plots = o.plots ? await writeAnalysisCharts(outDir, runId, rows) : [];
   files.push(...plots);
+  spent('plots');
   const md = analysisMarkdown({ runId, steps, probe: { documents: probe.documents.length, tokens, source: probe.source, domains: domainCounts }, rows, plots, tables: files.filter((f) => f.endsWith('.parquet')) });
   await writeFileAtomic(join(outDir, 'analysis.md'), Buffer.from(md, 'utf8'));
   files.push('analysis.md');
-  return { runId, backend: backend.name, steps, probeTokens: tokens, files, probeSeconds, totalSeconds: (performance.now() - t0) / 1000 };
+  // A file an earlier analysis wrote and this one did not (--no-ablation, --no-plots, no ReLU
+  // experts) would describe other checkpoints or options: removed, so analysis/ is this run's.
+  for (const stale of [...Object.keys(ANALYSIS_TABLES).map((t) => `${t}.parquet`), ...ANALYSIS_PLOTS].filter((f) => !files.includes(f))) await rm(join(outDir, stale), { force: true });
+  spent('write');
+  return { runId, backend: backend.name, steps, probeTokens: tokens, files, rows, probeSource: probe.source, probeSeconds: phases.probe, totalSeconds: (performance.now() - t0) / 1000, phases };
 }

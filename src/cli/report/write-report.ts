@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auxChart, auxPanels, domainChart, entropyChart, evalChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
+import { analysisSection } from './analysis-section.js';
 import { evalChartRows, evalMarkdown, readTaskScores } from './eval-section.js';
 import { evalTaskNames } from '../../eval/tasks/registry.js';
 import { renderPng } from './render.js';
@@ -130,6 +131,10 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
     }
     md.push(...evalMarkdown(scores));
     md.push('', '## Plots', '', ...files.map((f) => `![${f.replace('.png', '')}](${f})`), '');
+    // Routing analysis (analysis/, pipeline analyze): its tables and plots, after the run's own plots.
+    const analysis = await analysisSection(runDir, db, outDir);
+    md.push(...analysis.markdown, ...(analysis.markdown.length ? [''] : []));
+    files.push(...analysis.plots);
     md.push('Tables: see docs/run.md; query them with DuckDB, e.g.', '', '```sql', `SELECT step, loss FROM read_parquet('${join(runDir, 'metrics-*.parquet')}') ORDER BY step;`, '```', '');
     await writeFile(join(outDir, 'report.md'), md.join('\n'));
     files.push('report.md');

@@ -28,6 +28,18 @@ export interface ProbeOptions {
   readonly totalSteps?: number;
   /** DropTop-n ablation (MoeCallContext.dropTop) in every MoE layer: the log-probabilities and routes are the ablated model's (a layer routes what the ablated layers below it produced). */
   readonly dropTop?: number;
+  /** Count the routed experts' hidden units > 0 (ReLU banks: LibMoE's relu_pass_rate) into `ProbeLayerRoutes.hidden`. */
+  readonly countActiveHidden?: boolean;
+}
+
+/** ReLU pass counts of one layer over the probe's real tokens (padding left out). */
+export interface HiddenPass {
+  /** Token-slots the routed ReLU experts computed. */
+  readonly slots: number;
+  /** Hidden units per slot (expert_size s). */
+  readonly width: number;
+  /** Of the slots·width hidden units, those > 0. */
+  readonly active: number;
 }
 
 /** One MoE layer's routes over every probe token, in probe order. Structurally an analysis `Routes`. */
@@ -41,6 +53,8 @@ export interface ProbeLayerRoutes {
   readonly selected: Int32Array;
   /** [tokens · k] gate weights as the combine uses them. */
   readonly weights: Float32Array;
+  /** With `countActiveHidden`, on a ReLU bank. */
+  readonly hidden?: HiddenPass;
 }
 
 export interface ProbeResult {
@@ -68,7 +82,7 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
   const document = new Int32Array(total);
   const tokenIds = new Int32Array(total);
   const nextLogprob = new Float32Array(total);
-  const layerOut = new Map<number, { k: number; experts: number; selected: Int32Array; weights: Float32Array }>();
+  const layerOut = new Map<number, { k: number; experts: number; selected: Int32Array; weights: Float32Array; hidden?: { slots: number; width: number; active: number } }>();
   const V = model.config.vocabSize;
   let at = 0;
   for (let w0 = 0; w0 < windows.length; w0 += opts.batchSize) {
@@ -84,22 +98,40 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
     });
     const saved: (Json | null)[] = model.moeLayers.map((l) => (l ? l.state() : null));
     // What outlives the forward's tidy: the log-probabilities and each layer's gates (kept explicitly).
-    const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor }[] } = { moe: [] };
+    const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor; active?: { perRow: Tensor; tokenOfRow: Int32Array; width: number } }[] } = { moe: [] };
     try {
       tf.tidy(() => {
-        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}) });
+        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}), ...(opts.countActiveHidden ? { countActiveHidden: true } : {}) });
         kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
-        for (const { layer, out } of fwd.moe) kept.moe.push({ layer, k: out.k, experts: out.stats.tokenSlots.shape[0], selected: out.selected, gates: tf.keep(out.gates) });
+        for (const { layer, out } of fwd.moe) {
+          const h = out.hiddenActive;
+          kept.moe.push({ layer, k: out.k, experts: out.stats.tokenSlots.shape[0], selected: out.selected, gates: tf.keep(out.gates), ...(h ? { active: { ...h, perRow: tf.keep(h.perRow) } } : {}) });
+        }
       });
     } finally {
       model.moeLayers.forEach((l, i) => { if (l) l.setState(saved[i]!); });
     }
-    const [lp, ...gates] = await Promise.all([kept.lp!.data() as Promise<Float32Array>, ...kept.moe.map((m) => m.gates.data() as Promise<Float32Array>)]);
-    tf.dispose([kept.lp!, ...kept.moe.map((m) => m.gates)]);
+    const withActive = kept.moe.filter((m) => m.active);
+    const [[lp, ...gates], active] = await Promise.all([
+      Promise.all([kept.lp!.data() as Promise<Float32Array>, ...kept.moe.map((m) => m.gates.data() as Promise<Float32Array>)]),
+      Promise.all(withActive.map((m) => m.active!.perRow.data() as Promise<Int32Array>)),
+    ]);
+    tf.dispose([kept.lp!, ...kept.moe.map((m) => m.gates), ...withActive.map((m) => m.active!.perRow)]);
     kept.moe.forEach((m, i) => {
       let acc = layerOut.get(m.layer);
       if (!acc) layerOut.set(m.layer, acc = { k: m.k, experts: m.experts, selected: new Int32Array(total * m.k), weights: new Float32Array(total * m.k) });
       if (acc.k !== m.k || acc.experts !== m.experts) throw new Error(`probeRoutes: layer ${m.layer} changed shape between batches (k ${acc.k}→${m.k}, E ${acc.experts}→${m.experts})`);
+      if (m.active) {
+        // Rows of padding positions (t ≥ the window's length) are left out.
+        const perRow = active[withActive.indexOf(m)]!;
+        const h = (acc.hidden ??= { slots: 0, width: m.active.width, active: 0 });
+        for (let r = 0; r < perRow.length; r++) {
+          const tok = m.active.tokenOfRow[r]!;
+          if (tok % T >= group[Math.floor(tok / T)]!.ids.length) continue;
+          h.slots++;
+          h.active += perRow[r]!;
+        }
+      }
       let pos = at;
       group.forEach((w, b) => {
         const n = w.ids.length;

@@ -1,5 +1,5 @@
 import type { Json } from '../../base/json.js';
-import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
+import { tf, type Tensor, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import { dispatch } from './dispatch.js';
 import { joinBanks, type ExpertBank } from './experts/expert-bank.js';
 import type { Router } from './router.js';
@@ -38,7 +38,20 @@ export class ComposedMoeLayer implements MoeLayer {
     const input = { x: tf.reshape(x, [b * t, d]) as Tensor2D, batch: b, seqLen: t, ctx };
     const routing = this.router.route(input);
     const expertOf = ctx.dropTop ? dropTopSlots(routing.expertOf, routing.k, ctx) : routing.expertOf;
-    const disp = dispatch(input.x, expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor);
+    // ReLU pass rate: each observed block's per-row count of hidden units > 0, kept past the
+    // dispatch op's own scope, joined below into this call's scope.
+    const counted: Tensor[] = [];
+    let width = 0;
+    const observe = ctx.countActiveHidden && this.spec.expert.kind === 'relu-kv'
+      ? (hs: readonly Tensor2D[]) => { for (const h of hs) { width = h.shape[1]; counted.push(tf.keep(tf.sum(tf.cast(tf.greater(h, 0), 'int32'), 1))); } }
+      : undefined;
+    const disp = dispatch(input.x, expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor, observe);
+    let hiddenActive: MoeOutput['hiddenActive'];
+    if (observe) {
+      const perRow = counted.length === 0 ? tf.zeros([0], 'int32') : counted.length === 1 ? tf.clone(counted[0]!) : tf.concat(counted, 0);
+      tf.dispose(counted);
+      hiddenActive = { perRow, tokenOfRow: disp.tokenOfRow, width: width || (this.spec.expert.kind === 'relu-kv' ? this.spec.expert.size : 0) };
+    }
     const internals: Record<string, Internal> = { ...routing.internals };
     const y2 = this.router.finish ? this.router.finish(disp.y, input, internals, this.bank) : disp.y;
     const stats = routingStats(routing.probs, routing.slots, routing.combine, routing.k, disp.dropped);
@@ -51,6 +64,7 @@ export class ComposedMoeLayer implements MoeLayer {
       gates: routing.combine,
       stats,
       ...(ctx.collectInternals ? { internals } : {}),
+      ...(hiddenActive ? { hiddenActive } : {}),
     };
   }
 

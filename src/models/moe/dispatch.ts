@@ -1,6 +1,6 @@
 import { tf, type Tensor2D } from '../tf.js';
 import { combineRows, disposeDispatchPlan, gatherTokens, makeDispatchPlan } from '../kernels/dispatch-rows.js';
-import { runBank, type ExpertBank } from './experts/expert-bank.js';
+import { runBank, type ExpertBank, type HiddenObserver } from './experts/expert-bank.js';
 
 export interface DispatchResult {
   /** [N, D] Σ_k combine[n,k]·expert_{slot}(x_n). */
@@ -9,6 +9,8 @@ export interface DispatchResult {
   readonly dropped: number;
   /** [bank.size] token-slots each expert computed. */
   readonly load: Int32Array;
+  /** Per computed row, in expert order (the order `observe` sees the hidden rows): its token. */
+  readonly tokenOfRow: Int32Array;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface DispatchResult {
  * With `capacityFactor`, an expert keeps at most ceil(cf·N·K/E) slots in token order; the
  * rest compute nothing and are counted in `dropped`.
  */
-export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: Tensor2D, bank: ExpertBank, capacityFactor?: number): DispatchResult {
+export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: Tensor2D, bank: ExpertBank, capacityFactor?: number, observe?: HiddenObserver): DispatchResult {
   const [n, d] = x.shape;
   const e = bank.size;
   const cap = capacityFactor === undefined ? Infinity : Math.ceil((capacityFactor * n * k) / e);
@@ -41,7 +43,7 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
   const start = new Int32Array(e + 1);
   for (let i = 0; i < e; i++) start[i + 1] = start[i]! + load[i]!;
   const m = start[e]!;
-  if (m === 0) return { y: tf.zeros([n, d]), dropped, load };
+  if (m === 0) return { y: tf.zeros([n, d]), dropped, load, tokenOfRow: new Int32Array(0) };
   const tokenOfRow = new Int32Array(m);
   const slotOfRow = new Int32Array(m);
   const fill = start.slice(0, e);
@@ -54,8 +56,8 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
   }
   const plan = makeDispatchPlan(n, k, tokenOfRow, slotOfRow);
   const y = bank.runDispatched
-    ? bank.runDispatched(x, combine, plan, load)
-    : combineRows(runBank(bank, gatherTokens(x, plan), load), combine, plan);
+    ? bank.runDispatched(x, combine, plan, load, observe)
+    : combineRows(runBank(bank, gatherTokens(x, plan), load, observe), combine, plan);
   disposeDispatchPlan(plan);
-  return { y, dropped, load };
+  return { y, dropped, load, tokenOfRow };
 }

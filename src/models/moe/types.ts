@@ -47,6 +47,12 @@ export interface MoeCallContext {
    * Evaluation only: an error in training.
    */
   readonly dropTop?: number;
+  /**
+   * Count, per computed token-slot, the routed experts' hidden units that pass the ReLU
+   * (LibMoE's `relu_pass_rate`, docs/analysis.md) into `MoeOutput.hiddenActive`. Only layers
+   * whose bank is ReLU (relu-kv) report it; the computation is unchanged.
+   */
+  readonly countActiveHidden?: boolean;
 }
 
 /**
@@ -88,6 +94,9 @@ export interface MoeOutput {
   /** Router internals under LibMoE/golden names (router_logits, gate_weights, ...) when
    *  `ctx.collectInternals`; tensors, host integer arrays or numbers. */
   readonly internals?: Readonly<Record<string, Tensor | Int32Array | Float32Array | number>>;
+  /** With `ctx.countActiveHidden` on a ReLU bank: per computed token-slot row (expert order),
+   *  its token and the number of its `width` hidden units > 0 (int32 [rows]). Routed experts only. */
+  readonly hiddenActive?: { readonly perRow: Tensor; readonly tokenOfRow: Int32Array; readonly width: number };
 }
 
 export interface MoeLayer {

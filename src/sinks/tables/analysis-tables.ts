@@ -1,8 +1,10 @@
 /** Every table `pipeline analyze` writes under RUN_DIR/analysis/ (docs/analysis.md). */
 import { ANALYSIS_ABLATION } from './analysis-ablation.js';
+import { ANALYSIS_ANI } from './analysis-ani.js';
 import { ANALYSIS_COOCCURRENCE } from './analysis-cooccurrence.js';
 import { ANALYSIS_DYNAMICS } from './analysis-dynamics.js';
 import { ANALYSIS_LAYERS } from './analysis-layers.js';
+import { ANALYSIS_RELU } from './analysis-relu.js';
 import { ANALYSIS_SPECIALISATION } from './analysis-specialisation.js';
 import { ANALYSIS_UNIVERSALITY } from './analysis-universality.js';
 import { ANALYSIS_USAGE } from './analysis-usage.js';
@@ -17,6 +19,8 @@ export const ANALYSIS_TABLES = {
   universality: ANALYSIS_UNIVERSALITY,
   usage: ANALYSIS_USAGE,
   ablation: ANALYSIS_ABLATION,
+  ani: ANALYSIS_ANI,
+  relu: ANALYSIS_RELU,
 } as const;
 
 export type AnalysisTableName = keyof typeof ANALYSIS_TABLES;

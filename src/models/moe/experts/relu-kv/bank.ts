@@ -25,7 +25,7 @@ export function reluKvBank(pf: ParamFactory, count: number, dModel: number, size
       const v = count === 1 ? tf.reshape(values, [size, dModel]) : tf.reshape(tf.slice(values, [e, 0, 0], [1, size, dModel]), [size, dModel]);
       return matMul2D(tf.relu(matMul2D(rows, k as Tensor2D)), v as Tensor2D);
     },
-    runGrouped: (rows, counts) => groupedReluKv(rows, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, counts),
-    runDispatched: (x, combine, plan, counts) => dispatchReluKv(x, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, combine, plan, counts),
+    runGrouped: (rows, counts, observe) => groupedReluKv(rows, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, counts, observe),
+    runDispatched: (x, combine, plan, counts, observe) => dispatchReluKv(x, keys as unknown as tf.Tensor3D, values as unknown as tf.Tensor3D, combine, plan, counts, observe),
   };
 }

@@ -2,6 +2,7 @@ import type { Tensor2D, Tensor3D } from '../../../tf.js';
 import type { DispatchPlan } from '../../../kernels/dispatch-rows.js';
 import { fusedDispatch } from '../../../kernels/fused-dispatch.js';
 import { reluKvBlocks } from './grouped.js';
+import type { HiddenObserver } from '../expert-bank.js';
 
 /**
  * Gather → grouped relu-kv experts → weighted combine as ONE custom gradient: tokens
@@ -15,11 +16,12 @@ import { reluKvBlocks } from './grouped.js';
  * and the per-slot picks); fused, it keeps x [N, D] (the sorted rows are gathered again in
  * the backward, one GatherNd) and the per-slot picks the weight gradient needs.
  */
-export function dispatchReluKv(x: Tensor2D, keys: Tensor3D, values: Tensor3D, w: Tensor2D, plan: DispatchPlan, counts: Int32Array): Tensor2D {
+export function dispatchReluKv(x: Tensor2D, keys: Tensor3D, values: Tensor3D, w: Tensor2D, plan: DispatchPlan, counts: Int32Array, observe?: HiddenObserver): Tensor2D {
   const bank = reluKvBlocks(keys, counts, plan.m, 'dispatchReluKv');
   return fusedDispatch(x, [keys, values], w, plan, {
     forward: (sorted, [kk, vv]) => {
       const { h, y } = bank.forward(sorted, kk as Tensor3D, vv as Tensor3D);
+      observe?.(h);
       return { y, keep: h };
     },
     backward: (dz, sorted, h, [kk, vv]) => {

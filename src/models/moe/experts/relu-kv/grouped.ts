@@ -1,5 +1,6 @@
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../../../tf.js';
 import { rowRange } from '../../../kernels/row-range.js';
+import type { HiddenObserver } from '../expert-bank.js';
 
 /**
  * All LM experts in one op: rows [M, D] sorted by expert (counts[e] rows each) →
@@ -11,10 +12,11 @@ import { rowRange } from '../../../kernels/row-range.js';
  * The backward uses explicit transposes and plain matMuls only (wasm's transpose flags are
  * 10× slower, ts-stack.md §5a).
  */
-export function groupedReluKv(rows: Tensor2D, keys: Tensor3D, values: Tensor3D, counts: Int32Array): Tensor2D {
+export function groupedReluKv(rows: Tensor2D, keys: Tensor3D, values: Tensor3D, counts: Int32Array, observe?: HiddenObserver): Tensor2D {
   const bank = reluKvBlocks(keys, counts, rows.shape[0], 'groupedReluKv');
   const f = tf.customGrad(((x: Tensor2D, kk: Tensor3D, vv: Tensor3D, save: tf.GradSaveFunc) => {
     const hs = bank.forward(x, kk, vv);
+    observe?.(hs.h);
     // keys/values are layer variables that outlive the tape: the backward reads them from the
     // op's inputs. A saved tensor is a full copy on wasm (its Identity kernel is a memcpy), so
     // saving the weight views kept 2·E·D·s floats alive per call (33 MiB at E 66, D 512, s 128).
