@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { plainChildEnv } from '../support/child-env.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,7 +141,8 @@ function inChild(body: string, images: readonly string[]): { status: number | nu
   `;
   const file = join(dir, `child${children++}.mjs`);
   writeFileSync(file, script);
-  const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+  // Colour-free child output, also when the suite runs in a terminal (defect 1 of issue 7).
+  const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: plainChildEnv() });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
