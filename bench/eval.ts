@@ -13,7 +13,7 @@ import { evalTask } from '../src/eval/tasks/registry.js';
 import { selectBackend } from '../src/models/backend.js';
 import { modelFromCheckpoint } from '../src/models/checkpoint/load-lm-weights.js';
 import type { ContinuationRequest, ContinuationScorer } from '../src/models/lm/continuation-types.js';
-import { LmContinuationScorer, batchLayout, windowCost } from '../src/models/lm/score-continuations.js';
+import { LmContinuationScorer } from '../src/models/lm/score-continuations.js';
 import { createMoeLayer } from '../src/models/moe/registry.js';
 import { tf } from '../src/models/tf.js';
 import { checkpointSteps, readRunConfig } from '../src/cli/shared/run-dir.js';
@@ -45,7 +45,7 @@ const counting: ContinuationScorer = {
   maxTokens: inner.maxTokens,
   score: (reqs: readonly ContinuationRequest[]) => {
     for (const r of reqs) tokens += r.context.length + r.continuation.length - 1;
-    const l = batchLayout(reqs, share === 'always' ? () => 0 : share ? (rows) => windowCost(model.config, rows) : undefined, seqLen, quantum);
+    const l = inner.layout(reqs);
     modelRows += l.rows;
     paddedRows += l.groups.length * l.T;
     return inner.score(reqs);

@@ -25,6 +25,8 @@ export interface SweepPlan {
   readonly base: string;
   /** The directory relative paths in the pipeline resolve against (where `pipeline sweep` ran). */
   readonly cwd: string;
+  /** The sweep has an eval: section, so its points can be compared. */
+  readonly evaluated: boolean;
   readonly points: readonly SweepPoint[];
 }
 
@@ -66,7 +68,9 @@ export async function planSweep(sweep: SweepFile, cwd = process.cwd()): Promise<
   const { routerCatalog } = await import('../../models/moe/registry.js');
   const { evalTaskNames } = await import('../../eval/tasks/registry.js');
   const catalog = { ...routerCatalog(), evalTasks: evalTaskNames() };
-  const problems: string[] = [];
+  // A misspelt grid key fails every point the same way: one message per distinct problem, with
+  // the number of points it fails (the `--set` it came from differs only in its value).
+  const problems = new Map<string, number>();
   const seen = new Map<string, number>();
   const points = expandGrid(sweep).map(({ values, sets: gridSets }, index): SweepPoint => {
     let id = idOf(values);
@@ -79,17 +83,13 @@ export async function planSweep(sweep: SweepFile, cwd = process.cwd()): Promise<
       parsePipeline(baseText, sweep.base, sets, catalog);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      for (const p of e.problems) problems.push(`point ${index} (${id}): ${p}`);
+      for (const p of e.problems) {
+        const general = p.replace(/ \(from --set .*\)$/, '');
+        problems.set(general, (problems.get(general) ?? 0) + 1);
+      }
     }
     return { index, id, values, sets };
   });
-  // One message per distinct problem: a misspelt grid key fails every point the same way
-  // (the `--set` it came from differs only in its value).
-  if (problems.length > 0) {
-    const general = problems.map((p) => p.replace(/^point \d+ \([^)]*\): /, '').replace(/ \(from --set .*\)$/, ''));
-    const counts = new Map<string, number>();
-    for (const g of general) counts.set(g, (counts.get(g) ?? 0) + 1);
-    throw new ConfigError(sweep.path, [...counts].map(([g, n]) => `${g} (in ${n} of ${points.length} points)`), 'sweep file');
-  }
-  return { name: sweep.name, sweepFile: sweep.path, base: sweep.base, cwd, points };
+  if (problems.size > 0) throw new ConfigError(sweep.path, [...problems].map(([p, n]) => `${p} (in ${n} of ${points.length} points)`), 'sweep file');
+  return { name: sweep.name, sweepFile: sweep.path, base: sweep.base, cwd, evaluated: sweep.eval !== undefined, points };
 }

@@ -37,7 +37,7 @@ export async function runPoint(sweepDir: string, plan: SweepPlan, point: SweepPo
   }
   const args = runDir
     ? ['run', '--resume', runDir]
-    : ['run', plan.base, ...plan.points[point.index]!.sets.flatMap((s) => ['--set', s]), '--out', join(dir, 'runs')];
+    : ['run', plan.base, ...point.sets.flatMap((s) => ['--set', s]), '--out', join(dir, 'runs')];
   const startedAt = new Date().toISOString();
   const attempts = before.attempts + 1;
   await writePointStatus(sweepDir, point, { state: 'running', attempts, startedAt });

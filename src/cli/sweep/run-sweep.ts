@@ -94,7 +94,7 @@ export async function compareSweep(sweepDir: string, io: Io): Promise<number> {
     else runDirs.push(dir);
   }
   if (notDone.length > 0) throw new InputError(sweepDir, [`not every point has finished: ${notDone.join(', ')}`]);
-  if (!plan.points[0]!.sets.some((s) => s.startsWith('eval='))) {
+  if (!plan.evaluated) {
     io.err(`sweep ${plan.name}: every point finished; the sweep has no eval: section, so there is nothing to compare (pipeline report shows each run)\n`);
     return 0;
   }

@@ -65,6 +65,14 @@ export class LmContinuationScorer implements ContinuationScorer {
     this.maxTokens = opts.maxTokens;
   }
 
+  /** How `score` lays these requests out: its windows (groups) and their padded length. */
+  layout(requests: readonly ContinuationRequest[]): Layout {
+    // Routing logs read one sequence per forward: no sharing then.
+    if (this.opts.onMoe !== undefined || this.opts.shareContext === false) return batchLayout(requests, undefined, this.maxTokens, this.opts.quantum);
+    const cost = this.opts.shareContext === 'always' ? () => 0 : (rows: number) => windowCost(this.model.config, rows);
+    return batchLayout(requests, cost, this.maxTokens, this.opts.quantum);
+  }
+
   async score(requests: readonly ContinuationRequest[]): Promise<ContinuationScore[]> {
     if (requests.length === 0) return [];
     for (const r of requests) {
@@ -72,15 +80,15 @@ export class LmContinuationScorer implements ContinuationScorer {
       const n = r.context.length + r.continuation.length - 1;
       if (n > this.maxTokens) throw new Error(`a request of ${n} input tokens exceeds the window of ${this.maxTokens}`);
     }
-    // Routing logs read one sequence per forward: no sharing then.
-    const shareCost = this.opts.shareContext === 'always' ? () => 0 : (rows: number) => windowCost(this.model.config, rows);
-    const share = this.opts.onMoe === undefined && this.opts.shareContext !== false ? shareCost : undefined;
-    const { groups, T } = batchLayout(requests, share, this.maxTokens, this.opts.quantum);
+    const { groups, T } = this.layout(requests);
     const B = groups.length;
     const V = this.model.config.vocabSize;
+    // Without a shared window every window is one causal sequence: the model's cached causal
+    // mask and RoPE tables serve, and no [B·T, T] mask is built.
+    const shared = groups.some((g) => g.group.continuations.length > 1);
     const ids = new Int32Array(B * T);
     const positions = new Int32Array(B * T);
-    const mask = new Float32Array(B * T * T);
+    const mask = shared ? new Float32Array(B * T * T) : undefined;
     const placed = groups.map((g, w) => placeGroup(g.group, w, T, ids, positions, mask));
 
     // Only rows whose prediction is read reach the output projection, each once.
@@ -112,7 +120,7 @@ export class LmContinuationScorer implements ContinuationScorer {
     });
 
     const [logprobT, argmaxT] = tf.tidy(() => {
-      const layout = { positions, mask, headRows };
+      const layout = mask ? { positions, mask, headRows } : { headRows };
       const fwd = this.model.forward(tf.tensor1d(ids, 'int32'), B, T, { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1 }, undefined, layout);
       this.opts.onMoe?.(fwd.moe, placed.map((p) => ({ length: p.rows })), T);
       const lsm = tf.logSoftmax(fwd.logits);
@@ -150,7 +158,7 @@ export function windowCost(c: ResolvedLmConfig, rows: number): number {
   return forwardFlops(c, rows, rows) - 2 * c.dModel * c.vocabSize * rows + 64 * c.nLayers * c.nHeads * rows * rows;
 }
 
-interface Layout { groups: Group[]; rows: number; T: number }
+export interface Layout { readonly groups: readonly Group[]; readonly rows: number; readonly T: number }
 
 /**
  * How a call's requests become windows: the groups (one window each) and the padded window
@@ -173,7 +181,7 @@ export function batchLayout(requests: readonly ContinuationRequest[], shareCost:
   return shared.groups.length * shareCost(shared.T) <= apart.groups.length * shareCost(apart.T) ? shared : apart;
 }
 
-type Group = { group: { context: Int32Array; continuations: Int32Array[] }; members: number[] };
+export type Group = { group: { context: Int32Array; continuations: Int32Array[] }; members: number[] };
 
 /** Consecutive requests with the same context (a multiple-choice item's options, as scoreItems orders them) become one group. */
 function groupBySharedContext(requests: readonly ContinuationRequest[]): Group[] {

@@ -41,13 +41,14 @@ export function groupRows(g: SharedContextGroup): number {
 /**
  * Writes group `g` into window `w` of a batch of `T`-row windows: token ids, position ids and
  * the additive attention mask (0 = may attend, −1e9 = may not; [B·T, T] row-major). Padding rows
- * after the group attend to themselves only, and no real row attends to them.
+ * after the group attend to themselves only, and no real row attends to them. Without `mask`
+ * (every window one causal sequence) only ids and positions are written.
  */
-export function placeGroup(g: SharedContextGroup, w: number, T: number, ids: Int32Array, positions: Int32Array, mask: Float32Array): GroupPlacement {
+export function placeGroup(g: SharedContextGroup, w: number, T: number, ids: Int32Array, positions: Int32Array, mask?: Float32Array): GroupPlacement {
   const c = g.context.length;
   const base = w * T;
-  const allow = (row: number, col: number): void => { mask[(base + row) * T + col] = 0; };
-  mask.fill(-1e9, base * T, (base + T) * T);
+  const allow = mask ? (row: number, col: number): void => { mask[(base + row) * T + col] = 0; } : (): void => undefined;
+  mask?.fill(-1e9, base * T, (base + T) * T);
   for (let t = 0; t < c; t++) {
     ids[base + t] = g.context[t]!;
     positions[base + t] = t;

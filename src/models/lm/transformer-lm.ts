@@ -34,10 +34,11 @@ export type MoeFactory = (spec: MoeLayerSpec) => MoeLayer;
  * shared-context-window.ts): each row's position id and each window's attention mask.
  */
 export interface WindowLayout {
-  /** [B·T] position id of each row (its RoPE angle). */
-  readonly positions: Int32Array;
-  /** [B·T, T] additive mask per window, row-major: 0 where a row may attend, −1e9 where not. */
-  readonly mask: Float32Array;
+  /** [B·T] position id of each row (its RoPE angle); with `mask`. */
+  readonly positions?: Int32Array;
+  /** [B·T, T] additive mask per window, row-major: 0 where a row may attend, −1e9 where not;
+   *  absent: plain causal windows (the cached tables). */
+  readonly mask?: Float32Array;
   /** Only these rows reach the output projection (logits [headRows.length, V]); all when absent. */
   readonly headRows?: Int32Array;
 }
@@ -126,7 +127,7 @@ export class TransformerLM {
    */
   forward(inputs: tf.Tensor1D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe, layout?: WindowLayout): LmForward {
     const c = this.config;
-    const consts = layout ? this.layoutConsts(layout, batch, seqLen) : this.attentionConsts(batch, seqLen);
+    const consts = layout?.mask && layout.positions ? this.layoutConsts(layout.positions, layout.mask, batch, seqLen) : this.attentionConsts(batch, seqLen);
     const P = (n: string): Variable => this.param(n);
     let h = embeddingLookup(P('embedding.weight'), inputs);
     const moe: { layer: number; out: MoeOutput }[] = [];
@@ -180,13 +181,13 @@ export class TransformerLM {
   }
 
   /** Position ids and masks of a laid-out batch: made in the caller's scope, not cached. */
-  private layoutConsts(layout: WindowLayout, batch: number, seqLen: number): AttentionConsts {
-    if (layout.positions.length !== batch * seqLen || layout.mask.length !== batch * seqLen * seqLen) {
-      throw new Error(`window layout for ${layout.positions.length} rows and ${layout.mask.length} mask entries does not fit a [${batch}, ${seqLen}] batch`);
+  private layoutConsts(positions: Int32Array, mask: Float32Array, batch: number, seqLen: number): AttentionConsts {
+    if (positions.length !== batch * seqLen || mask.length !== batch * seqLen * seqLen) {
+      throw new Error(`window layout for ${positions.length} rows and ${mask.length} mask entries does not fit a [${batch}, ${seqLen}] batch`);
     }
     const nRotate = rotatedDims(this.config.headDim, this.config.ropeFraction);
-    const { cos, sin } = nRotate > 0 ? ropeTablesAt(layout.positions, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
-    const masks = tf.tensor2d(layout.mask, [batch * seqLen, seqLen]);
+    const { cos, sin } = nRotate > 0 ? ropeTablesAt(positions, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
+    const masks = tf.tensor2d(mask, [batch * seqLen, seqLen]);
     const windowMasks = batch === 1 ? [masks] : (tf.split(masks, batch, 0) as Tensor2D[]);
     return { cos, sin, causalMask: windowMasks[0]!, windowMasks, nRotate };
   }
