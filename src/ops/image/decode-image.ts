@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RgbImage } from './processor.js';
 
@@ -46,7 +46,20 @@ export async function decodeImage(path: string, options: DecodeOptions = {}): Pr
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: out.width, height: out.height };
   } catch (error) {
     const message = (error as Error).message;
-    const truncated = /premature end|truncated|unexpected end|end of (file|stream|data)|not enough data|read error/i.test(message);
+    const truncated = (await endsEarly(path)) || /premature end|truncated|unexpected end|end of (file|stream|data)|not enough data|read error/i.test(message);
     throw new ImageError(truncated ? 'truncated_image' : 'undecodable_image', path, message.split('\n')[0]!);
   }
+}
+
+/**
+ * A JPEG without its end-of-image marker or a PNG without its IEND chunk: cut short. Read from
+ * the file itself (on the failure path only), because libvips' message for the same truncation
+ * varies with how far the decoder got and is shared between its threads.
+ */
+async function endsEarly(path: string): Promise<boolean> {
+  const bytes = await readFile(path).catch(() => undefined);
+  if (!bytes || bytes.length < 8) return false;
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return !(bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9);
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return !bytes.subarray(-12).includes(Buffer.from('IEND'));
+  return false;
 }
