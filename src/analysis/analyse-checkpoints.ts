@@ -28,6 +28,8 @@ export interface CheckpointProbe {
   readonly nextLogprob: ReadonlyMap<number, ArrayLike<number>>;
   /** The checkpoint's expert-weight ANI (expertWeightAni), when read. */
   readonly weightAni?: readonly WeightAni[];
+  /** With evaluation tasks as the probe: per drop_top (0 = intact), each task's accuracy. */
+  readonly taskAccuracy?: ReadonlyMap<number, readonly { readonly task: string; readonly items: number; readonly accuracy: number }[]>;
 }
 
 export interface AnalyseOptions {
@@ -44,7 +46,7 @@ export interface AnalyseOptions {
 export type AnalysisRows = Record<AnalysisTableName, Row[]>;
 
 export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: AnalyseOptions): AnalysisRows {
-  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [], ani: [], relu: [] };
+  const rows: AnalysisRows = { dynamics: [], specialisation: [], vocabulary: [], cooccurrence: [], layers: [], universality: [], usage: [], ablation: [], ablation_accuracy: [], ani: [], relu: [] };
   const sorted = [...probes].sort((a, b) => a.step - b.step);
   const domainTokens = tokensByDomain(o.domains);
   const runId = o.runId;
@@ -114,6 +116,10 @@ export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: Analys
         if (dropTop === 0) intact.set(domain, s.perplexity);
         rows.ablation.push({ run_id: runId, step, drop_top: dropTop, domain, tokens: s.tokens, mean_nll: s.meanNll, perplexity: s.perplexity, delta_perplexity: s.perplexity - (intact.get(domain) ?? NaN) });
       }
+    }
+    const intactAccuracy = new Map((p.taskAccuracy?.get(0) ?? []).map((a) => [a.task, a.accuracy]));
+    for (const [dropTop, tasks] of [...(p.taskAccuracy ?? new Map<number, never[]>()).entries()].sort(([a], [b]) => a - b)) {
+      for (const a of tasks) rows.ablation_accuracy.push({ run_id: runId, step, drop_top: dropTop, task: a.task, items: a.items, accuracy: a.accuracy, delta_accuracy: a.accuracy - (intactAccuracy.get(a.task) ?? NaN) });
     }
   }
   return rows;

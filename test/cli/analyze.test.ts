@@ -13,6 +13,7 @@ import { analyzeCommand } from '../../src/cli/analyze/command.js';
 import { ANALYSIS_TABLES } from '../../src/sinks/tables/analysis-tables.js';
 import { onlyRun, runPipelineCli, tinyPipeline } from '../integration/tiny-run.js';
 import { query } from '../sinks/duckdb.js';
+import { REPO_ROOT } from '../golden/golden-format.js';
 
 let root: string;
 let trained: string;
@@ -34,6 +35,9 @@ async function copyOfRun(name: string): Promise<string> {
 const rowsOf = async (dir: string, table: string, order = 'ALL'): Promise<Record<string, unknown>[]> =>
   (await query(`SELECT * FROM '${dir}/analysis/${table}.parquet' ORDER BY ${order}`)).rows;
 const num = (x: unknown): number => Number(x);
+/** The tables a document probe writes (every table but the task-accuracy one). */
+const DOCUMENT_TABLES = Object.keys(ANALYSIS_TABLES).filter((t) => t !== 'ablation_accuracy');
+const PIQA = join(REPO_ROOT, 'fixtures/eval/hf/piqa.jsonl');
 const show = (x: unknown): string => JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
 
 before(async () => {
@@ -56,10 +60,11 @@ after(async () => {
 describe('pipeline analyze', () => {
   it('writes every analysis table, analysis.md and the plots', async () => {
     const files = (await readdir(join(analysed, 'analysis'))).sort();
-    const tables = Object.keys(ANALYSIS_TABLES).map((t) => `${t}.parquet`);
+    // ablation_accuracy is for --probe TASKS (below).
+    const tables = DOCUMENT_TABLES.map((t) => `${t}.parquet`);
     const plots = ['ablation.png', 'coactivation.png', 'dynamics.png', 'layer-similarity.png', 'specialisation.png'];
     assert.deepEqual(files, [...tables, ...plots, 'analysis.md'].sort());
-    for (const t of Object.keys(ANALYSIS_TABLES)) {
+    for (const t of DOCUMENT_TABLES) {
       const r = await query(`SELECT count(*) AS n, min(run_id) AS a, max(run_id) AS b, list(DISTINCT step ORDER BY step) AS steps FROM '${analysed}/analysis/${t}.parquet'`);
       const row = r.rows[0]!;
       assert.ok(num(row['n']) > 0, `${t}: no rows`);
@@ -178,7 +183,7 @@ describe('pipeline analyze', () => {
     const again = await copyOfRun('again');
     const a = await analyzeRun(again, '--window', '100', '--no-plots');
     assert.equal(a.code, 0, a.err);
-    for (const t of Object.keys(ANALYSIS_TABLES)) assert.deepStrictEqual(await rowsOf(again, t), await rowsOf(analysed, t), t);
+    for (const t of DOCUMENT_TABLES) assert.deepStrictEqual(await rowsOf(again, t), await rowsOf(analysed, t), t);
     const md = (dir: string) => readFile(join(dir, 'analysis', 'analysis.md'), 'utf8').then((s) => s.replace(/\n## Files[\s\S]*$/, ''));
     assert.equal(await md(again), await md(analysed));
   });
@@ -196,6 +201,49 @@ describe('pipeline analyze', () => {
     assert.equal((await analyzeRun(last, '--checkpoints', 'last', '--no-ablation', '--no-plots')).code, 0);
     assert.deepEqual((await readdir(join(last, 'analysis'))).filter((f) => f.endsWith('.png')), []);
     assert.ok((await rowsOf(last, 'dynamics')).every((r) => r['step'] === 4));
+  });
+
+  it('--probe TASKS: evaluation items are the probe, by task, and each task\'s accuracy is scored intact and under DropTop-1 and -1&2', async () => {
+    const tasks = await copyOfRun('tasks');
+    const a = await analyzeRun(tasks, '--probe', 'piqa', '--file', `piqa=${PIQA}`, '--limit', '2', '--window', '100');
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.err, /piqa: 2 items from .*piqa\.jsonl/);
+    assert.match(a.err, /probe set: 2 documents, \d+ tokens from evaluation items of piqa/);
+    // Routing metrics are per task: the one "domain" is piqa.
+    const domains = await query(`SELECT DISTINCT domain FROM '${tasks}/analysis/specialisation.parquet'`);
+    assert.deepEqual(domains.rows.map((r) => r['domain']), ['piqa']);
+    const acc = await rowsOf(tasks, 'ablation_accuracy', 'step, drop_top');
+    assert.deepEqual(acc.map((r) => [r['step'], r['drop_top'], r['task'], r['items']]), [[2, 0, 'piqa', 2], [2, 1, 'piqa', 2], [2, 2, 'piqa', 2], [4, 0, 'piqa', 2], [4, 1, 'piqa', 2], [4, 2, 'piqa', 2]]);
+    for (const r of acc) {
+      // Accuracy over 2 items is a multiple of 1/2; the delta is against the same step's intact accuracy.
+      assert.ok(Math.abs(num(r['accuracy']) * 2 - Math.round(num(r['accuracy']) * 2)) < 1e-9, show(r));
+      const intact = acc.find((x) => x['step'] === r['step'] && x['drop_top'] === 0)!;
+      assert.ok(Math.abs(num(r['delta_accuracy']) - (num(r['accuracy']) - num(intact['accuracy']))) < 1e-12, show(r));
+    }
+    const files = await readdir(join(tasks, 'analysis'));
+    assert.ok(files.includes('ablation_accuracy.parquet') && files.includes('ablation-accuracy.png'), files.join(', '));
+    const meta = await sharp(join(tasks, 'analysis', 'ablation-accuracy.png')).metadata();
+    assert.ok(meta.width! > 200 && meta.height! > 150, `${meta.width}×${meta.height}`);
+    const md = await readFile(join(tasks, 'analysis', 'analysis.md'), 'utf8');
+    assert.match(md, /Expert ablation \(task accuracy, %\)/);
+    assert.match(md, /^\| 4 \| piqa \| 2 \| \d+\.\d \| \d+\.\d \(-?\d+\.\d\) \| \d+\.\d \(-?\d+\.\d\) \|$/m);
+    // Intact accuracy is what pipeline eval reports for the same checkpoint and items.
+    const ev = await runPipelineCli(['eval', tasks, '--tasks', 'piqa', '--file', `piqa=${PIQA}`, '--limit', '2', '--checkpoint', 'all']);
+    assert.equal(ev.code, 0, ev.err);
+    const evalAcc = await query(`SELECT step, value FROM '${tasks}/eval/results-*.parquet' WHERE protocol = 'libmoe' AND metric = 'accuracy' AND "group" = 'group_average' ORDER BY step`);
+    assert.deepEqual(evalAcc.rows.map((r) => [num(r['step']), num(r['value'])]), acc.filter((r) => r['drop_top'] === 0).map((r) => [num(r['step']), num(r['accuracy'])]));
+  });
+
+  it('--probe: a mix of task names and files, and task options without tasks, are refused', async () => {
+    const mixed = await analyzeRun(trained, '--probe', 'piqa', '--probe', PIQA);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.err, /--probe mixes task names \(piqa\) and files/);
+    const stray = await analyzeRun(trained, '--data', 'somewhere');
+    assert.equal(stray.code, 2);
+    assert.match(stray.err, /--data is for --probe TASKS/);
+    const badFile = await analyzeRun(trained, '--probe', 'piqa', '--file', `arc_easy=${PIQA}`);
+    assert.equal(badFile.code, 2);
+    assert.match(badFile.err, /--file expects TASK=PATH for a task in --probe/);
   });
 
   it('bad input: missing run directory, bad --checkpoints, unknown step, no RUN_DIR', async () => {

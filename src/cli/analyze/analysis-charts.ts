@@ -108,8 +108,31 @@ export function ablationChart(runId: string, rows: readonly Row[]): TopLevelSpec
   } as TopLevelSpec;
 }
 
+/** --probe TASKS: each task's accuracy intact and under DropTop, per checkpoint (one panel per task). */
+export function ablationAccuracyChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+  const name = (n: number): string => (n === 0 ? 'intact' : n === 1 ? 'DropTop-1' : n === 2 ? 'DropTop-1&2' : `DropTop-${n}`);
+  const values = finite(rows, 'accuracy').map((r) => ({ ...r, percent: 100 * (r.accuracy as number), model: name(r.drop_top as number) }));
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Expert ablation: task accuracy', subtitle: runId },
+    data: { values },
+    facet: { field: 'task', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } },
+    columns: 3,
+    spec: {
+      width: { step: 28 }, height: 200,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'step', type: 'ordinal', title: 'checkpoint step' },
+        xOffset: { field: 'model', sort: ['intact', 'DropTop-1', 'DropTop-1&2'] },
+        y: { field: 'percent', type: 'quantitative', title: 'accuracy (%)' },
+        color: { field: 'model', type: 'nominal', title: null, sort: ['intact', 'DropTop-1', 'DropTop-1&2'] },
+      },
+    },
+  } as TopLevelSpec;
+}
+
 /** Every plot `writeAnalysisCharts` may write. */
-export const ANALYSIS_PLOTS = ['coactivation.png', 'layer-similarity.png', 'dynamics.png', 'specialisation.png', 'ablation.png'] as const;
+export const ANALYSIS_PLOTS = ['coactivation.png', 'layer-similarity.png', 'dynamics.png', 'specialisation.png', 'ablation.png', 'ablation-accuracy.png'] as const;
 
 /** Writes the plots whose rows exist; returns their file names. */
 export async function writeAnalysisCharts(dir: string, runId: string, rows: AnalysisRows): Promise<string[]> {
@@ -119,6 +142,7 @@ export async function writeAnalysisCharts(dir: string, runId: string, rows: Anal
     ['dynamics.png', rows.dynamics, dynamicsChart],
     ['specialisation.png', rows.specialisation, specialisationChart],
     ['ablation.png', rows.ablation.filter((r) => r.drop_top !== 0), ablationChart],
+    ['ablation-accuracy.png', rows.ablation_accuracy, ablationAccuracyChart],
   ];
   const written: string[] = [];
   for (const [file, data, chart] of charts) {

@@ -59,5 +59,16 @@ export function analysisSummaryMarkdown(rows: AnalysisRows, steps: readonly numb
       lines.push(`| ${s} | ${f(at(0)?.perplexity, 2)} | ${f(at(1)?.perplexity, 2)} (${f(at(1)?.delta_perplexity, 2)}) | ${f(at(2)?.perplexity, 2)} (${f(at(2)?.delta_perplexity, 2)}) |`);
     }
   }
+  const acc = rows.ablation_accuracy;
+  if (acc.length) {
+    const pct = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? 100 * x : undefined);
+    lines.push('', `${heading} Expert ablation (task accuracy, %)`, '', '| step | task | items | intact | DropTop-1 (Δ) | DropTop-1&2 (Δ) |', '|---|---|---|---|---|---|');
+    for (const s of steps) {
+      for (const task of [...new Set(acc.map((r) => r.task as string))]) {
+        const at = (n: number) => acc.find((r) => r.step === s && r.task === task && r.drop_top === n);
+        lines.push(`| ${s} | ${task} | ${at(0)?.items ?? '—'} | ${f(pct(at(0)?.accuracy), 1)} | ${f(pct(at(1)?.accuracy), 1)} (${f(pct(at(1)?.delta_accuracy), 1)}) | ${f(pct(at(2)?.accuracy), 1)} (${f(pct(at(2)?.delta_accuracy), 1)}) |`);
+      }
+    }
+  }
   return lines;
 }

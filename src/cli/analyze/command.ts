@@ -10,18 +10,20 @@ import { EXIT, EXIT_CODES_HELP, UsageError } from '../shared/errors.js';
 import { integerAtLeast, single, stringList } from '../shared/options.js';
 import { processIo, runVerb, verbHandler, type Io } from '../shared/verb.js';
 import type { CheckpointChoice } from '../eval/run-eval.js';
+import { probeKind } from './probe-kind.js';
 
 export const command = 'analyze [run-dirs..]';
 export const describe = 'routing analysis of a run\'s checkpoints on a probe set (dynamics, specialisation, structure, expert-weight ANI, DropTop ablation); writes RUN_DIR/analysis/';
 
 export function builder(y: Argv) {
   return y
-    .usage(`Usage: pipeline analyze RUN_DIR [--probe FILES] [--checkpoints all|step-N,...] [options]
+    .usage(`Usage: pipeline analyze RUN_DIR [--probe FILES|TASKS] [--checkpoints all|step-N,...] [options]
        pipeline analyze --compare RUN_DIR RUN_DIR... [--out DIR] [options]
 
-Runs a fixed probe set (the run's held-out documents, or --probe SlimPajama files; documents by
-domain) through each chosen checkpoint in evaluation mode, records every token's route in every
-MoE layer, and writes RUN_DIR/analysis/:
+Runs a fixed probe set (the run's held-out documents, or --probe SlimPajama files: documents by
+domain; or --probe TASKS: evaluation items, e.g. --probe piqa,arc_easy --data DIR, each item's
+text with its gold answer, by task) through each chosen checkpoint in evaluation mode, records
+every token's route in every MoE layer, and writes RUN_DIR/analysis/:
   dynamics.parquet        switch / overlap / position match between consecutive checkpoints, saturation
   specialisation.parquet  per domain × expert share of tokens against uniform (OLMoE)
   vocabulary.parquet      per token id route concentration
@@ -30,9 +32,11 @@ MoE layer, and writes RUN_DIR/analysis/:
   universality.parquet    LibMoE's universality score and optimist variant
   usage.parquet           dead-expert proportion and usage perplexity over token windows
   ablation.parquet        DropTop-1 and DropTop-1&2 probe perplexity against the intact model
+  ablation_accuracy.parquet  with --probe TASKS: each task's accuracy intact, DropTop-1, DropTop-1&2
   ani.parquet             average normalised inner product of expert keys, values, selection weights (LibMoE ani/*)
   relu.parquet            ReLU pass rate of ReLU experts' hidden units (LibMoE relu_pass_rate)
-  coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png, analysis.md
+  coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png,
+  ablation-accuracy.png (--probe TASKS), analysis.md
 Every table has run_id and the checkpoint step. Docs: docs/analysis.md.
 
 --compare analyses each run on the same probe documents (--probe, else the first run's held-out
@@ -40,7 +44,11 @@ documents) and writes OUT/analysis-compare.md and OUT/analysis-compare.png (runs
     .positional('run-dirs', { type: 'string', array: true, describe: 'the run directory (runs/<run-id>); with --compare, two or more' })
     .option('compare', { type: 'boolean', default: false, describe: 'line several runs up on the same probe set' })
     .option('out', { type: 'string', requiresArg: true, coerce: single('out'), describe: 'with --compare: where to write (default: ./analysis-compare)' })
-    .option('probe', { type: 'string', requiresArg: true, coerce: stringList, describe: 'SlimPajama files, directories or globs for the probe set (repeatable; default: the run\'s held-out documents)' })
+    .option('probe', { type: 'string', requiresArg: true, coerce: stringList, describe: 'SlimPajama files, directories or globs, or evaluation task names (pipeline eval --tasks), for the probe set (repeatable, comma-separated; default: the run\'s held-out documents)' })
+    .option('data', { type: 'string', requiresArg: true, coerce: single('data'), describe: 'with --probe TASKS: folder holding the task files (default: ./data/eval)' })
+    .option('file', { type: 'string', requiresArg: true, coerce: stringList, describe: 'with --probe TASKS: TASK=PATH, a task\'s data file instead of looking in --data (repeatable)' })
+    .option('limit', { type: 'string', requiresArg: true, coerce: integerAtLeast('limit', 0), describe: 'with --probe TASKS: only the first N items of each data file (0 = all, the default)' })
+    .option('on-bad-row', { type: 'string', requiresArg: true, choices: ['fail', 'skip'], describe: 'with --probe TASKS: fail at the first bad row, naming file and line (default), or skip it, counted' })
     .option('checkpoints', { type: 'string', requiresArg: true, coerce: single('checkpoints'), describe: 'all (default), last, or step-N[,step-M...]' })
     .option('docs-per-domain', { type: 'string', requiresArg: true, coerce: integerAtLeast('docs-per-domain', 1), describe: 'at most N probe documents per domain (default 32)' })
     .option('max-tokens', { type: 'string', requiresArg: true, coerce: integerAtLeast('max-tokens', 1), describe: 'probe tokens kept per document (default: the run\'s data.seqLen)' })
@@ -72,9 +80,28 @@ export async function analyze(args: AnalyzeArgs, io: Io): Promise<number> {
   if (!args.compare && dirs.length > 1) throw new UsageError(`${dirs.length} run directories given; analyse one, or give --compare to line them up`, 'analyze');
   if (!args.compare && args.out !== undefined) throw new UsageError('--out is for --compare (a single analysis writes RUN_DIR/analysis/)', 'analyze');
   const checkpoints = parseCheckpoints(args.checkpoints);
+  const probe = args.probe ? probeKind(args.probe) : undefined;
+  const tasks = probe && 'tasks' in probe ? probe.tasks : undefined;
+  for (const [flag, given] of [['--data', args.data], ['--file', args.file], ['--limit', args.limit], ['--on-bad-row', args.onBadRow]] as const) {
+    if (given !== undefined && !tasks) throw new UsageError(`${flag} is for --probe TASKS (evaluation items); the probe set here is ${probe ? 'SlimPajama files' : 'the run\'s held-out documents'}`, 'analyze');
+  }
+  const taskFiles: Record<string, string[]> = {};
+  for (const f of args.file ?? []) {
+    const eq = f.indexOf('=');
+    const task = f.slice(0, eq);
+    if (eq < 1 || !tasks?.includes(task)) throw new UsageError(`--file expects TASK=PATH for a task in --probe, got "${f}"`, 'analyze');
+    (taskFiles[task] ??= []).push(resolve(f.slice(eq + 1)));
+  }
   const common = {
     checkpoints,
-    ...(args.probe ? { probeFiles: args.probe.map((p) => resolve(p)) } : {}),
+    ...(probe && 'files' in probe ? { probeFiles: probe.files.map((p) => resolve(p)) } : {}),
+    ...(tasks ? {
+      probeTasks: {
+        tasks, dataDir: resolve(args.data ?? 'data/eval'), taskFiles,
+        ...(args.limit !== undefined ? { limit: args.limit as unknown as number } : {}),
+        ...(args.onBadRow !== undefined ? { onBadRow: args.onBadRow as 'fail' | 'skip' } : {}),
+      },
+    } : {}),
     docsPerDomain: (args.docsPerDomain as unknown as number | undefined) ?? 32,
     ...(args.maxTokens !== undefined ? { maxTokens: args.maxTokens as unknown as number } : {}),
     batchSize: (args.batchSize as unknown as number | undefined) ?? 8,

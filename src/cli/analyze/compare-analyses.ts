@@ -18,8 +18,9 @@ import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { readRunConfig } from '../shared/run-dir.js';
 import { loadProbeRecords } from './probe-set.js';
 import { runAnalyze, type RunAnalyzeOptions } from './run-analyze.js';
+import { loadTaskProbe } from './task-probe.js';
 
-export interface CompareAnalysesOptions extends Omit<RunAnalyzeOptions, 'runDir' | 'probeRecords'> {
+export interface CompareAnalysesOptions extends Omit<RunAnalyzeOptions, 'runDir' | 'probeRecords' | 'taskProbe'> {
   readonly runDirs: readonly string[];
   readonly outDir: string;
 }
@@ -68,12 +69,14 @@ export async function compareAnalyses(o: CompareAnalysesOptions): Promise<Compar
   }
   const first = configs[0]!;
   const firstId = first.saved.run?.id ?? first.dir.split('/').filter(Boolean).pop()!;
-  const probeRecords = await loadProbeRecords(first.config, o.probeFiles, firstId);
+  // Task items are read once (every run scores the same items); documents likewise.
+  const taskProbe = o.probeTasks ? await loadTaskProbe({ ...o.probeTasks, log }) : undefined;
+  const probeRecords = taskProbe?.records ?? await loadProbeRecords(first.config, o.probeFiles, firstId);
   const runs: ComparedRun[] = [];
   const labels = new Set<string>();
   for (const { dir, config } of configs) {
     log(`analyze --compare: ${dir}\n`);
-    const s = await runAnalyze({ ...o, runDir: dir, probeRecords });
+    const s = await runAnalyze({ ...o, runDir: dir, probeRecords, ...(taskProbe ? { taskProbe } : {}) });
     let label = s.runId;
     for (let i = 2; labels.has(label); i++) label = `${s.runId} (${i})`;
     labels.add(label);
@@ -107,12 +110,13 @@ export function compareMarkdown(runs: readonly ComparedRun[], source: string, do
   const lines = [
     `# Routing analysis of ${runs.length} runs on the same probe set`,
     '',
-    `Probe set: ${documents} documents from ${source}, tokenized by each run's tokenizer${sameTokenizer ? ' (the same tokenizer in every run)' : ' — the runs\' tokenizers differ, so token counts and perplexities are not comparable across runs'}.`,
+    `Probe set: ${documents} ${source.startsWith('evaluation items') ? 'items' : 'documents'} from ${source}, tokenized by each run's tokenizer${sameTokenizer ? ' (the same tokenizer in every run)' : ' — the runs\' tokenizers differ, so token counts and perplexities are not comparable across runs'}.`,
     'Perplexity and DropTop at each run\'s last analysed checkpoint; the other columns are means over its MoE layers there. Definitions: docs/analysis.md; each run\'s own analysis: RUN_DIR/analysis/analysis.md.',
     '',
     '| run | router | checkpoints | probe tokens | perplexity | DropTop-1 Δ | DropTop-1&2 Δ | switch from previous | saturation of first | usage perplexity | dead experts | universality | ANI keys / values / expert_sel | ReLU pass rate |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const accuracy = accuracyLines(runs);
   for (const r of runs) {
     const s = lastStep(r);
     const layers = layersOf(r);
@@ -122,9 +126,26 @@ export function compareMarkdown(runs: readonly ComparedRun[], source: string, do
     const ani = (m: string): string => f(mean(r.rows.ani.filter((x) => x.step === s && x.matrix === m).map((x) => num(x.ani))), 4);
     lines.push(`| ${r.label} | ${r.router} | ${r.steps.map((x) => `step-${x}`).join(', ')} | ${r.probeTokens} | ${f(num(abl(0)?.perplexity), 2)} | ${f(num(abl(1)?.delta_perplexity), 2)} | ${f(num(abl(2)?.delta_perplexity), 2)} | ${f(perLayer(0))} | ${f(perLayer(1))} | ${f(perLayer(2))} | ${f(dead)} | ${f(num(r.rows.universality.find((x) => x.step === s)?.score))} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} | ${f(perLayer(4))} |`);
   }
+  lines.push(...accuracy);
   if (png) lines.push('', `![${png}](${png})`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** With --probe TASKS: per run and task, accuracy intact and its change under DropTop-1 and -1&2, at the run's last analysed checkpoint. */
+function accuracyLines(runs: readonly ComparedRun[]): string[] {
+  if (runs.every((r) => r.rows.ablation_accuracy.length === 0)) return [];
+  const lines = ['', 'Task accuracy (percent) at each run\'s last analysed checkpoint, intact and under expert ablation:', '', '| run | router | task | items | intact | DropTop-1 Δ | DropTop-1&2 Δ |', '|---|---|---|---|---|---|---|'];
+  for (const r of runs) {
+    const s = lastStep(r);
+    const at = r.rows.ablation_accuracy.filter((x) => x.step === s);
+    for (const t of [...new Set(at.map((x) => x.task as string))]) {
+      const a = (n: number): Row | undefined => at.find((x) => x.task === t && x.drop_top === n);
+      const pct = (x: unknown): number | undefined => (num(x) === undefined ? undefined : 100 * (x as number));
+      lines.push(`| ${r.label} | ${r.router} | ${t} | ${a(0)?.items ?? '—'} | ${f(pct(a(0)?.accuracy), 1)} | ${f(pct(a(1)?.delta_accuracy), 1)} | ${f(pct(a(2)?.delta_accuracy), 1)} |`);
+    }
+  }
+  return lines;
 }
 
 export function compareChart(runs: readonly ComparedRun[]): TopLevelSpec {

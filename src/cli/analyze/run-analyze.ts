@@ -18,20 +18,27 @@ import { writeFileAtomic } from '../../sinks/atomic-file.js';
 import { encodeParquet } from '../../sinks/parquet-encode.js';
 import { TableBuffer } from '../../sinks/table-buffer.js';
 import { ANALYSIS_TABLES, type AnalysisTableName } from '../../sinks/tables/analysis-tables.js';
-import { loadTokenizer } from '../../tokenizer/tokenizer.js';
+import { decodeIds, encodeTexts, loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { chooseSteps, type CheckpointChoice } from '../eval/run-eval.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { readRunConfig } from '../shared/run-dir.js';
 import { ANALYSIS_PLOTS, writeAnalysisCharts } from './analysis-charts.js';
 import { analysisMarkdown } from './analysis-md.js';
 import { loadProbeSet, type ProbeRecords } from './probe-set.js';
+import { loadTaskProbe, taskAccuracies, type TaskAccuracy, type TaskProbe, type TaskProbeOptions } from './task-probe.js';
 
 export interface RunAnalyzeOptions {
   readonly runDir: string;
   readonly checkpoints: CheckpointChoice;
   readonly probeFiles?: readonly string[];
+  /** Evaluation tasks as the probe set (--probe TASKS): their items' gold texts, one "domain" per task, and their accuracy intact and under DropTop. */
+  readonly probeTasks?: Omit<TaskProbeOptions, 'log'>;
   /** Probe documents already read (pipeline analyze --compare: the same documents for every run). */
   readonly probeRecords?: ProbeRecords;
+  /** Task items already read (--compare with --probe TASKS). */
+  readonly taskProbe?: TaskProbe;
+  /** Requests (options) per forward when scoring task accuracy (default 32, as pipeline eval). */
+  readonly evalBatchSize?: number;
   readonly docsPerDomain: number;
   /** Probe tokens kept per document (default: the run's data.seqLen). */
   readonly maxTokens?: number;
@@ -58,8 +65,8 @@ export interface AnalyzeSummary {
   /** Wall seconds of the intact probe passes, and of the whole analysis. */
   readonly probeSeconds: number;
   readonly totalSeconds: number;
-  /** Wall seconds per phase: setup (config, tokenizer, probe set, backend), checkpoint loads, expert-weight ANI, intact probe passes, DropTop passes, metrics, tables and analysis.md, plots. */
-  readonly phases: { readonly setup: number; readonly load: number; readonly weights: number; readonly probe: number; readonly dropTop: number; readonly metrics: number; readonly write: number; readonly plots: number };
+  /** Wall seconds per phase: setup (config, tokenizer, probe set, backend), checkpoint loads, expert-weight ANI, intact probe passes, DropTop passes, task accuracy (--probe TASKS), metrics, tables and analysis.md, plots. */
+  readonly phases: { readonly setup: number; readonly load: number; readonly weights: number; readonly probe: number; readonly dropTop: number; readonly accuracy: number; readonly metrics: number; readonly write: number; readonly plots: number };
 }
 
 export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> {
@@ -71,13 +78,16 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const steps = await chooseSteps(o.runDir, o.checkpoints);
   const tokenizer = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
   const maxTokens = o.maxTokens ?? config.data.seqLen;
-  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: o.docsPerDomain, maxTokens }, o.probeRecords);
+  const taskProbe = o.taskProbe ?? (o.probeTasks ? await loadTaskProbe({ ...o.probeTasks, log }) : undefined);
+  // Task items are capped by --limit, not by --docs-per-domain: accuracy needs every item read.
+  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: taskProbe ? Infinity : o.docsPerDomain, maxTokens }, taskProbe?.records ?? o.probeRecords);
+  const evalTokenizer = { encode: (t: readonly string[]) => encodeTexts(tokenizer, t), decode: (ids: ArrayLike<number>) => decodeIds(tokenizer, ids) };
   const tokens = probe.documents.reduce((s, d) => s + d.length, 0);
   const domainCounts = new Map<string, number>();
   for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
   log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
   const backend = await selectBackend(o.backend ?? config.trainer.backend);
-  const phases = { setup: 0, load: 0, weights: 0, probe: 0, dropTop: 0, metrics: 0, write: 0, plots: 0 };
+  const phases = { setup: 0, load: 0, weights: 0, probe: 0, dropTop: 0, accuracy: 0, metrics: 0, write: 0, plots: 0 };
   let lap = performance.now();
   /** Adds the seconds since the last lap to a phase. */
   const spent = (phase: keyof typeof phases): void => { const now = performance.now(); phases[phase] += (now - lap) / 1000; lap = now; };
@@ -100,8 +110,17 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
       const nextLogprob = new Map<number, Float32Array>([[0, intact.nextLogprob]]);
       for (const n of o.dropTop) nextLogprob.set(n, (await probeRoutes(model, probe.documents, { ...base, dropTop: n })).nextLogprob);
       spent('dropTop');
-      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob, weightAni });
-      log(`step ${step}: ${intact.layers.length} MoE layers × ${intact.tokens} probe tokens${o.dropTop.length ? `; DropTop ${o.dropTop.join(', ')}` : ''}\n`);
+      let taskAccuracy: Map<number, TaskAccuracy[]> | undefined;
+      if (taskProbe) {
+        taskAccuracy = new Map();
+        for (const n of [0, ...o.dropTop]) {
+          taskAccuracy.set(n, await taskAccuracies(model, taskProbe.loaded, evalTokenizer, { maxTokens: config.data.seqLen, step, totalSteps: config.trainer.steps, batchSize: o.evalBatchSize ?? 32, dropTop: n }));
+        }
+        spent('accuracy');
+      }
+      probes.push({ step, layers: intact.layers as readonly LayerRoutes[], nextLogprob, weightAni, ...(taskAccuracy ? { taskAccuracy } : {}) });
+      const acc = taskAccuracy ? `; accuracy ${[...taskAccuracy].map(([n, a]) => `${n === 0 ? 'intact' : n === 2 ? 'DropTop-1&2' : `DropTop-${n}`} ${a.map((x) => `${x.task} ${(100 * x.accuracy).toFixed(1)}%`).join(' ')}`).join(', ')}` : '';
+      log(`step ${step}: ${intact.layers.length} MoE layers × ${intact.tokens} probe tokens${o.dropTop.length ? `; DropTop ${o.dropTop.join(', ')}` : ''}${acc}\n`);
     } finally {
       model.dispose();
     }

@@ -37,6 +37,8 @@ export interface ScorerOptions {
    *  that is cheaper than a window each (windowCost); 'always': whenever they share it
    *  (shared-context-window.ts); default true, always off with `onMoe`. */
   readonly shareContext?: boolean | 'always';
+  /** DropTop-n ablation in every MoE layer (MoeCallContext.dropTop): scores of the ablated model (routing analysis). */
+  readonly dropTop?: number;
   /** Sees each forward's MoE outputs (inside the forward's tidy) with the real-token mask: eval-time routing logs. */
   readonly onMoe?: (moe: readonly { readonly layer: number; readonly out: MoeOutput }[], rows: readonly RowLayout[], seqLen: number) => void;
 }
@@ -121,7 +123,7 @@ export class LmContinuationScorer implements ContinuationScorer {
 
     const [logprobT, argmaxT] = tf.tidy(() => {
       const layout = mask ? { positions, mask, headRows } : { headRows };
-      const fwd = this.model.forward(tf.tensor1d(ids, 'int32'), B, T, { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1 }, undefined, layout);
+      const fwd = this.model.forward(tf.tensor1d(ids, 'int32'), B, T, { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1, ...(this.opts.dropTop ? { dropTop: this.opts.dropTop } : {}) }, undefined, layout);
       this.opts.onMoe?.(fwd.moe, placed.map((p) => ({ length: p.rows })), T);
       const lsm = tf.logSoftmax(fwd.logits);
       return [tf.gather(tf.reshape(lsm, [-1]), tf.tensor1d(flat, 'int32')) as Tensor1D, tf.argMax(fwd.logits, 1) as Tensor1D];

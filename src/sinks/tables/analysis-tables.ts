@@ -1,5 +1,6 @@
 /** Every table `pipeline analyze` writes under RUN_DIR/analysis/ (docs/analysis.md). */
 import { ANALYSIS_ABLATION } from './analysis-ablation.js';
+import { ANALYSIS_ABLATION_ACCURACY } from './analysis-ablation-accuracy.js';
 import { ANALYSIS_ANI } from './analysis-ani.js';
 import { ANALYSIS_COOCCURRENCE } from './analysis-cooccurrence.js';
 import { ANALYSIS_DYNAMICS } from './analysis-dynamics.js';
@@ -19,6 +20,7 @@ export const ANALYSIS_TABLES = {
   universality: ANALYSIS_UNIVERSALITY,
   usage: ANALYSIS_USAGE,
   ablation: ANALYSIS_ABLATION,
+  ablation_accuracy: ANALYSIS_ABLATION_ACCURACY,
   ani: ANALYSIS_ANI,
   relu: ANALYSIS_RELU,
 } as const;
