@@ -68,6 +68,13 @@ describe('sweep plan', () => {
     assert.equal(existsSync(join(root, 'dry-out')), false);
   });
 
+  it('the shipped sweep file (pipelines/sweeps/routers.yaml, the README\'s example) plans its three routers', async () => {
+    const io = capture();
+    assert.equal(await sweepCommand([resolve('pipelines/sweeps/routers.yaml'), '--dry-run', '--out', join(root, 'shipped-out')], io), 0, io.errText());
+    assert.match(io.outText(), /3 points from .*pipelines\/quickstart\.yaml/);
+    for (const id of ['algorithm-moe_layer', 'algorithm-moe_layer_xmoe', 'algorithm-moe_layer_deepseekv2']) assert.match(io.outText(), new RegExp(`\\d {2}${id}\\n`));
+  });
+
   it('a misspelt grid key is an error naming it, before the sweep folder exists', async () => {
     const file = await sweepFile('typo', 'grid:\n  model.moe.algoritm: [moe_layer, moe_layer_xmoe]\n');
     const io = capture();
