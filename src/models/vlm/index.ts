@@ -4,3 +4,4 @@ export { checkTowerConfig, patchesPerImage, tokensPerImage, type VisionArch, typ
 export { denseParamShapes, layerPrefix, TOWER_PREFIX } from './tower-params.js';
 export { upcycleTower } from './upcycle-tower.js';
 export { reportedLoss } from './reported-aux.js';
+export { MLP_ACTIVATIONS, mlpActivation, type MlpActivation } from '../kernels/activations.js';
