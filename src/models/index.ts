@@ -1,7 +1,8 @@
-/** moeflow/models: TensorFlow.js backends, MoE layers and routers, the transformer LM, training, checkpoints. */
+/** moeflow/models: TensorFlow.js backends, MoE layers and routers, the vision towers, the transformer LM, training, checkpoints. */
 export { tf } from './tf.js';
 export { selectBackend, type BackendName, type BackendRequest, type BackendChoice } from './backend.js';
 export * from './moe/index.js';
+export * from './vlm/index.js';
 export { TransformerLM, type MoeFactory } from './lm/transformer-lm.js';
 export { LmTrainer, type TrainConfig } from './lm/trainer.js';
 export { resolveLmConfig, denseBaselineOf, type LmConfig, type FfnConfig } from './lm/config.js';

@@ -1,5 +1,5 @@
 /** The MoE layer API for model builders: see docs/routers.md. */
-export type { ExpertSpec, MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput, RoutingStatTensors } from './types.js';
+export type { ExpertSpec, GeluMlpNames, MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput, RoutingStatTensors } from './types.js';
 export { createMoeLayer, moeAlgorithms, registerMoeAlgorithm, routerOptions, expertKindFor, expertSpecFor, EXPERT_CHOICES, type ExpertChoice } from './registry.js';
 export type { Router, RouterContext, RouterDef } from './router.js';
 export type { Routing, RouteInput, Internal } from './routing.js';

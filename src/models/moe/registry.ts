@@ -1,6 +1,6 @@
 import { ParamFactory } from './init.js';
 import { ComposedMoeLayer } from './composed-layer.js';
-import { EXPERT_KINDS, expertBank, expertSpec, expertWidth, type ExpertKind } from './experts/registry.js';
+import { EXPERT_KINDS, expertBank, expertSpec, expertStyle, expertWidth, type ExpertKind } from './experts/registry.js';
 import { checkRouterOptions, type RouterOption } from './options.js';
 import type { RouterDef } from './router.js';
 import type { ExpertSpec, MoeLayer, MoeLayerSpec } from './types.js';
@@ -116,11 +116,12 @@ export function createMoeLayer(spec: MoeLayerSpec): MoeLayer {
   checkRouterOptions(spec, def.options);
   const pf = new ParamFactory(spec.seed, spec.name ?? '');
   const kind = spec.expert.kind;
+  const style = expertStyle(spec.expert);
   const router = def.create({
     spec,
     params: pf,
-    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, role: 'shared' }),
+    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, role: 'shared', ...style }),
   });
-  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), role: 'routed' });
+  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), role: 'routed', ...style });
   return new ComposedMoeLayer(spec, router, bank);
 }

@@ -5,11 +5,18 @@
  */
 import type { Json } from '../../base/json.js';
 import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '../tf.js';
+import type { MlpActivation } from '../kernels/activations.js';
+
+/** How a gelu-mlp expert's two linears are named: `Sequential(Linear, act, Linear)` → `0`/`2`
+ *  (LibMoE's `nn.Sequential` experts), or the CLIP/SigLIP MLP's `fc1`/`fc2`. */
+export type GeluMlpNames = 'sequential' | 'fc';
 
 /** Expert FFN families of the two LibMoE stacks. */
 export type ExpertSpec =
-  /** VLM: W2·gelu(W1·x + b1) + b2 with exact (erf) GELU; `hidden` = H. */
-  | { readonly kind: 'gelu-mlp'; readonly hidden: number }
+  /** VLM: W2·act(W1·x + b1) + b2; `hidden` = H. `activation` defaults to exact (erf) GELU
+   *  (the projector's and LibMoE's generic experts); the vision towers' experts are their
+   *  MLP, with the tower's activation and `names: 'fc'` (`experts.{e}.fc1/fc2.*`). */
+  | { readonly kind: 'gelu-mlp'; readonly hidden: number; readonly activation?: MlpActivation; readonly names?: GeluMlpNames }
   /** LM (σ-MoE): relu(x·keys[e])·values[e], no biases; `size` = expert_size s. */
   | { readonly kind: 'relu-kv'; readonly size: number };
 

@@ -3,6 +3,11 @@
  * golden set holding a component moeflow does not build yet is reported, never passed.
  */
 import type { ModelKind, ModelRunner } from './model-case.js';
+import { runTowerCase } from './tower-runner.js';
 
 export const MODEL_RUNNERS: Partial<Record<ModelKind, ModelRunner>> = {
+  clip_tower: runTowerCase,
+  siglip_tower: runTowerCase,
+  clip_moe_tower: runTowerCase,
+  siglip_moe_tower: runTowerCase,
 };

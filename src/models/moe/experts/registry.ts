@@ -1,5 +1,6 @@
 import type { ParamFactory } from '../init.js';
-import type { ExpertSpec } from '../types.js';
+import type { MlpActivation } from '../../kernels/activations.js';
+import type { ExpertSpec, GeluMlpNames } from '../types.js';
 import type { ExpertBank } from './expert-bank.js';
 import { geluMlpBank } from './gelu-mlp/bank.js';
 import { reluKvBank } from './relu-kv/bank.js';
@@ -18,6 +19,9 @@ export interface BankRequest {
   /** Hidden width of each expert (gelu-mlp H, relu-kv s). */
   readonly width: number;
   readonly role: 'routed' | 'shared';
+  /** gelu-mlp only: the activation (default exact GELU) and the linears' names (default `0`/`2`). */
+  readonly activation?: MlpActivation;
+  readonly names?: GeluMlpNames;
 }
 
 export type BankBuilder = (pf: ParamFactory, req: BankRequest) => ExpertBank;
@@ -28,7 +32,7 @@ export type BankBuilder = (pf: ParamFactory, req: BankRequest) => ExpertBank;
  * (shared: DeepSeek's `keys_shared` / `values_shared`).
  */
 const KINDS = new Map<ExpertKind, BankBuilder>([
-  ['gelu-mlp', (pf, r) => geluMlpBank(pf, r.count, r.dModel, r.width, 0, r.role === 'routed' ? 'experts.' : 'shared_experts.')],
+  ['gelu-mlp', (pf, r) => geluMlpBank(pf, r.count, r.dModel, r.width, 0, r.role === 'routed' ? 'experts.' : 'shared_experts.', r.activation, r.names)],
   ['relu-kv', (pf, r) => (r.role === 'routed' ? reluKvBank(pf, r.count, r.dModel, r.width) : reluKvBank(pf, r.count, r.dModel, r.width, 'keys_shared', 'values_shared'))],
 ]);
 
@@ -36,6 +40,12 @@ export function expertBank(kind: ExpertKind, pf: ParamFactory, req: BankRequest)
   const build = KINDS.get(kind);
   if (!build) throw new Error(`unknown expert kind '${kind}'; known: ${EXPERT_KINDS.join(', ')}`);
   return build(pf, req);
+}
+
+/** What a bank request carries beyond the width: gelu-mlp's activation and names, when set. */
+export function expertStyle(spec: ExpertSpec): Pick<BankRequest, 'activation' | 'names'> {
+  if (spec.kind !== 'gelu-mlp') return {};
+  return { ...(spec.activation ? { activation: spec.activation } : {}), ...(spec.names ? { names: spec.names } : {}) };
 }
 
 /** The hidden width of an expert spec, whatever its kind. */
