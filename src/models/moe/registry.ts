@@ -116,11 +116,14 @@ export function createMoeLayer(spec: MoeLayerSpec): MoeLayer {
   checkRouterOptions(spec, def.options);
   const pf = new ParamFactory(spec.seed, spec.name ?? '');
   const kind = spec.expert.kind;
+  const dOut = spec.dOut ?? spec.dModel;
   const router = def.create({
     spec,
     params: pf,
-    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, role: 'shared' }),
+    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, dOut, role: 'shared' }),
   });
-  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), role: 'routed' });
+  // MoE++'s copy expert returns its input: it has no place in a layer that changes width.
+  if (router.specials && dOut !== spec.dModel) throw new Error(`${spec.algorithm}: its special experts map D → D; the layer cannot output width ${dOut} ≠ ${spec.dModel}`);
+  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), dOut, role: 'routed' });
   return new ComposedMoeLayer(spec, router, bank);
 }

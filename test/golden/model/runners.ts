@@ -3,6 +3,9 @@
  * golden set holding a component moeflow does not build yet is reported, never passed.
  */
 import type { ModelKind, ModelRunner } from './model-case.js';
+import { runDenseProjector, runMoeProjector } from './projector-runner.js';
 
 export const MODEL_RUNNERS: Partial<Record<ModelKind, ModelRunner>> = {
+  projector_mlp2x_gelu: runDenseProjector,
+  projector_moe: runMoeProjector,
 };

@@ -6,7 +6,7 @@ import { dispatchGeluMlp } from './dispatch.js';
 import type { ParamFactory } from '../../init.js';
 import type { ExpertBank } from '../expert-bank.js';
 
-/** Weights of one VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
+/** Weights of one VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D_out, H], b2 [D_out] (D_out = D but in the MoE projector). */
 export interface GeluMlpWeights {
   readonly w1: Variable;
   readonly b1: Variable;
@@ -23,8 +23,10 @@ export function geluMlp(w: GeluMlpWeights, rows: Tensor2D): Tensor2D {
 /**
  * E FFNs named `{prefix}{first+e}.0.weight` … as LibMoE's `experts` ModuleList
  * (`Sequential(Linear, GELU, Linear)`). Default init: torch.nn.Linear's U(±1/√fan_in).
+ * `dOut` ≠ `dModel` gives LibMoE's in ≠ out experts (the MoE projector: Linear(in, out) →
+ * GELU → Linear(out, out), so there hidden = dOut).
  */
-export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hidden: number, first = 0, prefix = 'experts.'): ExpertBank & { weights: GeluMlpWeights[] } {
+export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hidden: number, first = 0, prefix = 'experts.', dOut = dModel): ExpertBank & { weights: GeluMlpWeights[] } {
   const variables = new Map<string, Variable>();
   const weights: GeluMlpWeights[] = [];
   for (let e = 0; e < count; e++) {
@@ -32,8 +34,8 @@ export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hid
     const w: GeluMlpWeights = {
       w1: pf.uniform(`${p}0.weight`, [hidden, dModel], 1 / Math.sqrt(dModel)),
       b1: pf.uniform(`${p}0.bias`, [hidden], 1 / Math.sqrt(dModel)),
-      w2: pf.uniform(`${p}2.weight`, [dModel, hidden], 1 / Math.sqrt(hidden)),
-      b2: pf.uniform(`${p}2.bias`, [dModel], 1 / Math.sqrt(hidden)),
+      w2: pf.uniform(`${p}2.weight`, [dOut, hidden], 1 / Math.sqrt(hidden)),
+      b2: pf.uniform(`${p}2.bias`, [dOut], 1 / Math.sqrt(hidden)),
     };
     variables.set(`${p}0.weight`, w.w1).set(`${p}0.bias`, w.b1).set(`${p}2.weight`, w.w2).set(`${p}2.bias`, w.b2);
     weights.push(w);
