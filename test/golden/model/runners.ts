@@ -4,8 +4,10 @@
  */
 import type { ModelKind, ModelRunner } from './model-case.js';
 import { runDenseProjector, runMoeProjector } from './projector-runner.js';
+import { runSplice } from './splice-runner.js';
 
 export const MODEL_RUNNERS: Partial<Record<ModelKind, ModelRunner>> = {
   projector_mlp2x_gelu: runDenseProjector,
   projector_moe: runMoeProjector,
+  splice: runSplice,
 };
