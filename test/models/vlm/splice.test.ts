@@ -6,6 +6,7 @@ import { planSplice, type SpliceInput } from '../../../src/models/vlm/splice/pla
 import { spliceMultimodal } from '../../../src/models/vlm/splice/splice.js';
 import { IGNORE_INDEX, IMAGE_TOKEN_INDEX } from '../../../src/models/vlm/splice/constants.js';
 import * as dataPlane from '../../../src/ops/items/conversation-sample.js';
+import type { ImageTextBatch } from '../../../src/ops/items/image-text-batch.js';
 
 const IMG = IMAGE_TOKEN_INDEX;
 const X = IGNORE_INDEX;
@@ -86,4 +87,14 @@ test('the spliced embeddings are the token rows and feature rows in place, and g
   assert.deepEqual(dTable.map((r) => r[0]), [0, 0, 0, 1, 0, 0, 0, 0, 0, 1], 'only the used ids get gradient');
   assert.ok((grads[feats.name]!.dataSync() as Float32Array).every((g) => g === 1));
   tf.dispose([value, ...Object.values(grads), table, feats]);
+});
+
+test('the data plane\'s collated batch is what the splice reads, as LLaVA training passes it (no position ids)', () => {
+  const collated: ImageTextBatch = {
+    ids: Int32Array.of(1, IMG, 2, 3, 0), labels: Int32Array.of(X, X, 2, 3, X), attentionMask: Uint8Array.of(1, 1, 1, 1, 0),
+    batchSize: 1, seqLen: 5, modality: ['image'], imageRows: Int32Array.of(0), provenance: [null],
+  };
+  const plan = planSplice({ ...collated, withPositionIds: false }, { ...right, imageTokens: 2, images: 1 });
+  assert.deepEqual([...plan.labels!], [X, X, X, 2, 3]);
+  assert.equal(plan.positionIds, null);
 });

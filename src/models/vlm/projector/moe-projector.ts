@@ -2,7 +2,7 @@ import type { Json } from '../../../base/json.js';
 import { tf, type Scalar, type Tensor, type Tensor3D, type Variable } from '../../tf.js';
 import { createMoeLayer } from '../../moe/registry.js';
 import { upcycleDenseFfn, type DenseFfnWeights } from '../../moe/upcycle-ffn.js';
-import type { MoeCallContext, MoeLayer, MoeLayerSpec } from '../../moe/types.js';
+import type { MoeCallContext, MoeLayer, MoeLayerSpec, RoutingStatTensors } from '../../moe/types.js';
 import { projectorInWidth, type ProjectorDims } from './dims.js';
 
 /** LibMoE's `MLPMoE` (`mm_projector_type 'moe'`): which router, how many experts. */
@@ -31,6 +31,8 @@ export interface MoeProjectorOutput {
   /** Host copy of the picks, [B·T·K] row-major, descending. */
   readonly selected: Int32Array;
   readonly k: number;
+  /** The routing statistics every MoE layer reports (expert load, probability mass, …). */
+  readonly stats: RoutingStatTensors;
   /** Router internals under LibMoE's names when `ctx.collectInternals`. */
   readonly internals?: Readonly<Record<string, Tensor | Int32Array | Float32Array | number>>;
 }
@@ -71,7 +73,7 @@ export class MoeProjector {
     // LibMoE logs each component (not the total) detached; nothing takes their gradient here.
     for (const [k, v] of Object.entries(out.aux)) if (k !== 'aux_total') aux[`reported_${k}`] = tf.clone(v);
     return {
-      y: out.y, aux, auxTotal: out.auxTotal, selected: out.selected, k: out.k,
+      y: out.y, aux, auxTotal: out.auxTotal, selected: out.selected, k: out.k, stats: out.stats,
       ...(out.internals ? { internals: out.internals } : {}),
     };
   }

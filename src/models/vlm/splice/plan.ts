@@ -1,6 +1,10 @@
 import { IGNORE_INDEX, IMAGE_TOKEN_INDEX } from './constants.js';
 
-/** A collated LLaVA batch as the splice reads it: [B, L] row-major, padded by the collator. */
+/**
+ * A collated LLaVA batch as the splice reads it: [B, L] row-major, padded by the collator. The
+ * data plane's `ImageTextBatch` (src/ops/items/image-text-batch.ts) has these fields under the
+ * same names: `{ ...batch, withPositionIds: false }` is one, as in LLaVA training.
+ */
 export interface SpliceInput {
   readonly batchSize: number;
   readonly seqLen: number;
