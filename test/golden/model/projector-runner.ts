@@ -73,7 +73,7 @@ export function runMoeProjector(c: ModelCase): Check[] {
   try {
     if (k.expert_perturbation === 0) checks.push(upcycledExactly(c, proj.variables));
     loadParams(c, proj.variables);
-    loadParams({ ...c, params: { '0.weight': c.params['moelayer.experts.0.0.weight']!, '0.bias': c.params['moelayer.experts.0.0.bias']!, '2.weight': c.params['moelayer.experts.0.2.weight']!, '2.bias': c.params['moelayer.experts.0.2.bias']! } }, dense0.variables);
+    loadParams({ ...c, params: expert0Params(c) }, dense0.variables);
     const ctx = { training: true, step: 0, totalSteps: 1, collectInternals: true };
     const { value, grads } = tf.variableGrads(() => {
       const out = proj.apply(x as unknown as Tensor3D, ctx);
@@ -96,6 +96,12 @@ export function runMoeProjector(c: ModelCase): Check[] {
     proj.dispose();
     dense0.dispose();
   }
+}
+
+/** experts.0's parameters under the dense projector's names (`moelayer.experts.0.0.weight` → `0.weight`). */
+function expert0Params(c: ModelCase): ModelCase['params'] {
+  const prefix = 'moelayer.experts.0.';
+  return Object.fromEntries(Object.entries(c.params).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
 /** With expert_perturbation 0 every golden expert equals what upcycling from experts.0 made. */
