@@ -45,7 +45,8 @@ export class ComposedMoeLayer implements MoeLayer {
     const observe = ctx.countActiveHidden && this.spec.expert.kind === 'relu-kv'
       ? (hs: readonly Tensor2D[]) => { for (const h of hs) { width = h.shape[1]; counted.push(tf.keep(tf.sum(tf.cast(tf.greater(h, 0), 'int32'), 1))); } }
       : undefined;
-    const disp = dispatch(input.x, expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor, observe);
+    const dOut = this.spec.dOut ?? d;
+    const disp = dispatch(input.x, expertOf, routing.k, routing.combine, this.dispatched, this.spec.capacityFactor, observe, dOut);
     let hiddenActive: MoeOutput['hiddenActive'];
     if (observe) {
       const perRow = counted.length === 0 ? tf.zeros([0], 'int32') : counted.length === 1 ? tf.clone(counted[0]!) : tf.concat(counted, 0);
@@ -56,7 +57,7 @@ export class ComposedMoeLayer implements MoeLayer {
     const y2 = this.router.finish ? this.router.finish(disp.y, input, internals, this.bank) : disp.y;
     const stats = routingStats(routing.probs, routing.slots, routing.combine, routing.k, disp.dropped);
     return {
-      y: tf.reshape(y2, [b, t, d]) as Tensor3D,
+      y: tf.reshape(y2, [b, t, dOut]) as Tensor3D,
       aux: routing.aux,
       auxTotal: routing.auxTotal,
       selected: routing.slots,

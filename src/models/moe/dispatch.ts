@@ -3,7 +3,7 @@ import { combineRows, disposeDispatchPlan, gatherTokens, makeDispatchPlan } from
 import { runBank, type ExpertBank, type HiddenObserver } from './experts/expert-bank.js';
 
 export interface DispatchResult {
-  /** [N, D] Σ_k combine[n,k]·expert_{slot}(x_n). */
+  /** [N, D_out] Σ_k combine[n,k]·expert_{slot}(x_n). */
   readonly y: Tensor2D;
   /** Token-slots dropped by the capacity factor. */
   readonly dropped: number;
@@ -21,9 +21,10 @@ export interface DispatchResult {
  * gradient, no K-fold copy of x.
  * With `capacityFactor`, an expert keeps at most ceil(cf·N·K/E) slots in token order; the
  * rest compute nothing and are counted in `dropped`.
+ * `dOut`: the experts' output width (default the input's), for the all-dropped zero output.
  */
-export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: Tensor2D, bank: ExpertBank, capacityFactor?: number, observe?: HiddenObserver): DispatchResult {
-  const [n, d] = x.shape;
+export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: Tensor2D, bank: ExpertBank, capacityFactor?: number, observe?: HiddenObserver, dOut = x.shape[1]): DispatchResult {
+  const n = x.shape[0];
   const e = bank.size;
   const cap = capacityFactor === undefined ? Infinity : Math.ceil((capacityFactor * n * k) / e);
   const load = new Int32Array(e);
@@ -43,7 +44,7 @@ export function dispatch(x: Tensor2D, expertOf: Int32Array, k: number, combine: 
   const start = new Int32Array(e + 1);
   for (let i = 0; i < e; i++) start[i + 1] = start[i]! + load[i]!;
   const m = start[e]!;
-  if (m === 0) return { y: tf.zeros([n, d]), dropped, load, tokenOfRow: new Int32Array(0) };
+  if (m === 0) return { y: tf.zeros([n, dOut]), dropped, load, tokenOfRow: new Int32Array(0) };
   const tokenOfRow = new Int32Array(m);
   const slotOfRow = new Int32Array(m);
   const fill = start.slice(0, e);

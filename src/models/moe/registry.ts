@@ -117,11 +117,18 @@ export function createMoeLayer(spec: MoeLayerSpec): MoeLayer {
   const pf = new ParamFactory(spec.seed, spec.name ?? '');
   const kind = spec.expert.kind;
   const style = expertStyle(spec.expert);
+  const dOut = spec.dOut ?? spec.dModel;
+  if (dOut !== spec.dModel && kind !== 'gelu-mlp') throw new Error(`${kind} experts map D → D; an output width ${dOut} ≠ ${spec.dModel} needs gelu-mlp experts`);
   const router = def.create({
     spec,
     params: pf,
-    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, role: 'shared', ...style }),
+    sharedExperts: (count, width) => expertBank(kind, pf, { count, dModel: spec.dModel, width, dOut, role: 'shared', ...style }),
   });
-  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), role: 'routed', ...style });
+  // MoE++'s copy expert returns its input: it has no place in a layer that changes width.
+  if (router.specials && dOut !== spec.dModel) {
+    for (const v of [...router.variables.values(), ...router.specials.variables.values()]) v.dispose();
+    throw new Error(`${spec.algorithm}: its special experts map D → D; the layer cannot output width ${dOut} ≠ ${spec.dModel}`);
+  }
+  const bank = expertBank(kind, pf, { count: spec.nExperts, dModel: spec.dModel, width: expertWidth(spec.expert), dOut, role: 'routed', ...style });
   return new ComposedMoeLayer(spec, router, bank);
 }

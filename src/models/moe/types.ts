@@ -24,6 +24,12 @@ export interface MoeLayerSpec {
   /** Registry name, LibMoE's own (e.g. 'smoe', 'xmoe', 'moe_layer', 'moe_layer_deepseekv2'). */
   readonly algorithm: string;
   readonly dModel: number;
+  /**
+   * Output width when it differs from the input width (LibMoE's `MoeLayer(in_embed_dim,
+   * out_embed_dim)`: the MoE projector maps mm_hidden·len(scales) → the LLM width). Default
+   * `dModel`. Only gelu-mlp experts and routers without special experts support in ≠ out.
+   */
+  readonly dOut?: number;
   /** E as LibMoE's config counts it (shared experts / MoE++ specials: see the golden README §5). */
   readonly nExperts: number;
   readonly topK: number;
@@ -85,7 +91,7 @@ export interface RoutingStatTensors {
 }
 
 export interface MoeOutput {
-  /** [B, T, D] layer output (differentiable). */
+  /** [B, T, D_out] layer output (differentiable); D_out = spec.dOut ?? spec.dModel. */
   readonly y: Tensor3D;
   /** Each auxiliary loss under LibMoE's component name (golden README §5), as LibMoE reports it. */
   readonly aux: Readonly<Record<string, Scalar>>;

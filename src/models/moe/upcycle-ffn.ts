@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import { createMoeLayer } from './registry.js';
 import type { MoeLayer, MoeLayerSpec } from './types.js';
 
-/** A dense FFN `Linear(D,H) → GELU → Linear(H,D)` in torch layout (W1 [H,D], W2 [D,H]). */
+/** A dense FFN `Linear(D,H) → GELU → Linear(H,D_out)` in torch layout (W1 [H,D], W2 [D_out,H]); D_out = spec.dOut ?? D. */
 export interface DenseFfnWeights {
   readonly w1: Float32Array;
   readonly b1: Float32Array;
@@ -22,9 +22,10 @@ export function upcycleDenseFfn(spec: MoeLayerSpec, dense: DenseFfnWeights): Moe
     throw new Error(`upcycling: spec experts must be gelu-mlp with hidden ${dense.hidden}`);
   }
   const d = spec.dModel;
+  const dOut = spec.dOut ?? d;
   const h = dense.hidden;
-  if (dense.w1.length !== h * d || dense.b1.length !== h || dense.w2.length !== d * h || dense.b2.length !== d) {
-    throw new Error(`upcycling: dense FFN shapes do not match D=${d}, H=${h}`);
+  if (dense.w1.length !== h * d || dense.b1.length !== h || dense.w2.length !== dOut * h || dense.b2.length !== dOut) {
+    throw new Error(`upcycling: dense FFN shapes do not match D=${d}, H=${h}, D_out=${dOut}`);
   }
   const layer = createMoeLayer(spec);
   const prefix = spec.name ?? '';

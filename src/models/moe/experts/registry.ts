@@ -18,6 +18,8 @@ export interface BankRequest {
   readonly dModel: number;
   /** Hidden width of each expert (gelu-mlp H, relu-kv s). */
   readonly width: number;
+  /** Output width (default dModel); only gelu-mlp experts map in ≠ out. */
+  readonly dOut?: number;
   readonly role: 'routed' | 'shared';
   /** gelu-mlp only: the activation (default exact GELU) and the linears' names (default `0`/`2`). */
   readonly activation?: MlpActivation;
@@ -32,9 +34,14 @@ export type BankBuilder = (pf: ParamFactory, req: BankRequest) => ExpertBank;
  * (shared: DeepSeek's `keys_shared` / `values_shared`).
  */
 const KINDS = new Map<ExpertKind, BankBuilder>([
-  ['gelu-mlp', (pf, r) => geluMlpBank(pf, r.count, r.dModel, r.width, 0, r.role === 'routed' ? 'experts.' : 'shared_experts.', r.activation, r.names)],
-  ['relu-kv', (pf, r) => (r.role === 'routed' ? reluKvBank(pf, r.count, r.dModel, r.width) : reluKvBank(pf, r.count, r.dModel, r.width, 'keys_shared', 'values_shared'))],
+  ['gelu-mlp', (pf, r) => geluMlpBank(pf, r.count, r.dModel, r.width, 0, r.role === 'routed' ? 'experts.' : 'shared_experts.', r.activation, r.names, r.dOut)],
+  ['relu-kv', (pf, r) => (r.dOut !== undefined && r.dOut !== r.dModel ? refuse('relu-kv', r) : r.role === 'routed' ? reluKvBank(pf, r.count, r.dModel, r.width) : reluKvBank(pf, r.count, r.dModel, r.width, 'keys_shared', 'values_shared'))],
 ]);
+
+/** σ-MoE's key/value experts add back into the residual stream: their output width is the input width. */
+function refuse(kind: ExpertKind, r: BankRequest): never {
+  throw new Error(`${kind} experts map D → D; an output width ${r.dOut} ≠ ${r.dModel} needs gelu-mlp experts`);
+}
 
 export function expertBank(kind: ExpertKind, pf: ParamFactory, req: BankRequest): ExpertBank {
   const build = KINDS.get(kind);

@@ -8,7 +8,7 @@ import type { ParamFactory } from '../../init.js';
 import type { ExpertBank } from '../expert-bank.js';
 import type { GeluMlpNames } from '../../types.js';
 
-/** Weights of one VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
+/** Weights of one VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D_out, H], b2 [D_out] (D_out = D but in the MoE projector). */
 export interface GeluMlpWeights {
   readonly w1: Variable;
   readonly b1: Variable;
@@ -29,8 +29,10 @@ export function geluMlp(w: GeluMlpWeights, rows: Tensor2D, act: MlpActivation = 
  * towers' `CLIPMLP`/`SiglipMLP` experts). Default init: torch.nn.Linear's U(±1/√fan_in).
  * The grouped and fused paths hand-code exact GELU's derivative; another activation runs
  * expert by expert under autodiff.
+ * `dOut` ≠ `dModel` gives LibMoE's in ≠ out experts (the MoE projector: Linear(in, out) →
+ * GELU → Linear(out, out), so there hidden = dOut).
  */
-export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hidden: number, first = 0, prefix = 'experts.', act: MlpActivation = 'gelu', names: GeluMlpNames = 'sequential'): ExpertBank & { weights: GeluMlpWeights[] } {
+export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hidden: number, first = 0, prefix = 'experts.', act: MlpActivation = 'gelu', names: GeluMlpNames = 'sequential', dOut = dModel): ExpertBank & { weights: GeluMlpWeights[] } {
   const [l1, l2] = names === 'fc' ? ['fc1', 'fc2'] : ['0', '2'];
   const variables = new Map<string, Variable>();
   const weights: GeluMlpWeights[] = [];
@@ -39,8 +41,8 @@ export function geluMlpBank(pf: ParamFactory, count: number, dModel: number, hid
     const w: GeluMlpWeights = {
       w1: pf.uniform(`${p}${l1}.weight`, [hidden, dModel], 1 / Math.sqrt(dModel)),
       b1: pf.uniform(`${p}${l1}.bias`, [hidden], 1 / Math.sqrt(dModel)),
-      w2: pf.uniform(`${p}${l2}.weight`, [dModel, hidden], 1 / Math.sqrt(hidden)),
-      b2: pf.uniform(`${p}${l2}.bias`, [dModel], 1 / Math.sqrt(hidden)),
+      w2: pf.uniform(`${p}${l2}.weight`, [dOut, hidden], 1 / Math.sqrt(hidden)),
+      b2: pf.uniform(`${p}${l2}.bias`, [dOut], 1 / Math.sqrt(hidden)),
     };
     variables.set(`${p}${l1}.weight`, w.w1).set(`${p}${l1}.bias`, w.b1).set(`${p}${l2}.weight`, w.w2).set(`${p}${l2}.bias`, w.b2);
     weights.push(w);
