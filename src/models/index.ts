@@ -10,3 +10,4 @@ export { upcycleLm, type UpcycleOptions } from './lm/upcycle-lm.js';
 export { saveLmCheckpoint, loadLmCheckpoint } from './checkpoint/lm-checkpoint.js';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
 export type * from './train-types.js';
+export * from './phi3/index.js';

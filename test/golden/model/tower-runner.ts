@@ -7,9 +7,9 @@
  */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../../../src/models/tf.js';
 import { mlpActivation } from '../../../src/models/kernels/activations.js';
-import { VisionTower } from '../../../src/models/vlm/vision-tower.js';
-import { reportedLoss } from '../../../src/models/vlm/reported-aux.js';
-import type { VisionTowerConfig } from '../../../src/models/vlm/tower-config.js';
+import { VisionTower } from '../../../src/models/vlm/tower/vision-tower.js';
+import { reportedLoss } from '../../../src/models/vlm/tower/reported-aux.js';
+import type { VisionTowerConfig } from '../../../src/models/vlm/tower/tower-config.js';
 import { closeAux, closeTensor, exactInts, type Check } from '../compare.js';
 import { float32, isEncodedTensor, leaves, values, type EncodedTensor, type ModelCase } from './model-case.js';
 import { MODEL_FORWARD, MODEL_GRADIENT } from './tolerances.js';

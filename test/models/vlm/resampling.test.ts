@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor3D, type Tensor4D } from '../../../src/models/tf.js';
-import { bicubicMatrix, bicubicResize } from '../../../src/models/vlm/bicubic.js';
-import { areaPoolTokens, mergeChessboard, splitChessboard } from '../../../src/models/vlm/s2.js';
+import { bicubicMatrix, bicubicResize } from '../../../src/models/vlm/tower/bicubic.js';
+import { areaPoolTokens, mergeChessboard, splitChessboard } from '../../../src/models/vlm/tower/s2.js';
 import { activate } from '../../../src/models/kernels/activations.js';
 
 test("torch's bicubic (a = −0.75, align_corners=False): rows sum to 1, taps clamp at the edges, known weights", () => {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor4D } from '../../../src/models/tf.js';
 import { expertKindFor, moeAlgorithms } from '../../../src/models/moe/registry.js';
-import { VisionTower } from '../../../src/models/vlm/vision-tower.js';
-import { upcycleTower } from '../../../src/models/vlm/upcycle-tower.js';
-import { reportedLoss } from '../../../src/models/vlm/reported-aux.js';
-import type { VisionTowerConfig } from '../../../src/models/vlm/tower-config.js';
+import { VisionTower } from '../../../src/models/vlm/tower/vision-tower.js';
+import { upcycleTower } from '../../../src/models/vlm/tower/upcycle-tower.js';
+import { reportedLoss } from '../../../src/models/vlm/tower/reported-aux.js';
+import type { VisionTowerConfig } from '../../../src/models/vlm/tower/tower-config.js';
 
 const CTX = { training: true, step: 0, totalSteps: 1 };
 

@@ -1,5 +1,5 @@
-import type { Json } from '../../base/json.js';
-import type { MlpActivation } from '../kernels/activations.js';
+import type { Json } from '../../../base/json.js';
+import type { MlpActivation } from '../../kernels/activations.js';
 
 /**
  * The two ViT families LibMoE's VLM uses as vision towers. They differ in four places:

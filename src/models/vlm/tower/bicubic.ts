@@ -1,5 +1,5 @@
-import { tf, type Tensor2D, type Tensor4D } from '../tf.js';
-import { matMul2D } from '../kernels/fast-matmul.js';
+import { tf, type Tensor2D, type Tensor4D } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
 
 /** torch's cubic convolution constant (`upsample_bicubic2d`, Keys' kernel with a = −0.75). */
 const A = -0.75;

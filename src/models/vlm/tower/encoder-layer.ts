@@ -1,7 +1,7 @@
-import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../tf.js';
-import { activate } from '../kernels/activations.js';
-import { layerNorm } from '../lm/layer-norm.js';
-import type { MoeCallContext, MoeLayer, MoeOutput } from '../moe/types.js';
+import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../../tf.js';
+import { activate } from '../../kernels/activations.js';
+import { layerNorm } from '../../lm/layer-norm.js';
+import type { MoeCallContext, MoeLayer, MoeOutput } from '../../moe/types.js';
 import type { VisionTowerConfig } from './tower-config.js';
 import { linear, vitSelfAttention } from './vit-attention.js';
 

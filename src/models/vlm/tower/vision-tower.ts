@@ -1,8 +1,8 @@
-import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D, type Variable } from '../tf.js';
-import { ParamFactory } from '../moe/init.js';
-import { createMoeLayer } from '../moe/registry.js';
-import type { MoeCallContext, MoeLayer, MoeOutput } from '../moe/types.js';
-import { layerNorm } from '../lm/layer-norm.js';
+import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D, type Variable } from '../../tf.js';
+import { ParamFactory } from '../../moe/init.js';
+import { createMoeLayer } from '../../moe/registry.js';
+import type { MoeCallContext, MoeLayer, MoeOutput } from '../../moe/types.js';
+import { layerNorm } from '../../lm/layer-norm.js';
 import { bicubicResize } from './bicubic.js';
 import { encoderLayer, type ParamLookup } from './encoder-layer.js';
 import { patchEmbed } from './patch-embedding.js';

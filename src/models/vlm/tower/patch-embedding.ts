@@ -1,5 +1,5 @@
-import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf.js';
-import { matMul2D } from '../kernels/fast-matmul.js';
+import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
 
 /**
  * The patch conv (kernel = stride = p, no padding) as one matmul over patches:

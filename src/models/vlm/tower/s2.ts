@@ -1,4 +1,4 @@
-import { tf, type Tensor3D, type Tensor4D } from '../tf.js';
+import { tf, type Tensor3D, type Tensor4D } from '../../tf.js';
 
 /**
  * S² (Shi et al., LibMoE's `s2wrapper.multiscale_forward`) image and feature plumbing, with

@@ -1,5 +1,5 @@
-import { tf, type Tensor, type Tensor2D } from '../tf.js';
-import { matMul2D } from '../kernels/fast-matmul.js';
+import { tf, type Tensor, type Tensor2D } from '../../tf.js';
+import { matMul2D } from '../../kernels/fast-matmul.js';
 
 /** One attention block's projections in torch layout (weight [out, in], bias [out]). */
 export interface VitAttentionWeights {
