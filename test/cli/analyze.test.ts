@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { analyzeCommand } from '../../src/cli/analyze/command.js';
+import { probeKind } from '../../src/cli/analyze/probe-kind.js';
 import { ANALYSIS_TABLES } from '../../src/sinks/tables/analysis-tables.js';
 import { onlyRun, runPipelineCli, tinyPipeline } from '../integration/tiny-run.js';
 import { query } from '../sinks/duckdb.js';
@@ -235,6 +236,8 @@ describe('pipeline analyze', () => {
   });
 
   it('--probe: a mix of task names and files, and task options without tasks, are refused', async () => {
+    assert.deepEqual(probeKind(['piqa,arc_easy', 'lambada']), { tasks: ['piqa', 'arc_easy', 'lambada'] }, 'comma-separated, as pipeline eval --tasks');
+    assert.deepEqual(probeKind(['a,b.jsonl']), { files: ['a,b.jsonl'] }, 'a path keeps its commas');
     const mixed = await analyzeRun(trained, '--probe', 'piqa', '--probe', PIQA);
     assert.equal(mixed.code, 2);
     assert.match(mixed.err, /--probe mixes task names \(piqa\) and files/);
