@@ -26,7 +26,7 @@ async function kind(path: string): Promise<'file' | 'dir' | undefined> {
  * The task's data files under `dataDir`, sorted: one file, or every .jsonl/.parquet file of the
  * first candidate folder that has any (BLiMP's one file per phenomenon).
  */
-export async function findTaskFiles(task: EvalTask, dataDir: string): Promise<string[]> {
+export async function findTaskFiles(task: Pick<EvalTask, 'name' | 'files'>, dataDir: string): Promise<string[]> {
   const looked: string[] = [];
   for (const rel of task.files) {
     const path = join(dataDir, rel);

@@ -10,7 +10,8 @@
  */
 import type { ChoiceResult, ItemResult, LastWordResult } from './results.js';
 
-export type Protocol = 'libmoe' | 'lm-eval-harness' | 'moeflow';
+/** Whose definition a metric follows; the VLM tasks (src/eval/vlm) add lmms-eval's and LLaVA's own scripts'. */
+export type Protocol = 'libmoe' | 'lm-eval-harness' | 'lmms-eval' | 'llava' | 'moeflow';
 
 export interface MetricRow {
   readonly group: string;
