@@ -117,7 +117,8 @@ export function ablationAccuracyChart(runId: string, rows: readonly Row[]): TopL
     title: { text: 'Expert ablation: task accuracy', subtitle: runId },
     data: { values },
     facet: { field: 'task', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } },
-    columns: 3,
+    // One row up to four tasks (a wrapped facet draws axes under its empty cells).
+    columns: Math.min(4, new Set(values.map((v) => v.task)).size),
     spec: {
       width: { step: 28 }, height: 200,
       mark: 'bar',

@@ -155,7 +155,7 @@ export function compareChart(runs: readonly ComparedRun[]): TopLevelSpec {
     for (const l of layersOf(r)) {
       for (const [metric, read] of LAYER_METRICS) {
         const v = read(r.rows, s, l);
-        if (v !== undefined) values.push({ run: `${r.label} (${r.router})`, layer: l, metric, value: v });
+        if (v !== undefined) values.push({ run: `${r.router}: ${r.label}`, layer: l, metric, value: v });
       }
     }
   }
@@ -173,7 +173,7 @@ export function compareChart(runs: readonly ComparedRun[]): TopLevelSpec {
         x: { field: 'layer', type: 'ordinal', title: 'layer' },
         xOffset: { field: 'run', type: 'nominal' },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'run', type: 'nominal', title: 'run (router)', legend: { orient: 'top', direction: 'vertical', labelLimit: 400 } },
+        color: { field: 'run', type: 'nominal', title: 'router: run', legend: { orient: 'top', direction: 'vertical', labelLimit: 700 } },
       },
     },
     resolve: { scale: { y: 'independent' } },
