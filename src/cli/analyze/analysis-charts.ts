@@ -118,7 +118,7 @@ export function ablationAccuracyChart(runId: string, rows: readonly Row[]): TopL
     data: { values },
     facet: { field: 'task', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } },
     // One row up to four tasks (a wrapped facet draws axes under its empty cells).
-    columns: Math.min(4, new Set(values.map((v) => v.task)).size),
+    columns: Math.min(4, new Set(rows.map((r) => r.task)).size),
     spec: {
       width: { step: 28 }, height: 200,
       mark: 'bar',
