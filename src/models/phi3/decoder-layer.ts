@@ -5,7 +5,7 @@ import { additiveMask, allowedPositions } from './causal-mask.js';
 import { headDim, type Phi3LayerConfig } from './config.js';
 import { phi3Mlp } from './mlp.js';
 import { rmsNorm } from './rms-norm.js';
-import { phi3RopeTables } from './rope.js';
+import { phi3RopeAt, phi3RopeTables } from './rope.js';
 
 /** A decoder layer's output and the intermediates transformers' modules return on the way. */
 export interface Phi3LayerOutput {
@@ -17,7 +17,8 @@ export interface Phi3LayerOutput {
   readonly postAttentionLayernormOutput: Tensor3D;
   /** mlp's output, before the residual add. */
   readonly mlpOutput: Tensor3D;
-  /** The host tables this call used: [T, hd/2] cos and sin, and [B, T, T] 0/1 allowed attention. */
+  /** The host tables this call used: cos and sin [T, hd/2] (with explicit positions [B·T, hd/2]),
+   *  and [B, T, T] 0/1 allowed attention. */
   readonly rope: { readonly cos: Float32Array; readonly sin: Float32Array; readonly half: number };
   readonly attentionAllowed: Uint8Array;
 }
@@ -55,20 +56,22 @@ export class Phi3DecoderLayer {
   }
 
   /**
-   * hidden [B, T, D], attentionMask [B·T] 1 real / 0 padding (null: none) → the layer output.
-   * Call inside a tape or tidy.
+   * hidden [B, T, D], attentionMask [B·T] 1 real / 0 padding (null: none), positions [B·T]
+   * position ids (default 0..T−1 in every row) → the layer output. Call inside a tape or tidy.
    */
-  apply(hidden: Tensor3D, attentionMask: ArrayLike<number> | null): Phi3LayerOutput {
+  apply(hidden: Tensor3D, attentionMask: ArrayLike<number> | null, positions?: ArrayLike<number>): Phi3LayerOutput {
     const c = this.config;
     const [b, t, d] = hidden.shape;
     if (d !== c.hidden) throw new Error(`phi3 layer: input width ${d}, expects ${c.hidden}`);
+    if (positions && positions.length !== b * t) throw new Error(`phi3 layer: ${positions.length} position ids for ${b}×${t} tokens`);
     const hd = headDim(c);
-    const rope = phi3RopeTables(c, t);
+    const rope = positions ? phi3RopeAt(c, positions) : phi3RopeTables(c, t);
     const allowed = allowedPositions(b, t, attentionMask);
-    // The tables are per position; attention works on [B·T] rows, so repeat them per batch row.
-    const tile = (a: Float32Array): Tensor2D => tf.tile(tf.tensor2d(a, [t, rope.half]), [b, 1]) as Tensor2D;
+    // Default tables are per position; attention works on [B·T] rows, so repeat them per batch row.
+    const rows = (a: Float32Array): Tensor2D =>
+      positions ? tf.tensor2d(a, [b * t, rope.half]) : (tf.tile(tf.tensor2d(a, [t, rope.half]), [b, 1]) as Tensor2D);
     const consts = {
-      cos: tile(rope.cos), sin: tile(rope.sin),
+      cos: rows(rope.cos), sin: rows(rope.sin),
       masks: Array.from({ length: b }, (_, i) => tf.tensor2d(additiveMask(allowed, i, t), [t, t])),
     };
     const x = tf.reshape(hidden, [b * t, d]) as Tensor2D;
