@@ -32,3 +32,8 @@ export function assignNamedParams(owner: string, variables: ReadonlyMap<string, 
     t.dispose();
   }
 }
+
+/** The host copy of every variable under its checkpoint name (to write a checkpoint or compare one). */
+export function readNamedParams(variables: ReadonlyMap<string, Variable>): Map<string, HostParam> {
+  return new Map([...variables].map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) }]));
+}

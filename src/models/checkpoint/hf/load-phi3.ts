@@ -1,0 +1,36 @@
+/** A Phi-3 / Phi-3.5-mini decoder (Phi3ForCausalLM) from a HuggingFace checkpoint folder. */
+import { Phi3Model } from '../../phi3/model.js';
+import { checkPhi3ModelConfig, type Phi3ModelConfig } from '../../phi3/model-config.js';
+import { phi3ParamShapes } from '../../phi3/param-names.js';
+import { HfConfig } from './hf-config.js';
+import { HfWeights } from './hf-weights.js';
+import { blameConfig, loadExpected, type HfLoadReport } from './load-report.js';
+import { phi3ConfigFromHf } from './phi3-config.js';
+
+export interface HfPhi3Load {
+  readonly model: Phi3Model;
+  readonly config: Phi3ModelConfig;
+  readonly report: HfLoadReport;
+}
+
+/**
+ * Reads `dir/config.json` (`model_type: phi3`) and the folder's safetensors, one file or the
+ * shards of `model.safetensors.index.json`. With `tie_word_embeddings`, a stored
+ * `lm_head.weight` is ignored (the head is `model.embed_tokens.weight`) and listed as such.
+ */
+export async function loadHfPhi3(dir: string, opts: { readonly seed?: number } = {}): Promise<HfPhi3Load> {
+  const cfg = await HfConfig.read(dir);
+  const config = phi3ConfigFromHf(cfg);
+  blameConfig(cfg, () => checkPhi3ModelConfig(config));
+  const weights = await HfWeights.open(dir);
+  const shapes = phi3ParamShapes(config);
+  for (const [name, shape] of shapes) if (weights.entry(name)) weights.check(name, shape);
+  const model = new Phi3Model(config, opts.seed ?? 0);
+  try {
+    const r = await loadExpected(weights, shapes, (p) => model.load(p, { partial: true }));
+    return { model, config, report: { dir, files: weights.files, defaulted: [...cfg.defaulted], ...r } };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
