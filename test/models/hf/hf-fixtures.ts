@@ -10,6 +10,8 @@ import type { Phi3ModelConfig } from '../../../src/models/phi3/model-config.js';
 import type { VisionTowerConfig } from '../../../src/models/vlm/tower/tower-config.js';
 import type { HostParam } from '../../../src/models/checkpoint/named-params.js';
 import type { RawTensor } from '../../../src/models/checkpoint/hf/safetensors-file.js';
+import { decodeFloats, encodeFloats, type HfFloatDtype } from '../../../src/models/checkpoint/hf/dtypes.js';
+import { tf, type Variable } from '../../../src/models/tf.js';
 
 export async function withTmpDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'moeflow-hf-'));
@@ -80,4 +82,22 @@ export function positionIdsI64(tokens: number): RawTensor {
   const dv = new DataView(bytes.buffer);
   for (let i = 0; i < tokens; i++) dv.setBigInt64(i * 8, BigInt(i), true);
   return { dtype: 'I64', shape: [1, tokens], bytes };
+}
+
+export function towerConfig(arch: 'clip' | 'siglip'): VisionTowerConfig {
+  return {
+    arch, imageSize: 16, patchSize: 4, hidden: 12, intermediate: 20, layers: 3, heads: 3,
+    activation: arch === 'clip' ? 'quick_gelu' : 'gelu_pytorch_tanh', layerNormEps: arch === 'clip' ? 1e-5 : 1e-6, scales: [1],
+  };
+}
+
+/** Moves every parameter off its init (norm biases included) and rounds it to `dtype`, so the written file holds it exactly. */
+export function perturb(vars: ReadonlyMap<string, Variable>, seed: number, dtype: HfFloatDtype = 'F32'): void {
+  let s = seed;
+  for (const v of vars.values()) {
+    const moved = tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', s++)).dataSync() as Float32Array);
+    const t = tf.tensor(decodeFloats(dtype, encodeFloats(dtype, moved)), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+  }
 }

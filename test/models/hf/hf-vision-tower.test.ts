@@ -6,34 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
-import { tf, type Tensor4D, type Variable } from '../../../src/models/tf.js';
+import { tf, type Tensor4D } from '../../../src/models/tf.js';
 import { VisionTower } from '../../../src/models/vlm/tower/vision-tower.js';
-import type { VisionTowerConfig } from '../../../src/models/vlm/tower/tower-config.js';
 import { readNamedParams } from '../../../src/models/checkpoint/named-params.js';
 import { loadHfVisionTower } from '../../../src/models/checkpoint/hf/load-vision-tower.js';
 import { writeHfCheckpoint } from '../../../src/models/checkpoint/hf/write-folder.js';
-import { decodeFloats, encodeFloats, type HfFloatDtype } from '../../../src/models/checkpoint/hf/dtypes.js';
-import { clipVisionModelJson, dualModelJson, extraVisionTensors, positionIdsI64, visionConfigJson, withTmpDir } from './hf-fixtures.js';
+import { clipVisionModelJson, dualModelJson, extraVisionTensors, perturb, positionIdsI64, towerConfig, visionConfigJson, withTmpDir } from './hf-fixtures.js';
 
 const CTX = { training: false, step: 0, totalSteps: 1 };
-
-export function towerConfig(arch: 'clip' | 'siglip'): VisionTowerConfig {
-  return {
-    arch, imageSize: 16, patchSize: 4, hidden: 12, intermediate: 20, layers: 3, heads: 3,
-    activation: arch === 'clip' ? 'quick_gelu' : 'gelu_pytorch_tanh', layerNormEps: arch === 'clip' ? 1e-5 : 1e-6, scales: [1],
-  };
-}
-
-/** Moves every parameter off its init (norm biases included) and rounds it to `dtype`, so the written file holds it exactly. */
-export function perturb(vars: ReadonlyMap<string, Variable>, seed: number, dtype: HfFloatDtype = 'F32'): void {
-  let s = seed;
-  for (const v of vars.values()) {
-    const moved = tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', s++)).dataSync() as Float32Array);
-    const t = tf.tensor(decodeFloats(dtype, encodeFloats(dtype, moved)), v.shape, 'float32');
-    v.assign(t);
-    t.dispose();
-  }
-}
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
