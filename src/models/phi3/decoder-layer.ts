@@ -2,7 +2,7 @@ import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import { ParamFactory } from '../moe/init.js';
 import { phi3Attention } from './attention.js';
 import { additiveMask, allowedPositions } from './causal-mask.js';
-import { headDim, type Phi3LayerConfig } from './config.js';
+import { headDim, type Phi3Init, type Phi3LayerConfig } from './config.js';
 import { phi3Mlp } from './mlp.js';
 import { rmsNorm } from './rms-norm.js';
 import { phi3RopeAt, phi3RopeTables } from './rope.js';
@@ -34,17 +34,19 @@ export class Phi3DecoderLayer {
   readonly variables: ReadonlyMap<string, Variable>;
   private readonly v: Record<'qkv' | 'o' | 'gateUp' | 'down' | 'ln1' | 'ln2', Variable>;
 
-  /** Initialised as Phi3PreTrainedModel does: Linear N(0, 0.02), RMSNorm weights 1. */
-  constructor(readonly config: Phi3LayerConfig, seed = 0) {
+  /** Initialised as Phi3PreTrainedModel does: Linear N(0, 0.02), RMSNorm weights 1 (`zeros`: Linear 0). */
+  constructor(readonly config: Phi3LayerConfig, seed = 0, init: Phi3Init = 'seeded') {
     const c = config;
     const hd = headDim(c);
     const pf = new ParamFactory(seed, '');
     const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
+    const linear = (name: string, shape: [number, number]): Variable =>
+      init === 'zeros' ? pf.fromArray(name, shape, new Float32Array(shape[0] * shape[1])) : pf.normal(name, shape, 0.02);
     this.v = {
-      qkv: pf.normal('self_attn.qkv_proj.weight', [(c.heads + 2 * c.kvHeads) * hd, c.hidden], 0.02),
-      o: pf.normal('self_attn.o_proj.weight', [c.hidden, c.heads * hd], 0.02),
-      gateUp: pf.normal('mlp.gate_up_proj.weight', [2 * c.intermediate, c.hidden], 0.02),
-      down: pf.normal('mlp.down_proj.weight', [c.hidden, c.intermediate], 0.02),
+      qkv: linear('self_attn.qkv_proj.weight', [(c.heads + 2 * c.kvHeads) * hd, c.hidden]),
+      o: linear('self_attn.o_proj.weight', [c.hidden, c.heads * hd]),
+      gateUp: linear('mlp.gate_up_proj.weight', [2 * c.intermediate, c.hidden]),
+      down: linear('mlp.down_proj.weight', [c.hidden, c.intermediate]),
       ln1: pf.fromArray('input_layernorm.weight', [c.hidden], ones(c.hidden)),
       ln2: pf.fromArray('post_attention_layernorm.weight', [c.hidden], ones(c.hidden)),
     };

@@ -7,6 +7,7 @@ import type { MoeCallContext } from '../moe/types.js';
 import type { EmbeddingLayout, LanguageModel, LanguageModelForward } from '../vlm/language-model.js';
 import { assignNamedParams, type NamedParams } from '../checkpoint/named-params.js';
 import { Phi3DecoderLayer } from './decoder-layer.js';
+import type { Phi3Init } from './config.js';
 import { checkPhi3ModelConfig, type Phi3ModelConfig } from './model-config.js';
 import { EMBED_TOKENS, FINAL_NORM, LM_HEAD, phi3LayerPrefix } from './param-names.js';
 import { rmsNorm } from './rms-norm.js';
@@ -26,24 +27,27 @@ export class Phi3Model implements LanguageModel {
   /**
    * Initialised as Phi3PreTrainedModel does: Linear and Embedding N(0, 0.02), the padding
    * row zero, RMSNorm weights 1. Each layer draws from its own seed derived from `seed`.
+   * `init: 'zeros'` skips the draws (Linear and Embedding 0) for a checkpoint to overwrite.
    */
-  constructor(readonly config: Phi3ModelConfig, seed = 0) {
+  constructor(readonly config: Phi3ModelConfig, seed = 0, opts: { readonly init?: Phi3Init } = {}) {
     checkPhi3ModelConfig(config);
     const c = config;
     this.dModel = c.hidden;
     this.vocabSize = c.vocabSize;
     const pf = new ParamFactory(seed, '');
     const params = new Map<string, Variable>();
-    const embed = normalArray(Rng.derive(seed, EMBED_TOKENS), c.vocabSize * c.hidden, 0.02);
+    const init = opts.init ?? 'seeded';
+    const normal = (name: string, n: number): Float32Array => (init === 'zeros' ? new Float32Array(n) : normalArray(Rng.derive(seed, name), n, 0.02));
+    const embed = normal(EMBED_TOKENS, c.vocabSize * c.hidden);
     if (c.padTokenId !== null && c.padTokenId >= 0 && c.padTokenId < c.vocabSize) embed.fill(0, c.padTokenId * c.hidden, (c.padTokenId + 1) * c.hidden);
     params.set(EMBED_TOKENS, pf.fromArray(EMBED_TOKENS, [c.vocabSize, c.hidden], embed));
     this.layers = Array.from({ length: c.layers }, (_, i) => {
-      const layer = new Phi3DecoderLayer(c, Rng.derive(seed, 'phi3.layer', i).nextUint32());
+      const layer = new Phi3DecoderLayer(c, Rng.derive(seed, 'phi3.layer', i).nextUint32(), init);
       for (const [name, v] of layer.variables) params.set(`${phi3LayerPrefix(i)}${name}`, v);
       return layer;
     });
     params.set(FINAL_NORM, pf.fromArray(FINAL_NORM, [c.hidden], new Float32Array(c.hidden).fill(1)));
-    if (!c.tieWordEmbeddings) params.set(LM_HEAD, pf.normal(LM_HEAD, [c.vocabSize, c.hidden], 0.02));
+    if (!c.tieWordEmbeddings) params.set(LM_HEAD, pf.fromArray(LM_HEAD, [c.vocabSize, c.hidden], normal(LM_HEAD, c.vocabSize * c.hidden)));
     this.params = params;
   }
 

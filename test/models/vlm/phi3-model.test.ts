@@ -50,6 +50,10 @@ test('seeded: the same seed gives the same parameters, another seed other ones, 
   assert.ok(maxAbsDiff(w(a, 'lm_head.weight'), w(c, 'lm_head.weight')) > 0);
   assert.ok(maxAbsDiff(w(a, 'model.layers.0.mlp.down_proj.weight'), w(a, 'model.layers.1.mlp.down_proj.weight')) > 0);
   for (const m of [a, b, c]) m.dispose();
+  // For a checkpoint to overwrite: no random draws, Linear/Embedding 0, norms 1.
+  const z = new Phi3Model(SMALL_PHI3, 5, { init: 'zeros' });
+  for (const [k, v] of z.params) assert.ok(v.dataSync().every((x) => x === (k.endsWith('norm.weight') ? 1 : 0)), k);
+  z.dispose();
 });
 
 test('a 2-layer model equals embedding, the golden-tested layer twice, RMSNorm and lm_head by hand (cpu and wasm)', async () => {

@@ -18,14 +18,15 @@ export interface HfPhi3Load {
  * shards of `model.safetensors.index.json`. With `tie_word_embeddings`, a stored
  * `lm_head.weight` is ignored (the head is `model.embed_tokens.weight`) and listed as such.
  */
-export async function loadHfPhi3(dir: string, opts: { readonly seed?: number } = {}): Promise<HfPhi3Load> {
+export async function loadHfPhi3(dir: string): Promise<HfPhi3Load> {
   const cfg = await HfConfig.read(dir);
   const config = phi3ConfigFromHf(cfg);
   blameConfig(cfg, () => checkPhi3ModelConfig(config));
   const weights = await HfWeights.open(dir);
   const shapes = phi3ParamShapes(config);
   for (const [name, shape] of shapes) if (weights.entry(name)) weights.check(name, shape);
-  const model = new Phi3Model(config, opts.seed ?? 0);
+  // Every parameter is overwritten: skip the random init.
+  const model = new Phi3Model(config, 0, { init: 'zeros' });
   try {
     const r = await loadExpected(weights, shapes, (p) => model.load(p, { partial: true }));
     return { model, config, report: { dir, files: weights.files, defaulted: [...cfg.defaulted], ...r } };
