@@ -13,12 +13,21 @@ export interface Phi3ModelConfig extends Phi3LayerConfig {
   readonly tieWordEmbeddings: boolean;
   /** `pad_token_id` (Embedding's padding_idx): its embedding row starts at zero. null: none. */
   readonly padTokenId: number | null;
+  /**
+   * `sliding_window` (Phi-3-mini-4k: 2047): a query sees at most this many earlier keys in
+   * transformers' windowed attention paths. Within sliding_window + 1 tokens (LibMoE's 2048)
+   * the window masks nothing, which is all this model runs: longer sequences are refused.
+   */
+  readonly slidingWindow?: number | null;
 }
 
 /** Refuses shapes the model cannot run, naming the field. */
 export function checkPhi3ModelConfig(c: Phi3ModelConfig): void {
   for (const k of ['vocabSize', 'layers', 'hidden', 'heads', 'kvHeads', 'intermediate'] as const) {
     if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new Error(`phi3: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  if (c.slidingWindow !== undefined && c.slidingWindow !== null && !(Number.isInteger(c.slidingWindow) && c.slidingWindow > 0)) {
+    throw new Error(`phi3: slidingWindow must be a positive integer or null, got ${c.slidingWindow}`);
   }
   const hd = headDim(c);
   if (hd % 2 !== 0) throw new Error(`phi3: head_dim ${hd} must be even (rotate-half RoPE)`);

@@ -82,6 +82,9 @@ export class Phi3Model implements LanguageModel {
   private decode(h: Tensor2D, batch: number, seqLen: number, layout: EmbeddingLayout | undefined): LanguageModelForward {
     const c = this.config;
     if (h.shape[0] !== batch * seqLen || h.shape[1] !== c.hidden) throw new Error(`phi3: embeddings [${h.shape.join(', ')}], expected [${batch * seqLen}, ${c.hidden}]`);
+    if (c.slidingWindow && seqLen > c.slidingWindow + 1) {
+      throw new Error(`phi3: ${seqLen} tokens exceed sliding_window ${c.slidingWindow} + 1; sliding-window attention is not implemented`);
+    }
     const mask = layout?.attentionMask ?? null;
     if (mask && mask.length !== batch * seqLen) throw new Error(`phi3: attention mask of ${mask.length} for ${batch}×${seqLen} tokens`);
     let x = tf.reshape(h, [batch, seqLen, c.hidden]) as Tensor3D;

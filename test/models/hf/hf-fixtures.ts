@@ -57,7 +57,7 @@ export function phi3ConfigJson(c: Phi3ModelConfig): Record<string, unknown> {
     num_attention_heads: c.heads, num_hidden_layers: c.layers, num_key_value_heads: c.kvHeads, pad_token_id: c.padTokenId,
     resid_pdrop: 0.0, rms_norm_eps: c.rmsNormEps,
     rope_scaling: c.ropeScaling ? { type: 'longrope', short_factor: c.ropeScaling.shortFactor, long_factor: c.ropeScaling.longFactor } : null,
-    rope_theta: c.ropeTheta, sliding_window: 2047, tie_word_embeddings: c.tieWordEmbeddings, torch_dtype: 'bfloat16',
+    rope_theta: c.ropeTheta, sliding_window: c.slidingWindow ?? null, tie_word_embeddings: c.tieWordEmbeddings, torch_dtype: 'bfloat16',
     transformers_version: '4.43.0', use_cache: true, vocab_size: c.vocabSize,
   };
 }

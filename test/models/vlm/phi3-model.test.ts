@@ -147,3 +147,13 @@ test('load refuses an unknown name, a wrong shape and (unless partial) a missing
   assert.equal(m.params.get('model.norm.weight')!.dataSync()[0], 0);
   m.dispose();
 });
+
+test('a sliding window is refused where it would mask something (more than sliding_window + 1 tokens)', async () => {
+  await selectBackend('cpu');
+  const m = new Phi3Model({ ...SMALL_PHI3, slidingWindow: 4 }, 7);
+  tf.tidy(() => {
+    assert.deepEqual(m.forward(ids([1, 2, 3, 4, 5]), 1, 5).logits.shape, [5, 40]);
+    assert.throws(() => m.forward(ids([1, 2, 3, 4, 5, 6]), 1, 6), /6 tokens exceed sliding_window 4 \+ 1/);
+  });
+  m.dispose();
+});

@@ -16,6 +16,8 @@ export function phi3ConfigFromHf(cfg: HfConfig): Phi3ModelConfig {
   const heads = cfg.int('num_attention_heads', 32);
   const maxPositionEmbeddings = cfg.int('max_position_embeddings', 4096);
   const pad = cfg.raw('pad_token_id');
+  const window = cfg.raw('sliding_window');
+  if (window !== undefined && window !== null && !(Number.isInteger(window) && (window as number) > 0)) cfg.fail('sliding_window', `must be a positive integer or null, got ${JSON.stringify(window)}`);
   if (pad !== undefined && pad !== null && !Number.isInteger(pad)) cfg.fail('pad_token_id', `must be an integer or null, got ${JSON.stringify(pad)}`);
   return {
     vocabSize: cfg.int('vocab_size', 32064),
@@ -31,6 +33,7 @@ export function phi3ConfigFromHf(cfg: HfConfig): Phi3ModelConfig {
     ropeScaling: ropeScaling(cfg),
     tieWordEmbeddings: cfg.bool('tie_word_embeddings', false),
     padTokenId: pad === undefined ? 32000 : (pad as number | null),
+    slidingWindow: (window ?? null) as number | null,
   };
 }
 
