@@ -1,11 +1,10 @@
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import { ParamFactory } from '../moe/init.js';
 import { phi3Attention } from './attention.js';
-import { additiveMask, allowedPositions } from './causal-mask.js';
 import { headDim, type Phi3Init, type Phi3LayerConfig } from './config.js';
 import { phi3Mlp } from './mlp.js';
 import { rmsNorm } from './rms-norm.js';
-import { phi3RopeAt, phi3RopeTables } from './rope.js';
+import { phi3LayerInputs, type Phi3LayerInputs } from './layer-inputs.js';
 
 /** A decoder layer's output and the intermediates transformers' modules return on the way. */
 export interface Phi3LayerOutput {
@@ -62,20 +61,17 @@ export class Phi3DecoderLayer {
    * position ids (default 0..T−1 in every row) → the layer output. Call inside a tape or tidy.
    */
   apply(hidden: Tensor3D, attentionMask: ArrayLike<number> | null, positions?: ArrayLike<number>): Phi3LayerOutput {
+    return this.applyWith(hidden, phi3LayerInputs(this.config, hidden.shape[0], hidden.shape[1], attentionMask, positions));
+  }
+
+  /** The same with the tables and masks already built (shared by every layer of a model). */
+  applyWith(hidden: Tensor3D, inputs: Phi3LayerInputs): Phi3LayerOutput {
     const c = this.config;
     const [b, t, d] = hidden.shape;
     if (d !== c.hidden) throw new Error(`phi3 layer: input width ${d}, expects ${c.hidden}`);
-    if (positions && positions.length !== b * t) throw new Error(`phi3 layer: ${positions.length} position ids for ${b}×${t} tokens`);
+    if (b !== inputs.batch || t !== inputs.seqLen) throw new Error(`phi3 layer: input [${b}, ${t}], layer inputs built for [${inputs.batch}, ${inputs.seqLen}]`);
     const hd = headDim(c);
-    const rope = positions ? phi3RopeAt(c, positions) : phi3RopeTables(c, t);
-    const allowed = allowedPositions(b, t, attentionMask);
-    // Default tables are per position; attention works on [B·T] rows, so repeat them per batch row.
-    const rows = (a: Float32Array): Tensor2D =>
-      positions ? tf.tensor2d(a, [b * t, rope.half]) : (tf.tile(tf.tensor2d(a, [t, rope.half]), [b, 1]) as Tensor2D);
-    const consts = {
-      cos: rows(rope.cos), sin: rows(rope.sin),
-      masks: Array.from({ length: b }, (_, i) => tf.tensor2d(additiveMask(allowed, i, t), [t, t])),
-    };
+    const consts = inputs.consts;
     const x = tf.reshape(hidden, [b * t, d]) as Tensor2D;
     const ln1 = rmsNorm(x, this.v.ln1, c.rmsNormEps);
     const attn = phi3Attention(ln1, { qkv: this.v.qkv, o: this.v.o }, consts, { batch: b, seqLen: t, heads: c.heads, kvHeads: c.kvHeads, headDim: hd });
@@ -86,7 +82,7 @@ export class Phi3DecoderLayer {
     const as3 = (y: Tensor2D): Tensor3D => tf.reshape(y, [b, t, d]) as Tensor3D;
     return {
       output: as3(out), inputLayernormOutput: as3(ln1), attnOutput: as3(attn), postAttentionLayernormOutput: as3(ln2), mlpOutput: as3(mlp),
-      rope: { cos: rope.cos, sin: rope.sin, half: rope.half }, attentionAllowed: allowed,
+      rope: inputs.rope, attentionAllowed: inputs.attentionAllowed,
     };
   }
 

@@ -7,6 +7,7 @@ import type { MoeCallContext } from '../moe/types.js';
 import type { EmbeddingLayout, LanguageModel, LanguageModelForward } from '../vlm/language-model.js';
 import { assignNamedParams, type NamedParams } from '../checkpoint/named-params.js';
 import { Phi3DecoderLayer } from './decoder-layer.js';
+import { phi3LayerInputs } from './layer-inputs.js';
 import type { Phi3Init } from './config.js';
 import { checkPhi3ModelConfig, type Phi3ModelConfig } from './model-config.js';
 import { EMBED_TOKENS, FINAL_NORM, LM_HEAD, phi3LayerPrefix } from './param-names.js';
@@ -87,8 +88,9 @@ export class Phi3Model implements LanguageModel {
     }
     const mask = layout?.attentionMask ?? null;
     if (mask && mask.length !== batch * seqLen) throw new Error(`phi3: attention mask of ${mask.length} for ${batch}×${seqLen} tokens`);
+    const inputs = phi3LayerInputs(c, batch, seqLen, mask, layout?.positions);
     let x = tf.reshape(h, [batch, seqLen, c.hidden]) as Tensor3D;
-    for (const layer of this.layers) x = layer.apply(x, mask, layout?.positions).output;
+    for (const layer of this.layers) x = layer.applyWith(x, inputs).output;
     const final = rmsNorm(tf.reshape(x, [batch * seqLen, c.hidden]) as Tensor2D, this.params.get(FINAL_NORM)!, c.rmsNormEps);
     const head = this.params.get(c.tieWordEmbeddings ? EMBED_TOKENS : LM_HEAD)! as unknown as Tensor2D;
     return { logits: matMul2D(final, tf.transpose(head) as Tensor2D), moe: [] };
