@@ -4,7 +4,7 @@ import { checkPhi3ModelConfig, type Phi3ModelConfig } from '../../phi3/model-con
 import { phi3ParamShapes } from '../../phi3/param-names.js';
 import { HfConfig } from './hf-config.js';
 import { HfWeights } from './hf-weights.js';
-import { blameConfig, loadExpected, type HfLoadReport } from './load-report.js';
+import { blameConfig, checkExpected, readExpected, type HfLoadReport } from './load-report.js';
 import { phi3ConfigFromHf } from './phi3-config.js';
 
 export interface HfPhi3Load {
@@ -24,12 +24,12 @@ export async function loadHfPhi3(dir: string): Promise<HfPhi3Load> {
   blameConfig(cfg, () => checkPhi3ModelConfig(config));
   const weights = await HfWeights.open(dir);
   const shapes = phi3ParamShapes(config);
-  for (const [name, shape] of shapes) if (weights.entry(name)) weights.check(name, shape);
+  const checked = checkExpected(weights, shapes);
   // Every parameter is overwritten: skip the random init.
   const model = new Phi3Model(config, 0, { init: 'zeros' });
   try {
-    const r = await loadExpected(weights, shapes, (p) => model.load(p, { partial: true }));
-    return { model, config, report: { dir, files: weights.files, defaulted: [...cfg.defaulted], ...r } };
+    await readExpected(weights, shapes, (p) => model.load(p, { partial: true }));
+    return { model, config, report: { dir, files: weights.files, defaulted: [...cfg.defaulted], ...checked } };
   } catch (e) {
     model.dispose();
     throw e;

@@ -17,14 +17,10 @@ export interface HfLoadReport {
 
 /**
  * Checks every expected parameter against the headers (present, float dtype, shape) before any
- * value is read, so a wrong checkpoint fails fast and names the file and the key; then reads
- * and hands over one parameter at a time (a 4 GB model never sits in memory twice).
+ * value is read or any model built, so a wrong checkpoint fails fast and names the file and the
+ * key. Returns what the load will report besides the files and defaults.
  */
-export async function loadExpected(
-  weights: HfWeights,
-  shapes: ReadonlyMap<string, readonly number[]>,
-  assign: (params: NamedParams) => void,
-): Promise<Pick<HfLoadReport, 'ignored' | 'dtypes'>> {
+export function checkExpected(weights: HfWeights, shapes: ReadonlyMap<string, readonly number[]>): Pick<HfLoadReport, 'ignored' | 'dtypes'> {
   const missing = [...shapes.keys()].filter((k) => !weights.entry(k));
   if (missing.length > 0) {
     const list = missing.slice(0, 5).map((m) => `'${m}'`).join(', ');
@@ -35,8 +31,12 @@ export async function loadExpected(
     const e = weights.check(name, shape);
     dtypes[e.dtype] = (dtypes[e.dtype] ?? 0) + 1;
   }
-  for (const [name, shape] of shapes) assign({ [name]: { shape, data: await weights.read(name, shape) } });
   return { ignored: weights.names().filter((n) => !shapes.has(n)).sort(), dtypes };
+}
+
+/** Reads and hands over one parameter at a time (a 4 GB model never sits in memory twice). */
+export async function readExpected(weights: HfWeights, shapes: ReadonlyMap<string, readonly number[]>, assign: (params: NamedParams) => void): Promise<void> {
+  for (const [name, shape] of shapes) assign({ [name]: { shape, data: await weights.read(name, shape) } });
 }
 
 /** A model-construction error (a shape the model refuses) restated against the config file. */

@@ -7,14 +7,12 @@ import { checkTowerConfig, type VisionTowerConfig } from '../../vlm/tower/tower-
 import { denseParamShapes } from '../../vlm/tower/tower-params.js';
 import { HfConfig } from './hf-config.js';
 import { HfWeights } from './hf-weights.js';
-import { blameConfig, loadExpected, type HfLoadReport } from './load-report.js';
+import { blameConfig, checkExpected, readExpected, type HfLoadReport } from './load-report.js';
 import { visionConfigFromHf } from './vision-config.js';
 
 export interface HfVisionTowerOptions {
   /** LibMoE's S² scales (not in any HF config); default [1]. */
   readonly scales?: readonly number[];
-  /** Seed of the tower built before the weights overwrite it (every parameter is overwritten). */
-  readonly seed?: number;
 }
 
 export interface HfVisionTowerLoad {
@@ -38,11 +36,11 @@ export async function loadHfVisionTower(dir: string, opts: HfVisionTowerOptions 
   const weights = await HfWeights.open(dir);
   const shapes = denseParamShapes(config);
   // Headers are checked before the tower is built: a wrong folder fails without the init's cost.
-  for (const [name, shape] of shapes) if (weights.entry(name)) weights.check(name, shape);
-  const tower = blameConfig(cfg, () => VisionTower.create(config, opts.seed ?? 0));
+  const checked = checkExpected(weights, shapes);
+  const tower = blameConfig(cfg, () => VisionTower.create(config));
   try {
-    const r = await loadExpected(weights, shapes, (p) => tower.load(p, { partial: true }));
-    return { tower, config, modelType, report: { dir, files: weights.files, defaulted: [...cfg.defaulted], ...r } };
+    await readExpected(weights, shapes, (p) => tower.load(p, { partial: true }));
+    return { tower, config, modelType, report: { dir, files: weights.files, defaulted: [...cfg.defaulted], ...checked } };
   } catch (e) {
     tower.dispose();
     throw e;
