@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { copyFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf } from '../../../src/models/tf.js';
 import { Phi3Model } from '../../../src/models/phi3/model.js';
@@ -67,6 +68,22 @@ test('a tied Phi-3 folder (one F16 file) ignores a stored lm_head.weight and use
     assert.deepEqual(report.defaulted, ['hidden_act = "silu"', 'max_position_embeddings = 4096', 'rms_norm_eps = 0.00001', 'rope_theta = 10000', 'original_max_position_embeddings = 4096']);
     assert.equal(maxAbsDiff(logits(src), logits(model)), 0);
     model.dispose();
+  });
+  src.dispose();
+});
+
+test('without an index every *.safetensors of the folder is read; a parameter in two files is refused, naming both', async () => {
+  await selectBackend('cpu');
+  const src = new Phi3Model(PHI3, 3);
+  await withTmpDir(async (dir) => {
+    await writeHfCheckpoint(dir, { config: phi3ConfigJson(PHI3), tensors: readNamedParams(src.params), shards: 2 });
+    await rm(join(dir, 'model.safetensors.index.json'));
+    const { model, report } = await loadHfPhi3(dir);
+    assert.deepEqual(report.files, [join(dir, 'model-00001-of-00002.safetensors'), join(dir, 'model-00002-of-00002.safetensors')]);
+    assert.equal(maxAbsDiff(logits(src), logits(model)), 0);
+    model.dispose();
+    await copyFile(join(dir, 'model-00002-of-00002.safetensors'), join(dir, 'extra.safetensors'));
+    await assert.rejects(loadHfPhi3(dir), /model-00002-of-00002\.safetensors: parameter '[^']+' is also in .*extra\.safetensors/);
   });
   src.dispose();
 });
