@@ -65,7 +65,7 @@ test('a tied Phi-3 folder (one F16 file) ignores a stored lm_head.weight and use
     const { model, config, report } = await loadHfPhi3(dir);
     assert.deepEqual(config, tied);
     assert.deepEqual(report.ignored, ['lm_head.weight']);
-    assert.deepEqual(report.defaulted, ['hidden_act = "silu"', 'max_position_embeddings = 4096', 'rms_norm_eps = 0.00001', 'rope_theta = 10000', 'original_max_position_embeddings = 4096']);
+    assert.deepEqual(report.defaulted, ['hidden_act = "silu"', 'max_position_embeddings = 4096', 'rms_norm_eps = 0.00001', 'rope_theta = 10000', 'original_max_position_embeddings = 4096', 'pad_token_id = 32000']);
     assert.equal(maxAbsDiff(logits(src), logits(model)), 0);
     model.dispose();
   });

@@ -80,6 +80,21 @@ export class HfConfig {
     return v;
   }
 
+  /**
+   * An integer that may be null (`pad_token_id`, `sliding_window`): an explicit null stays null,
+   * an absent key takes `dflt` (recorded). `min` is the smallest value allowed.
+   */
+  nullableInt(key: string, dflt: number | null, min: number): number | null {
+    const v = this.json[key];
+    if (v === null) return null;
+    if (v === undefined) {
+      this.defaulted.push(`${this.path}${key} = ${JSON.stringify(dflt)}`);
+      return dflt;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) this.fail(key, `must be an integer ≥ ${min} or null, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
   bool(key: string, dflt?: boolean): boolean {
     const v = this.value(key, dflt);
     if (typeof v !== 'boolean') this.fail(key, `must be true or false, got ${JSON.stringify(v)}`);

@@ -15,10 +15,6 @@ export function phi3ConfigFromHf(cfg: HfConfig): Phi3ModelConfig {
   if (cfg.has('partial_rotary_factor') && cfg.num('partial_rotary_factor') !== 1) cfg.fail('partial_rotary_factor', `is ${cfg.num('partial_rotary_factor')}; only full-head RoPE (1) is supported`);
   const heads = cfg.int('num_attention_heads', 32);
   const maxPositionEmbeddings = cfg.int('max_position_embeddings', 4096);
-  const pad = cfg.raw('pad_token_id');
-  const window = cfg.raw('sliding_window');
-  if (window !== undefined && window !== null && !(Number.isInteger(window) && (window as number) > 0)) cfg.fail('sliding_window', `must be a positive integer or null, got ${JSON.stringify(window)}`);
-  if (pad !== undefined && pad !== null && !Number.isInteger(pad)) cfg.fail('pad_token_id', `must be an integer or null, got ${JSON.stringify(pad)}`);
   return {
     vocabSize: cfg.int('vocab_size', 32064),
     hidden: cfg.int('hidden_size', 3072),
@@ -32,8 +28,8 @@ export function phi3ConfigFromHf(cfg: HfConfig): Phi3ModelConfig {
     originalMaxPositionEmbeddings: cfg.int('original_max_position_embeddings', 4096),
     ropeScaling: ropeScaling(cfg),
     tieWordEmbeddings: cfg.bool('tie_word_embeddings', false),
-    padTokenId: pad === undefined ? 32000 : (pad as number | null),
-    slidingWindow: (window ?? null) as number | null,
+    padTokenId: cfg.nullableInt('pad_token_id', 32000, 0),
+    slidingWindow: cfg.nullableInt('sliding_window', null, 1),
   };
 }
 
