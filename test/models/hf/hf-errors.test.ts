@@ -16,8 +16,7 @@ import { loadHfPhi3 } from '../../../src/models/checkpoint/hf/load-phi3.js';
 import { loadHfVisionTower } from '../../../src/models/checkpoint/hf/load-vision-tower.js';
 import { writeHfCheckpoint } from '../../../src/models/checkpoint/hf/write-folder.js';
 import type { RawTensor } from '../../../src/models/checkpoint/hf/safetensors-file.js';
-import { clipVisionModelJson, dualModelJson, phi3ConfigJson, towerConfig, withTmpDir } from './hf-fixtures.js';
-import { PHI3 } from './phi3-config.js';
+import { clipVisionModelJson, dualModelJson, PHI3, phi3ConfigJson, towerConfig, withTmpDir } from './hf-fixtures.js';
 
 type Json = Record<string, unknown>;
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

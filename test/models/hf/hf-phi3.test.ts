@@ -11,11 +11,10 @@ import { selectBackend } from '../../../src/models/backend.js';
 import { tf } from '../../../src/models/tf.js';
 import { Phi3Model } from '../../../src/models/phi3/model.js';
 import type { Phi3ModelConfig } from '../../../src/models/phi3/model-config.js';
-import { PHI3 } from './phi3-config.js';
 import { readNamedParams } from '../../../src/models/checkpoint/named-params.js';
 import { loadHfPhi3 } from '../../../src/models/checkpoint/hf/load-phi3.js';
 import { writeHfCheckpoint } from '../../../src/models/checkpoint/hf/write-folder.js';
-import { perturb, phi3ConfigJson, withTmpDir } from './hf-fixtures.js';
+import { perturb, PHI3, phi3ConfigJson, withTmpDir } from './hf-fixtures.js';
 
 /** Logits of a right-padded batch long enough (10 > original_max 8) to use the long factors. */
 function logits(m: Phi3Model): Float32Array {
