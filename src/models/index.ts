@@ -11,3 +11,5 @@ export { saveLmCheckpoint, loadLmCheckpoint } from './checkpoint/lm-checkpoint.j
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
 export type * from './train-types.js';
 export * from './phi3/index.js';
+export * from './checkpoint/hf/index.js';
+export { assignNamedParams, readNamedParams, type HostParam, type NamedParams } from './checkpoint/named-params.js';

@@ -31,3 +31,10 @@ export function headDim(c: Phi3LayerConfig): number {
   if (c.heads % c.kvHeads !== 0) throw new Error(`phi3: heads ${c.heads} is not a multiple of kv heads ${c.kvHeads}`);
   return c.hidden / c.heads;
 }
+
+/**
+ * How fresh parameters start: `seeded` as Phi3PreTrainedModel initialises them (N(0, 0.02)
+ * from the seed), `zeros` when a checkpoint overwrites every one of them anyway (a 3.8B-
+ * parameter Phi-3 then skips billions of random draws).
+ */
+export type Phi3Init = 'seeded' | 'zeros';

@@ -1,11 +1,10 @@
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import { ParamFactory } from '../moe/init.js';
 import { phi3Attention } from './attention.js';
-import { additiveMask, allowedPositions } from './causal-mask.js';
-import { headDim, type Phi3LayerConfig } from './config.js';
+import { headDim, type Phi3Init, type Phi3LayerConfig } from './config.js';
 import { phi3Mlp } from './mlp.js';
 import { rmsNorm } from './rms-norm.js';
-import { phi3RopeTables } from './rope.js';
+import { phi3LayerInputs, type Phi3LayerInputs } from './layer-inputs.js';
 
 /** A decoder layer's output and the intermediates transformers' modules return on the way. */
 export interface Phi3LayerOutput {
@@ -17,7 +16,8 @@ export interface Phi3LayerOutput {
   readonly postAttentionLayernormOutput: Tensor3D;
   /** mlp's output, before the residual add. */
   readonly mlpOutput: Tensor3D;
-  /** The host tables this call used: [T, hd/2] cos and sin, and [B, T, T] 0/1 allowed attention. */
+  /** The host tables this call used: cos and sin [T, hd/2] (with explicit positions [B·T, hd/2]),
+   *  and [B, T, T] 0/1 allowed attention. */
   readonly rope: { readonly cos: Float32Array; readonly sin: Float32Array; readonly half: number };
   readonly attentionAllowed: Uint8Array;
 }
@@ -33,17 +33,19 @@ export class Phi3DecoderLayer {
   readonly variables: ReadonlyMap<string, Variable>;
   private readonly v: Record<'qkv' | 'o' | 'gateUp' | 'down' | 'ln1' | 'ln2', Variable>;
 
-  /** Initialised as Phi3PreTrainedModel does: Linear N(0, 0.02), RMSNorm weights 1. */
-  constructor(readonly config: Phi3LayerConfig, seed = 0) {
+  /** Initialised as Phi3PreTrainedModel does: Linear N(0, 0.02), RMSNorm weights 1 (`zeros`: Linear 0). */
+  constructor(readonly config: Phi3LayerConfig, seed = 0, init: Phi3Init = 'seeded') {
     const c = config;
     const hd = headDim(c);
     const pf = new ParamFactory(seed, '');
     const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
+    const linear = (name: string, shape: [number, number]): Variable =>
+      init === 'zeros' ? pf.fromArray(name, shape, new Float32Array(shape[0] * shape[1])) : pf.normal(name, shape, 0.02);
     this.v = {
-      qkv: pf.normal('self_attn.qkv_proj.weight', [(c.heads + 2 * c.kvHeads) * hd, c.hidden], 0.02),
-      o: pf.normal('self_attn.o_proj.weight', [c.hidden, c.heads * hd], 0.02),
-      gateUp: pf.normal('mlp.gate_up_proj.weight', [2 * c.intermediate, c.hidden], 0.02),
-      down: pf.normal('mlp.down_proj.weight', [c.hidden, c.intermediate], 0.02),
+      qkv: linear('self_attn.qkv_proj.weight', [(c.heads + 2 * c.kvHeads) * hd, c.hidden]),
+      o: linear('self_attn.o_proj.weight', [c.hidden, c.heads * hd]),
+      gateUp: linear('mlp.gate_up_proj.weight', [2 * c.intermediate, c.hidden]),
+      down: linear('mlp.down_proj.weight', [c.hidden, c.intermediate]),
       ln1: pf.fromArray('input_layernorm.weight', [c.hidden], ones(c.hidden)),
       ln2: pf.fromArray('post_attention_layernorm.weight', [c.hidden], ones(c.hidden)),
     };
@@ -55,22 +57,21 @@ export class Phi3DecoderLayer {
   }
 
   /**
-   * hidden [B, T, D], attentionMask [B·T] 1 real / 0 padding (null: none) → the layer output.
-   * Call inside a tape or tidy.
+   * hidden [B, T, D], attentionMask [B·T] 1 real / 0 padding (null: none), positions [B·T]
+   * position ids (default 0..T−1 in every row) → the layer output. Call inside a tape or tidy.
    */
-  apply(hidden: Tensor3D, attentionMask: ArrayLike<number> | null): Phi3LayerOutput {
+  apply(hidden: Tensor3D, attentionMask: ArrayLike<number> | null, positions?: ArrayLike<number>): Phi3LayerOutput {
+    return this.applyWith(hidden, phi3LayerInputs(this.config, hidden.shape[0], hidden.shape[1], attentionMask, positions));
+  }
+
+  /** The same with the tables and masks already built (shared by every layer of a model). */
+  applyWith(hidden: Tensor3D, inputs: Phi3LayerInputs): Phi3LayerOutput {
     const c = this.config;
     const [b, t, d] = hidden.shape;
     if (d !== c.hidden) throw new Error(`phi3 layer: input width ${d}, expects ${c.hidden}`);
+    if (b !== inputs.batch || t !== inputs.seqLen) throw new Error(`phi3 layer: input [${b}, ${t}], layer inputs built for [${inputs.batch}, ${inputs.seqLen}]`);
     const hd = headDim(c);
-    const rope = phi3RopeTables(c, t);
-    const allowed = allowedPositions(b, t, attentionMask);
-    // The tables are per position; attention works on [B·T] rows, so repeat them per batch row.
-    const tile = (a: Float32Array): Tensor2D => tf.tile(tf.tensor2d(a, [t, rope.half]), [b, 1]) as Tensor2D;
-    const consts = {
-      cos: tile(rope.cos), sin: tile(rope.sin),
-      masks: Array.from({ length: b }, (_, i) => tf.tensor2d(additiveMask(allowed, i, t), [t, t])),
-    };
+    const consts = inputs.consts;
     const x = tf.reshape(hidden, [b * t, d]) as Tensor2D;
     const ln1 = rmsNorm(x, this.v.ln1, c.rmsNormEps);
     const attn = phi3Attention(ln1, { qkv: this.v.qkv, o: this.v.o }, consts, { batch: b, seqLen: t, heads: c.heads, kvHeads: c.kvHeads, headDim: hd });
@@ -81,7 +82,7 @@ export class Phi3DecoderLayer {
     const as3 = (y: Tensor2D): Tensor3D => tf.reshape(y, [b, t, d]) as Tensor3D;
     return {
       output: as3(out), inputLayernormOutput: as3(ln1), attnOutput: as3(attn), postAttentionLayernormOutput: as3(ln2), mlpOutput: as3(mlp),
-      rope: { cos: rope.cos, sin: rope.sin, half: rope.half }, attentionAllowed: allowed,
+      rope: inputs.rope, attentionAllowed: inputs.attentionAllowed,
     };
   }
 

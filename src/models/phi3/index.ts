@@ -1,5 +1,9 @@
-/** moeflow/models/phi3: a Phi-3 decoder layer (transformers 4.43's Phi3DecoderLayer, its parameter names). */
+/** moeflow/models/phi3: a Phi-3 decoder (transformers 4.43's Phi3ForCausalLM and Phi3DecoderLayer, their parameter names). */
 export { Phi3DecoderLayer } from './decoder-layer.js';
-export { headDim, type Phi3LayerConfig } from './config.js';
-export { phi3RopeTables } from './rope.js';
+export { Phi3Model } from './model.js';
+export { phi3LayerInputs, type Phi3LayerInputs } from './layer-inputs.js';
+export { headDim, type Phi3LayerConfig, type LongRopeScaling, type Phi3Init } from './config.js';
+export { checkPhi3ModelConfig, type Phi3ModelConfig } from './model-config.js';
+export { EMBED_TOKENS, FINAL_NORM, LM_HEAD, phi3LayerPrefix, phi3ParamShapes } from './param-names.js';
+export { phi3RopeTables, phi3RopeAt } from './rope.js';
 export { rmsNorm } from './rms-norm.js';

@@ -19,13 +19,25 @@ export interface Phi3RopeTables {
  * rounded to float32 here as well, so the tables agree to float32 rounding.
  */
 export function phi3RopeTables(c: Phi3LayerConfig, seqLen: number): Phi3RopeTables {
+  const t = phi3RopeAt(c, Int32Array.from({ length: seqLen }, (_, i) => i));
+  return { seqLen, half: t.half, cos: t.cos, sin: t.sin };
+}
+
+/**
+ * The same tables for explicit position ids (one row per entry of `positions`, e.g. [B·T]
+ * row-major), as Phi3Model computes them when it is given `position_ids`: LongRoPE picks its
+ * factors from max(position)+1 over the whole batch, as transformers does.
+ */
+export function phi3RopeAt(c: Phi3LayerConfig, positions: ArrayLike<number>): { readonly half: number; readonly cos: Float32Array; readonly sin: Float32Array } {
   const hd = headDim(c);
   const half = hd / 2;
   const f = Math.fround;
+  let maxPos = -1;
+  for (let i = 0; i < positions.length; i++) maxPos = Math.max(maxPos, positions[i]!);
   let factors: readonly number[] | null = null;
   let scale = 1;
   if (c.ropeScaling) {
-    factors = seqLen > c.originalMaxPositionEmbeddings ? c.ropeScaling.longFactor : c.ropeScaling.shortFactor;
+    factors = maxPos + 1 > c.originalMaxPositionEmbeddings ? c.ropeScaling.longFactor : c.ropeScaling.shortFactor;
     if (factors.length !== half) throw new Error(`phi3 longrope: ${factors.length} factors, head_dim / 2 = ${half}`);
     const ratio = c.maxPositionEmbeddings / c.originalMaxPositionEmbeddings;
     scale = ratio <= 1 ? 1 : Math.sqrt(1 + Math.log(ratio) / Math.log(c.originalMaxPositionEmbeddings));
@@ -34,14 +46,15 @@ export function phi3RopeTables(c: Phi3LayerConfig, seqLen: number): Phi3RopeTabl
     const base = f(Math.pow(c.ropeTheta, f((2 * i) / hd)));
     return f(1 / (factors ? f(factors[i]! * base) : base));
   });
-  const cos = new Float32Array(seqLen * half);
-  const sin = new Float32Array(seqLen * half);
-  for (let t = 0; t < seqLen; t++) {
+  const cos = new Float32Array(positions.length * half);
+  const sin = new Float32Array(positions.length * half);
+  for (let r = 0; r < positions.length; r++) {
+    const p = positions[r]!;
     for (let i = 0; i < half; i++) {
-      const angle = f(invFreq[i]! * t);
-      cos[t * half + i] = f(Math.cos(angle)) * scale;
-      sin[t * half + i] = f(Math.sin(angle)) * scale;
+      const angle = f(invFreq[i]! * p);
+      cos[r * half + i] = f(Math.cos(angle)) * scale;
+      sin[r * half + i] = f(Math.sin(angle)) * scale;
     }
   }
-  return { seqLen, half, cos, sin };
+  return { half, cos, sin };
 }
