@@ -78,6 +78,15 @@ export class MoeProjector {
     };
   }
 
+  /** The MoE layer's non-trainable state (bias, λ, …), for checkpoints. */
+  state(): Json {
+    return this.layer.state();
+  }
+
+  setState(state: Json): void {
+    this.layer.setState(state);
+  }
+
   dispose(): void {
     this.layer.dispose();
   }

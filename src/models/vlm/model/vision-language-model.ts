@@ -1,0 +1,161 @@
+/**
+ * LibMoE's vision-language model (LLaVA with MoE in the vision half), top to bottom:
+ *
+ *   features = VisionTower(pixels)            input of the last encoder layer; CLIP drops its
+ *                                             class token; S² scales on the channel axis
+ *   image    = Projector(features)            mlp2x_gelu, or an MoE of mlp2x_gelu experts
+ *   h        = splice(embed(ids), image)      each <image> token becomes its P feature rows
+ *   logits   = LanguageModel.decoder(h)       (labels −100 on image rows and padding)
+ *
+ * Parameters are named by component (`vision_tower.…`, `mm_projector.…`, `language_model.…`,
+ * HF/LibMoE names inside), so freezing, checkpoints and upcycling work by name.
+ */
+import type { Json } from '../../../base/json.js';
+import { tf, type Tensor2D, type Tensor3D, type Variable } from '../../tf.js';
+import { createMoeLayer } from '../../moe/registry.js';
+import type { MoeCallContext, MoeOutput } from '../../moe/types.js';
+import { embeddingLookup } from '../../lm/embedding.js';
+import { TransformerLM } from '../../lm/transformer-lm.js';
+import type { LanguageModel } from '../language-model.js';
+import type { MoeProjectorOutput } from '../projector/moe-projector.js';
+import { spliceMultimodal } from '../splice/splice.js';
+import type { SplicePlan } from '../splice/plan.js';
+import { patchesPerImage } from '../tower/tower-config.js';
+import { VisionTower, type TowerForward } from '../tower/vision-tower.js';
+import { subSeed } from '../../lm/seeded-draws.js';
+import { featureBlocks, type VlmBatch } from './vlm-batch.js';
+import { buildProjector, type VlmProjector } from './vlm-projector.js';
+import { COMPONENT_PREFIX, type VlmConfig } from './vlm-config.js';
+
+export interface VlmForward {
+  /** [B·L', V] next-token logits over the spliced sequence (position t predicts t + 1). */
+  readonly logits: Tensor2D;
+  /** Where each spliced row came from; `plan.labels` [B, L'] are the labels the loss reads
+   *  (image rows and padding `IGNORE_INDEX`), `plan.attentionMask` the real rows. */
+  readonly plan: SplicePlan;
+  /** The tower's pass over the batch's images (absent when the batch has none). */
+  readonly tower?: TowerForward;
+  /** The MoE projector's output (absent for the dense projector or without images). */
+  readonly projector?: MoeProjectorOutput;
+  /** The language model's MoE blocks (empty for a dense decoder, as in LibMoE). */
+  readonly languageModel: readonly { readonly layer: number; readonly out: MoeOutput }[];
+  readonly images: number;
+}
+
+export class VisionLanguageModel {
+  /** Every parameter by checkpoint name, component by component. */
+  readonly params: ReadonlyMap<string, Variable>;
+
+  constructor(
+    readonly config: VlmConfig,
+    readonly tower: VisionTower,
+    readonly projector: VlmProjector,
+    readonly languageModel: LanguageModel,
+  ) {
+    const params = new Map<string, Variable>();
+    const add = (prefix: string, vars: ReadonlyMap<string, Variable>) => {
+      for (const [k, v] of vars) params.set(prefix + k, v);
+    };
+    add(COMPONENT_PREFIX.tower, tower.variables);
+    add(COMPONENT_PREFIX.projector, projector.variables);
+    add(COMPONENT_PREFIX.languageModel, languageModel.params);
+    this.params = params;
+  }
+
+  /** The model `config` states, every weight fresh from its seeds (the LM is moeflow's TransformerLM). */
+  static create(config: VlmConfig): VisionLanguageModel {
+    const tower = VisionTower.create(config.tower, subSeed(config.seed, 'vision_tower'), config.routerSeed);
+    const lm = new TransformerLM(config.languageModel, createMoeLayer);
+    const dims = { mmHidden: config.tower.hidden, scales: config.tower.scales, llmHidden: lm.dModel };
+    const projector = buildProjector(config.projector, dims, subSeed(config.seed, 'mm_projector'), config.routerSeed);
+    return new VisionLanguageModel(config, tower, projector, lm);
+  }
+
+  /**
+   * One forward pass over a collated batch. Call inside a tape (training) or tidy (eval); the
+   * routers run in `ctx`'s mode (training: their aux losses are computed).
+   */
+  forward(batch: VlmBatch, ctx: MoeCallContext): VlmForward {
+    const blocks = featureBlocks(batch);
+    const nImg = batch.imageRows.length;
+    const p = patchesPerImage(this.config.tower);
+    const d = this.languageModel.dModel;
+    let towerOut: TowerForward | undefined;
+    let projected: Tensor3D | undefined;
+    let projMoe: MoeProjectorOutput | undefined;
+    if (nImg > 0) {
+      const s = this.config.tower.imageSize;
+      if (batch.pixels === undefined || batch.pixels.length !== nImg * 3 * s * s) {
+        throw new Error(`VLM batch: ${nImg} images need pixels [${nImg}, 3, ${s}, ${s}], got ${batch.pixels?.length ?? 0} values`);
+      }
+      towerOut = this.tower.forward(tf.tensor4d(batch.pixels, [nImg, 3, s, s]), ctx);
+      const pr = this.projector.apply(towerOut.features, ctx);
+      projected = pr.y;
+      projMoe = pr.moe;
+    }
+    const spliced = spliceMultimodal(
+      { batchSize: batch.batchSize, seqLen: batch.seqLen, ids: batch.ids, labels: batch.labels, attentionMask: batch.attentionMask, withPositionIds: false },
+      this.languageModel.embeddingMatrix() as unknown as Tensor2D,
+      blockFeatures(projected, blocks, p, d),
+      // Right padding as LLaVA's collator; position ids are then 0…len−1 on every real row.
+      { maxLength: this.config.maxLength, paddingSide: 'right' },
+    );
+    const { plan } = spliced;
+    const h = tf.reshape(spliced.inputsEmbeds, [plan.batchSize * plan.seqLen, d]) as Tensor2D;
+    const lm = this.languageModel.forwardEmbeddings(h, plan.batchSize, plan.seqLen, ctx, plan.attentionMask ? { attentionMask: Uint8Array.from(plan.attentionMask) } : undefined);
+    return {
+      logits: lm.logits, plan, languageModel: lm.moe, images: nImg,
+      ...(towerOut ? { tower: towerOut } : {}),
+      ...(projMoe ? { projector: projMoe } : {}),
+    };
+  }
+
+  /** Number of scalar parameters (all experts counted). */
+  parameterCount(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  /** The MoE layers' non-trainable state (bias, λ, …), for checkpoints. */
+  moeState(): Json {
+    const lm = this.languageModel instanceof TransformerLM ? this.languageModel.moeLayers.map((l) => (l ? l.state() : null)) : [];
+    return { tower: this.tower.moeLayers.map((l) => l.state()), projector: this.projector.state(), languageModel: lm };
+  }
+
+  setMoeState(s: Json): void {
+    const st = s as { tower: Json[]; projector: Json; languageModel: (Json | null)[] };
+    if (st.tower.length !== this.tower.moeLayers.length) throw new Error(`VLM state: ${st.tower.length} tower MoE layers in the state, the model has ${this.tower.moeLayers.length}`);
+    st.tower.forEach((x, i) => this.tower.moeLayers[i]!.setState(x));
+    this.projector.setState(st.projector);
+    if (this.languageModel instanceof TransformerLM) {
+      const layers = this.languageModel.moeLayers;
+      st.languageModel.forEach((x, i) => {
+        if (x !== null) layers[i]?.setState(x);
+      });
+    }
+  }
+
+  dispose(): void {
+    this.tower.dispose();
+    this.projector.dispose();
+    this.languageModel.dispose();
+  }
+}
+
+/**
+ * The splice's feature blocks [N_blocks, P, D] from the projected images [N_img, P, D]: block b
+ * is image blocks[b], or zeros for −1 (a text-only row). One row gather whose gradient works on wasm.
+ */
+function blockFeatures(projected: Tensor3D | undefined, blocks: Int32Array, p: number, d: number): Tensor3D {
+  const nImg = projected?.shape[0] ?? 0;
+  if (projected && blocks.every((b, i) => b === i) && blocks.length === nImg) return projected;
+  const zeroRow = nImg * p;
+  const rows = new Int32Array(blocks.length * p);
+  blocks.forEach((b, i) => {
+    for (let r = 0; r < p; r++) rows[i * p + r] = b < 0 ? zeroRow : b * p + r;
+  });
+  const zeros = tf.zeros([1, d]) as Tensor2D;
+  const table = projected ? (tf.concat([tf.reshape(projected, [nImg * p, d]) as Tensor2D, zeros], 0) as Tensor2D) : zeros;
+  return tf.reshape(embeddingLookup(table, tf.tensor1d(rows, 'int32')), [blocks.length, p, d]) as Tensor3D;
+}

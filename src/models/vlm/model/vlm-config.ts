@@ -1,0 +1,52 @@
+/**
+ * The whole vision-language model as one config (LibMoE's LLaVA: vision tower → projector →
+ * language model): each component's shape and, for MoE components, its router; every initial
+ * weight follows from the seeds.
+ */
+import type { Json } from '../../../base/json.js';
+import type { LmConfig } from '../../lm/config.js';
+import type { VisionTowerConfig } from '../tower/tower-config.js';
+
+/** LibMoE's `mm_projector_type`: the dense `mlp2x_gelu`, or `moe` (MLPMoE, experts = mlp2x_gelu). */
+export type ProjectorConfig =
+  | { readonly kind: 'mlp2x_gelu' }
+  | {
+      readonly kind: 'moe';
+      /** Any VLM router of the registry by LibMoE's name (`--moe_name`). */
+      readonly algorithm: string;
+      readonly nExperts: number;
+      readonly topK: number;
+      /** Router options under LibMoE's names (`balance_loss_coef`, `router_z_loss_coef`, …). */
+      readonly options?: Readonly<Record<string, Json>>;
+    };
+
+export interface VlmConfig {
+  /** The vision tower (CLIP or SigLIP; `tower.moe` makes every encoder MLP an MoE layer). */
+  readonly tower: VisionTowerConfig;
+  readonly projector: ProjectorConfig;
+  /** moeflow's TransformerLM (its own `seed` initialises it). Another decoder (Phi-3) plugs in
+   *  through `LanguageModel` when the model is assembled from built components. */
+  readonly languageModel: LmConfig;
+  /** Seed of the tower's and the projector's fresh weights. */
+  readonly seed: number;
+  /**
+   * When set, every router (each tower layer's and the projector's) is drawn from this one seed,
+   * as LibMoE's `init_gate_weights` draws every router from a generator seeded 42; sparse
+   * upcycling sets 42. Unset: each router from its own seed derived from `seed`.
+   */
+  readonly routerSeed?: number;
+  /** `tokenizer_model_max_length`: spliced sequences are cut to it (LibMoE 2048); null: no cut. */
+  readonly maxLength: number | null;
+}
+
+/** The checkpoint-name prefix of each component (LLaVA's module names), so freezing and loading go by name. */
+export const COMPONENT_PREFIX = {
+  tower: 'vision_tower.',
+  projector: 'mm_projector.',
+  languageModel: 'language_model.',
+} as const;
+
+/** Whether the config has an MoE anywhere in the vision half (what upcycling adds). */
+export function hasVisionMoe(c: VlmConfig): boolean {
+  return c.tower.moe !== undefined || c.projector.kind === 'moe';
+}
