@@ -8,7 +8,7 @@ import { VisionLanguageModel } from '../../../src/models/vlm/model/vision-langua
 import { shiftedTargets } from '../../../src/models/vlm/model/vlm-loss.js';
 import { IGNORE_INDEX } from '../../../src/models/vlm/splice/constants.js';
 import type { SplicePlan } from '../../../src/models/vlm/splice/plan.js';
-import { TINY_P, TINY_VLM, tinyBatch } from './vlm-fixtures.js';
+import { TINY_LM, TINY_P, TINY_VLM, tinyBatch } from './vlm-fixtures.js';
 
 before(async () => {
   await selectBackend('wasm');
@@ -17,7 +17,7 @@ before(async () => {
 const EVAL = { training: false, step: 0, totalSteps: 1 };
 
 test('TransformerLM as a LanguageModel: the decoder over its own embeddings is forward, bit for bit', () => {
-  const lm = new TransformerLM(TINY_VLM.languageModel);
+  const lm = new TransformerLM(TINY_LM);
   const ids = tf.tensor1d([1, 5, 7, 2, 3, 3, 9, 0], 'int32');
   const [a, b] = tf.tidy(() => {
     const direct = lm.forward(ids, 2, 4, EVAL).logits;
@@ -80,4 +80,26 @@ test('image features change the logits at the answer position, and not before th
   assert.notDeepEqual(va[1 + TINY_P], vb[1 + TINY_P], 'the question row sees it');
   tf.dispose([a, b]);
   m.dispose();
+});
+
+test('S² (scales [1, 2]) and a SigLIP tower: the projector reads mm_hidden·2 channels, every image still becomes P rows', () => {
+  const cfg = { ...TINY_VLM, tower: { ...TINY_VLM.tower, arch: 'siglip' as const, activation: 'gelu_pytorch_tanh' as const, scales: [1, 2] } };
+  const m = VisionLanguageModel.create(cfg);
+  assert.deepEqual(m.params.get('mm_projector.0.weight')!.shape, [16, 16]);
+  assert.ok(!m.params.has('vision_tower.vision_model.embeddings.class_embedding'));
+  const seqLen = tf.tidy(() => m.forward(tinyBatch(), EVAL).plan.seqLen);
+  assert.equal(seqLen, 5 - 1 + TINY_P);
+  m.dispose();
+});
+
+test('another decoder plugs in through LanguageModel: an { arch, config } language model is built by the given builder', () => {
+  const cfg = { ...TINY_VLM, languageModel: { arch: 'test-decoder', config: null } };
+  assert.throws(() => VisionLanguageModel.create(cfg), /arch 'test-decoder' needs a LanguageModelBuilder/);
+  const m = VisionLanguageModel.create(cfg, () => new TransformerLM(TINY_LM));
+  const ref = VisionLanguageModel.create(TINY_VLM);
+  const [a, b] = tf.tidy(() => [m.forward(tinyBatch(), EVAL).logits, ref.forward(tinyBatch(), EVAL).logits] as Tensor2D[]);
+  assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+  tf.dispose([a, b]);
+  m.dispose();
+  ref.dispose();
 });

@@ -3,9 +3,12 @@
  * each image is one of two patterns, and the answer token after it says which, so the model
  * can only lower its loss on the answer by looking.
  */
+import type { LmConfig } from '../../../src/models/lm/config.js';
 import type { VlmBatch } from '../../../src/models/vlm/model/vlm-batch.js';
 import type { VlmConfig } from '../../../src/models/vlm/model/vlm-config.js';
 import { IGNORE_INDEX, IMAGE_TOKEN_INDEX } from '../../../src/models/vlm/splice/constants.js';
+
+export const TINY_LM: LmConfig = { vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, headDim: 8, ffn: { kind: 'dense', hidden: 32 }, seed: 3 };
 
 export const TINY_VLM: VlmConfig = {
   tower: {
@@ -13,7 +16,7 @@ export const TINY_VLM: VlmConfig = {
     activation: 'quick_gelu', layerNormEps: 1e-5, scales: [1],
   },
   projector: { kind: 'mlp2x_gelu' },
-  languageModel: { vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, headDim: 8, ffn: { kind: 'dense', hidden: 32 }, seed: 3 },
+  languageModel: TINY_LM,
   seed: 5,
   maxLength: null,
 };

@@ -8,9 +8,13 @@
  */
 import type { Json } from '../../../base/json.js';
 import { tf } from '../../tf.js';
-import type { VisionLanguageModel } from './vision-language-model.js';
+import { routerOptions } from '../../moe/registry.js';
+import type { LanguageModelBuilder, VisionLanguageModel } from './vision-language-model.js';
 import { VisionLanguageModel as Vlm } from './vision-language-model.js';
 import { hasVisionMoe, type VlmConfig } from './vlm-config.js';
+
+/** LibMoE's stage-3 loss coefficients (`--balance_loss_coef 0.01 --router_z_loss_coef 0.001`). */
+export const SFT_COEFFICIENTS = { balance_loss_coef: 0.01, router_z_loss_coef: 0.001 } as const;
 
 export interface UpcycleVlmOptions {
   /** Any VLM router of the registry by LibMoE's name (`--moe_name`). */
@@ -21,6 +25,11 @@ export interface UpcycleVlmOptions {
   readonly topK?: number;
   /** Router options; `balance_loss_coef` 0.01 and `router_z_loss_coef` 0.001 (the SFT script's) unless given. */
   readonly options?: Readonly<Record<string, Json>>;
+  /**
+   * The projector's router when it differs from the tower's (`moe_name` is one flag in LibMoE,
+   * but MoE++'s copy/constant experts cannot map mm_hidden → llm_hidden); null keeps it dense.
+   */
+  readonly projectorAlgorithm?: string | null;
   /** The routers' seed (LibMoE: 42 for every layer). */
   readonly routerSeed?: number;
 }
@@ -28,13 +37,14 @@ export interface UpcycleVlmOptions {
 /** The MoE config the upcycled model has: the dense one with the tower's MLPs and the projector made MoE. */
 export function upcycledConfig(dense: VlmConfig, o: UpcycleVlmOptions): VlmConfig {
   if (hasVisionMoe(dense)) throw new Error('upcycleVlm: the model already has MoE layers in its vision half');
-  const moe = {
-    algorithm: o.algorithm,
-    nExperts: o.nExperts ?? 4,
-    topK: o.topK ?? 2,
-    options: { balance_loss_coef: 0.01, router_z_loss_coef: 0.001, ...(o.options ?? {}) },
+  const moeOf = (algorithm: string) => {
+    // The SFT script's coefficients, stated for the routers that read them (others refuse unknown options).
+    const declared = new Set(routerOptions(algorithm).map((opt) => opt.name));
+    const coefs = Object.fromEntries(Object.entries(SFT_COEFFICIENTS).filter(([k]) => declared.has(k)));
+    return { algorithm, nExperts: o.nExperts ?? 4, topK: o.topK ?? 2, options: { ...coefs, ...(o.options ?? {}) } };
   };
-  return { ...dense, tower: { ...dense.tower, moe }, projector: { kind: 'moe', ...moe }, routerSeed: o.routerSeed ?? 42 };
+  const projector = o.projectorAlgorithm === null ? dense.projector : { kind: 'moe' as const, ...moeOf(o.projectorAlgorithm ?? o.algorithm) };
+  return { ...dense, tower: { ...dense.tower, moe: moeOf(o.algorithm) }, projector, routerSeed: o.routerSeed ?? 42 };
 }
 
 /**
@@ -51,9 +61,9 @@ export function denseSourceOf(name: string, dense: ReadonlySet<string>): string 
   return dense.has(src) ? src : null;
 }
 
-/** The upcycled MoE VLM; `dense` is left as it was. */
-export function upcycleVlm(dense: VisionLanguageModel, o: UpcycleVlmOptions): VisionLanguageModel {
-  const moe = Vlm.create(upcycledConfig(dense.config, o));
+/** The upcycled MoE VLM; `dense` is left as it was. `buildLanguageModel` as for VisionLanguageModel.create. */
+export function upcycleVlm(dense: VisionLanguageModel, o: UpcycleVlmOptions, buildLanguageModel?: LanguageModelBuilder): VisionLanguageModel {
+  const moe = Vlm.create(upcycledConfig(dense.config, o), buildLanguageModel);
   const names = new Set(dense.params.keys());
   const used = new Set<string>();
   for (const [name, v] of moe.params) {

@@ -25,7 +25,10 @@ import { VisionTower, type TowerForward } from '../tower/vision-tower.js';
 import { subSeed } from '../../lm/seeded-draws.js';
 import { featureBlocks, type VlmBatch } from './vlm-batch.js';
 import { buildProjector, type VlmProjector } from './vlm-projector.js';
-import { COMPONENT_PREFIX, type VlmConfig } from './vlm-config.js';
+import { COMPONENT_PREFIX, isOtherLm, type VlmConfig } from './vlm-config.js';
+
+/** Builds the decoder a VlmConfig names (Phi-3 and other LanguageModel implementations). */
+export type LanguageModelBuilder = (config: VlmConfig['languageModel']) => LanguageModel;
 
 export interface VlmForward {
   /** [B·L', V] next-token logits over the spliced sequence (position t predicts t + 1). */
@@ -62,10 +65,17 @@ export class VisionLanguageModel {
     this.params = params;
   }
 
-  /** The model `config` states, every weight fresh from its seeds (the LM is moeflow's TransformerLM). */
-  static create(config: VlmConfig): VisionLanguageModel {
+  /**
+   * The model `config` states, every weight fresh from its seeds. The decoder is moeflow's
+   * TransformerLM, or for an `{ arch, config }` language model what `buildLanguageModel` makes.
+   */
+  static create(config: VlmConfig, buildLanguageModel?: LanguageModelBuilder): VisionLanguageModel {
+    const lmConfig = config.languageModel;
+    let lm: LanguageModel;
+    if (buildLanguageModel) lm = buildLanguageModel(lmConfig);
+    else if (isOtherLm(lmConfig)) throw new Error(`VisionLanguageModel: language model arch '${lmConfig.arch}' needs a LanguageModelBuilder`);
+    else lm = new TransformerLM(lmConfig, createMoeLayer);
     const tower = VisionTower.create(config.tower, subSeed(config.seed, 'vision_tower'), config.routerSeed);
-    const lm = new TransformerLM(config.languageModel, createMoeLayer);
     const dims = { mmHidden: config.tower.hidden, scales: config.tower.scales, llmHidden: lm.dModel };
     const projector = buildProjector(config.projector, dims, subSeed(config.seed, 'mm_projector'), config.routerSeed);
     return new VisionLanguageModel(config, tower, projector, lm);

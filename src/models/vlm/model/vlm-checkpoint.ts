@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Json } from '../../../base/json.js';
 import { tf } from '../../tf.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '../../checkpoint/safetensors.js';
-import { VisionLanguageModel } from './vision-language-model.js';
+import { VisionLanguageModel, type LanguageModelBuilder } from './vision-language-model.js';
 import type { VlmConfig } from './vlm-config.js';
 
 export const VLM_CHECKPOINT_FORMAT = 'moeflow-vlm-weights/1';
@@ -55,9 +55,9 @@ export async function loadVlmWeights(dir: string, model: VisionLanguageModel): P
   model.setMoeState(state.moe);
 }
 
-/** The model a checkpoint folder describes, with its weights. */
-export async function vlmFromCheckpoint(dir: string): Promise<VisionLanguageModel> {
-  const model = VisionLanguageModel.create((await readState(dir)).config);
+/** The model a checkpoint folder describes, with its weights. `buildLanguageModel` as for VisionLanguageModel.create. */
+export async function vlmFromCheckpoint(dir: string, buildLanguageModel?: LanguageModelBuilder): Promise<VisionLanguageModel> {
+  const model = VisionLanguageModel.create((await readState(dir)).config, buildLanguageModel);
   try {
     await loadVlmWeights(dir, model);
     return model;

@@ -20,13 +20,23 @@ export type ProjectorConfig =
       readonly options?: Readonly<Record<string, Json>>;
     };
 
+/** A decoder other than TransformerLM (e.g. `{ arch: 'phi3', config: {…} }`): its builder reads it. */
+export interface OtherLmConfig {
+  readonly arch: string;
+  readonly config: Json;
+}
+
+export function isOtherLm(c: VlmConfig['languageModel']): c is OtherLmConfig {
+  return 'arch' in c;
+}
+
 export interface VlmConfig {
   /** The vision tower (CLIP or SigLIP; `tower.moe` makes every encoder MLP an MoE layer). */
   readonly tower: VisionTowerConfig;
   readonly projector: ProjectorConfig;
-  /** moeflow's TransformerLM (its own `seed` initialises it). Another decoder (Phi-3) plugs in
-   *  through `LanguageModel` when the model is assembled from built components. */
-  readonly languageModel: LmConfig;
+  /** moeflow's TransformerLM (its own `seed` initialises it), or another decoder's config under
+   *  its `arch` (Phi-3), built by the LanguageModelBuilder given to `VisionLanguageModel.create`. */
+  readonly languageModel: LmConfig | OtherLmConfig;
   /** Seed of the tower's and the projector's fresh weights. */
   readonly seed: number;
   /**
