@@ -21,3 +21,4 @@ export { LIBMOE_VLM_ADAMW, VlmTrainer, type VlmStepResult, type VlmTrainConfig }
 export { denseSourceOf, SFT_COEFFICIENTS, upcycledConfig, upcycleVlm, type UpcycleVlmOptions } from './model/upcycle-vlm.js';
 export { loadVlmWeights, readVlmConfig, saveVlmWeights, vlmFromCheckpoint, VLM_CHECKPOINT_FORMAT } from './model/vlm-checkpoint.js';
 export type { EmbeddingLayout, LanguageModel, LanguageModelForward } from './language-model.js';
+export { splitVlmBatch } from './model/split-vlm-batch.js';

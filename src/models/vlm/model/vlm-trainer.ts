@@ -13,7 +13,8 @@ import { clipScale } from '../../optim/clip-scale.js';
 import { lrAt, type LrSchedule } from '../../optim/schedule.js';
 import { NonFiniteError } from '../../lm/non-finite.js';
 import { releaseTapeAfterError } from '../../lm/tape-cleanup.js';
-import { packLosses, type LoggedLosses } from './logged-losses.js';
+import { packLosses, type LoggedLosses, type PackedLosses } from './logged-losses.js';
+import { splitVlmBatch } from './split-vlm-batch.js';
 import { selectNames } from './param-patterns.js';
 import type { VisionLanguageModel } from './vision-language-model.js';
 import type { VlmBatch } from './vlm-batch.js';
@@ -27,6 +28,8 @@ export interface VlmTrainConfig extends LrSchedule {
   readonly adamw?: AdamWConfig;
   /** Max global gradient norm (HF `max_grad_norm`, 1.0 by default); null = no clipping. */
   readonly gradClip: number | null;
+  /** Micro-batches per step (gradient accumulation; the rows are split evenly). Default 1. */
+  readonly microBatches?: number;
   /** Name patterns of the parameters that train (param-patterns.ts); every other one is frozen. */
   readonly trainable: readonly string[];
 }
@@ -64,42 +67,39 @@ export class VlmTrainer {
   }
 
   /**
-   * One step on `batch`. The step's numbers (losses, gradient norm) are read back once and
-   * checked before the update: a NaN/Inf throws NonFiniteError with the weights untouched.
+   * One step on `batch` (split into `microBatches` whose gradients add up, each objective divided
+   * by their number as HF's gradient accumulation does). The step's numbers (losses, gradient
+   * norm) are read back once and checked before the update: a NaN/Inf throws NonFiniteError
+   * with the weights untouched. Logged values are the mean over micro-batches.
    */
   async trainStep(batch: VlmBatch): Promise<VlmStepResult> {
     const t0 = performance.now();
-    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
-    let packed: ReturnType<typeof packLosses> | undefined;
-    let shape = { tokens: 0, targetTokens: 0, images: 0 };
-    let result: { value: tf.Tensor; grads: (tf.Tensor | null)[] };
-    try {
-      // The engine's gradients (not tf.variableGrads): a parameter off the loss path gets null
-      // (torch: grad None, no update), even when no trainable parameter is on it (stage 1 on a
-      // text-only batch), where variableGrads would throw.
-      result = tf.engine().gradients(() => {
-        const fwd = this.model.forward(batch, ctx);
-        const loss = vlmLoss(fwd);
-        packed = packLosses(loss);
-        tf.keep(packed.values);
-        shape = { tokens: realRows(fwd.plan.attentionMask, fwd.plan.batchSize * fwd.plan.seqLen), targetTokens: loss.targetTokens, images: fwd.images };
-        return loss.total;
-      }, this.vars, undefined, true) as unknown as { value: tf.Tensor; grads: (tf.Tensor | null)[] };
-    } catch (e) {
-      releaseTapeAfterError();
-      packed?.values.dispose();
-      throw e;
-    }
+    const micro = splitVlmBatch(batch, this.config.microBatches ?? 1);
     const grads = new Map<string, tf.Tensor>();
-    result.grads.forEach((g, i) => {
-      if (g != null) grads.set(this.trainable[i]!, g);
-    });
+    const packs: PackedLosses[] = [];
+    const counts = { tokens: 0, targetTokens: 0, images: 0 };
     try {
+      for (const mb of micro) {
+        const r = this.microBatchGrads(mb, micro.length);
+        packs.push(r.packed);
+        for (const k of ['tokens', 'targetTokens', 'images'] as const) counts[k] += r.counts[k];
+        for (const [name, g] of r.grads) {
+          const prev = grads.get(name);
+          grads.set(name, prev === undefined ? g : tf.add(prev, g));
+          if (prev !== undefined) tf.dispose([prev, g]);
+        }
+      }
       const sumSq = tf.tidy(() => (grads.size === 0 ? tf.zeros([1]) : tf.reshape(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))), [1])));
-      const all = tf.concat([packed!.values, sumSq]);
+      const all = tf.concat([...packs.map((p) => p.values), sumSq]);
       const v = (await all.data()) as Float32Array;
       tf.dispose([all, sumSq]);
-      const logged = packed!.decode(v);
+      let at = 0;
+      const logged = meanOf(packs.map((p) => {
+        const n = p.values.shape[0];
+        const one = p.decode(v.subarray(at, at + n));
+        at += n;
+        return one;
+      }));
       const gradNorm = Math.sqrt(v[v.length - 1]!);
       const bad = [
         ...(Number.isFinite(logged.loss) ? [] : ['loss']),
@@ -109,12 +109,43 @@ export class VlmTrainer {
       if (bad.length > 0) throw new NonFiniteError(this.step, bad);
       const lr = lrAt(this.config, this.step);
       this.optimizer.update(grads, lr, clipScale(gradNorm, this.config.gradClip));
-      const out: VlmStepResult = { ...logged, step: this.step, lr, gradNorm, ...shape, msCompute: performance.now() - t0 };
+      const out: VlmStepResult = { ...logged, step: this.step, lr, gradNorm, ...counts, msCompute: performance.now() - t0 };
       this.step++;
       return out;
     } finally {
-      tf.dispose([result.value, packed!.values, ...grads.values()]);
+      tf.dispose([...packs.map((p) => p.values), ...grads.values()]);
     }
+  }
+
+  /** Forward and backward of one micro-batch: the trainable parameters' gradients of objective / nMicro. */
+  private microBatchGrads(mb: VlmBatch, nMicro: number): { grads: Map<string, tf.Tensor>; packed: PackedLosses; counts: { tokens: number; targetTokens: number; images: number } } {
+    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
+    let packed: PackedLosses | undefined;
+    let counts = { tokens: 0, targetTokens: 0, images: 0 };
+    let result: { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
+    try {
+      // The engine's gradients (not tf.variableGrads): a parameter off the loss path gets none
+      // (torch: grad None, no update), even when no trainable parameter is on it (stage 1 on a
+      // text-only batch), where variableGrads would throw.
+      result = tf.engine().gradients(() => {
+        const fwd = this.model.forward(mb, ctx);
+        const loss = vlmLoss(fwd);
+        packed = packLosses(loss);
+        tf.keep(packed.values);
+        counts = { tokens: realRows(fwd.plan.attentionMask, fwd.plan.batchSize * fwd.plan.seqLen), targetTokens: loss.targetTokens, images: fwd.images };
+        return nMicro === 1 ? loss.total : (tf.mul(loss.total, 1 / nMicro) as tf.Scalar);
+      }, this.vars, undefined, true) as unknown as { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
+    } catch (e) {
+      releaseTapeAfterError();
+      packed?.values.dispose();
+      throw e;
+    }
+    result.value.dispose();
+    const grads = new Map<string, tf.Tensor>();
+    result.grads.forEach((g, i) => {
+      if (g != null) grads.set(this.trainable[i]!, g);
+    });
+    return { grads, packed: packed!, counts };
   }
 
   /** The loss parts on `batch` with the routers in eval mode and no update. */
@@ -156,4 +187,20 @@ function realRows(mask: Int32Array | null, all: number): number {
   let n = 0;
   for (const m of mask) n += m;
   return n;
+}
+
+/** The mean of each logged value over micro-batches (a name missing from one counts as absent there). */
+function meanOf(parts: readonly LoggedLosses[]): LoggedLosses {
+  if (parts.length === 1) return parts[0]!;
+  const n = parts.length;
+  const aux: Record<string, number> = {};
+  const seen: Record<string, number> = {};
+  for (const p of parts) {
+    for (const [k, v] of Object.entries(p.aux)) {
+      aux[k] = (aux[k] ?? 0) + v;
+      seen[k] = (seen[k] ?? 0) + 1;
+    }
+  }
+  for (const k of Object.keys(aux)) aux[k]! /= seen[k]!;
+  return { loss: parts.reduce((a, p) => a + p.loss, 0) / n, languageLoss: parts.reduce((a, p) => a + p.languageLoss, 0) / n, aux };
 }
