@@ -22,3 +22,4 @@ export { denseSourceOf, SFT_COEFFICIENTS, upcycledConfig, upcycleVlm, type Upcyc
 export { loadVlmWeights, readVlmConfig, saveVlmWeights, vlmFromCheckpoint, VLM_CHECKPOINT_FORMAT } from './model/vlm-checkpoint.js';
 export type { EmbeddingLayout, LanguageModel, LanguageModelForward } from './language-model.js';
 export { splitVlmBatch } from './model/split-vlm-batch.js';
+export { loadVlmCheckpoint, saveVlmCheckpoint, VLM_TRAINER_FORMAT } from './model/vlm-training-checkpoint.js';

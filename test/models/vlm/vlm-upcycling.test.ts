@@ -9,6 +9,7 @@ import { VisionLanguageModel } from '../../../src/models/vlm/model/vision-langua
 import { upcycleVlm } from '../../../src/models/vlm/model/upcycle-vlm.js';
 import { VlmTrainer } from '../../../src/models/vlm/model/vlm-trainer.js';
 import { loadVlmWeights, saveVlmWeights, vlmFromCheckpoint } from '../../../src/models/vlm/model/vlm-checkpoint.js';
+import { loadVlmCheckpoint, saveVlmCheckpoint } from '../../../src/models/vlm/model/vlm-training-checkpoint.js';
 import type { VlmBatch } from '../../../src/models/vlm/model/vlm-batch.js';
 import { TINY_VLM, tinyBatch } from './vlm-fixtures.js';
 
@@ -118,6 +119,39 @@ test('save → load gives identical logits; a stage starts from the previous sta
     await assert.rejects(loadVlmWeights(join(dir, 'stage3'), dense), /no place in the model: vision_tower\.vision_model\.encoder\.layers\.0\.moelayer/);
     for (const m of [dense, stage2, moe, back]) m.dispose();
     t.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('exact resume: 2 steps + save + load into a fresh model and trainer + 2 steps ≡ 4 steps, bit for bit (MoE VLM)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vlm-resume-'));
+  const batch = tinyBatch({ textRow: true });
+  const upcycled = () => {
+    const dense = VisionLanguageModel.create(TINY_VLM);
+    const m = upcycleVlm(dense, { algorithm: 'smoe' });
+    dense.dispose();
+    return m;
+  };
+  try {
+    const straight = upcycled();
+    const ts = new VlmTrainer(straight, STAGE3);
+    for (let i = 0; i < 4; i++) await ts.trainStep(batch);
+    const first = upcycled();
+    const tf1 = new VlmTrainer(first, STAGE3);
+    for (let i = 0; i < 2; i++) await tf1.trainStep(batch);
+    await saveVlmCheckpoint(dir, tf1);
+    const resumed = VisionLanguageModel.create({ ...first.config, seed: 1234 });
+    const tr = new VlmTrainer(resumed, STAGE3);
+    await loadVlmCheckpoint(dir, tr);
+    assert.equal(tr.step, 2);
+    for (let i = 0; i < 2; i++) await tr.trainStep(batch);
+    for (const [k, v] of straight.params) assert.deepEqual(resumed.params.get(k)!.dataSync(), v.dataSync(), k);
+    // A trainer with another trainable set cannot resume it.
+    const other = new VlmTrainer(first, { ...STAGE3, trainable: ['mm_projector.*'] });
+    await assert.rejects(loadVlmCheckpoint(dir, other), /same trainable patterns/);
+    for (const t of [ts, tf1, tr, other]) t.dispose();
+    for (const m of [straight, first, resumed]) m.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
