@@ -23,3 +23,4 @@ export { loadVlmWeights, readVlmConfig, saveVlmWeights, vlmFromCheckpoint, VLM_C
 export type { EmbeddingLayout, LanguageModel, LanguageModelForward } from './language-model.js';
 export { splitVlmBatch } from './model/split-vlm-batch.js';
 export { loadVlmCheckpoint, saveVlmCheckpoint, VLM_TRAINER_FORMAT } from './model/vlm-training-checkpoint.js';
+export { VlmRoutingAccumulator, type VlmRoutingStats } from './model/vlm-routing.js';

@@ -72,9 +72,16 @@ test('aux losses under LibMoE\'s logged names for the MoE VLM, none for the dens
   assert.ok(Math.abs(r.aux['auxiliary_loss_clip']! - (0.01 * r.aux['balance_loss_clip']! + 0.001 * r.aux['router_z_loss_clip']!)) < 1e-6);
   assert.ok(r.aux['balance_loss_clip']! > 0.5, 'balance ≈ 1 under near-uniform routing');
   assert.ok(Math.abs(r.loss - (r.languageLoss + r.aux['auxiliary_loss_clip']! + r.aux['auxiliary_loss_mlp']!)) < 1e-5);
+  // Routing statistics per component: each encoder layer over 4 images × (4 patches + CLS), the projector over 4 × 4 rows.
+  assert.deepEqual(r.routing.vision.map((s) => [s.layer, s.tokens, s.selected.length]), [[0, 20, 40], [1, 20, 40]]);
+  assert.deepEqual(r.routing.projector.map((s) => [s.layer, s.tokens, s.nExperts, s.topK]), [[0, 16, 4, 2]]);
+  assert.equal(r.routing.projector[0]!.tokenSlots.reduce((a, b) => a + b, 0), 32);
+  assert.deepEqual(Object.keys(r.routing.projector[0]!.aux).sort(), ['aux_total', 'balance_loss', 'router_z_loss']);
+  assert.equal(r.routing.languageModel.length, 0);
   const td = new VlmTrainer(dense, STAGE3);
   const rd = await td.trainStep(tinyBatch({ textRow: true }));
   assert.deepEqual(rd.aux, {});
+  assert.deepEqual([rd.routing.vision.length, rd.routing.projector.length], [0, 0]);
   t.dispose();
   td.dispose();
   dense.dispose();

@@ -1,6 +1,6 @@
 import type { Json } from '../../../base/json.js';
 import type { Tensor3D, Variable } from '../../tf.js';
-import type { MoeCallContext } from '../../moe/types.js';
+import type { MoeCallContext, MoeLayer } from '../../moe/types.js';
 import { Mlp2xGeluProjector } from '../projector/mlp2x-gelu.js';
 import { MoeProjector, type MoeProjectorOutput } from '../projector/moe-projector.js';
 import type { ProjectorDims } from '../projector/dims.js';
@@ -18,6 +18,8 @@ export interface VlmProjector {
   readonly kind: ProjectorConfig['kind'];
   /** By `mm_projector.bin` name (`0.weight` …, or `moelayer.…`). */
   readonly variables: ReadonlyMap<string, Variable>;
+  /** The MoE layer of an MoE projector (routing statistics read its spec and state). */
+  readonly moeLayer?: MoeLayer;
   apply(x: Tensor3D, ctx: MoeCallContext): ProjectorResult;
   state(): Json;
   setState(s: Json): void;
@@ -40,7 +42,7 @@ export function buildProjector(cfg: ProjectorConfig, dims: ProjectorDims, seed: 
     ...(cfg.options ? { options: cfg.options } : {}),
   });
   return {
-    kind: cfg.kind, variables: p.variables,
+    kind: cfg.kind, variables: p.variables, moeLayer: p.layer,
     apply: (x, ctx) => {
       const moe = p.apply(x, ctx);
       return { y: moe.y, moe };

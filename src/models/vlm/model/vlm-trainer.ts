@@ -13,7 +13,9 @@ import { clipScale } from '../../optim/clip-scale.js';
 import { lrAt, type LrSchedule } from '../../optim/schedule.js';
 import { NonFiniteError } from '../../lm/non-finite.js';
 import { releaseTapeAfterError } from '../../lm/tape-cleanup.js';
-import { packLosses, type LoggedLosses, type PackedLosses } from './logged-losses.js';
+import { packLosses, type LoggedLosses } from './logged-losses.js';
+import { Readback } from '../../lm/readback.js';
+import { VlmRoutingAccumulator, type VlmRoutingStats } from './vlm-routing.js';
 import { splitVlmBatch } from './split-vlm-batch.js';
 import { selectNames } from './param-patterns.js';
 import type { VisionLanguageModel } from './vision-language-model.js';
@@ -45,6 +47,8 @@ export interface VlmStepResult extends LoggedLosses {
   /** Positions the language loss is over. */
   readonly targetTokens: number;
   readonly images: number;
+  /** Routing statistics per MoE component (vision layers, projector, decoder blocks). */
+  readonly routing: VlmRoutingStats;
   readonly msCompute: number;
 }
 
@@ -76,12 +80,14 @@ export class VlmTrainer {
     const t0 = performance.now();
     const micro = splitVlmBatch(batch, this.config.microBatches ?? 1);
     const grads = new Map<string, tf.Tensor>();
-    const packs: PackedLosses[] = [];
+    const rb = new Readback();
+    const problems: string[] = [];
+    const routing = new VlmRoutingAccumulator(rb, problems);
+    const logged: LoggedLosses[] = [];
     const counts = { tokens: 0, targetTokens: 0, images: 0 };
     try {
       for (const mb of micro) {
-        const r = this.microBatchGrads(mb, micro.length);
-        packs.push(r.packed);
+        const r = this.microBatchGrads(mb, micro.length, rb, routing, logged);
         for (const k of ['tokens', 'targetTokens', 'images'] as const) counts[k] += r.counts[k];
         for (const [name, g] of r.grads) {
           const prev = grads.get(name);
@@ -89,38 +95,33 @@ export class VlmTrainer {
           if (prev !== undefined) tf.dispose([prev, g]);
         }
       }
-      const sumSq = tf.tidy(() => (grads.size === 0 ? tf.zeros([1]) : tf.reshape(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))), [1])));
-      const all = tf.concat([...packs.map((p) => p.values), sumSq]);
-      const v = (await all.data()) as Float32Array;
-      tf.dispose([all, sumSq]);
-      let at = 0;
-      const logged = meanOf(packs.map((p) => {
-        const n = p.values.shape[0];
-        const one = p.decode(v.subarray(at, at + n));
-        at += n;
-        return one;
-      }));
-      const gradNorm = Math.sqrt(v[v.length - 1]!);
+      let sumSq = 0;
+      rb.add(tf.tidy(() => (grads.size === 0 ? tf.zeros([1]) : tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))))), ([v]) => (sumSq = v!));
+      // The one device → host copy of the step: losses, routing statistics, gradient norm.
+      await rb.read();
+      const losses = meanOf(logged);
+      const gradNorm = Math.sqrt(sumSq);
       const bad = [
-        ...(Number.isFinite(logged.loss) ? [] : ['loss']),
-        ...Object.entries(logged.aux).filter(([, x]) => !Number.isFinite(x)).map(([k]) => `aux:${k}`),
+        ...(Number.isFinite(losses.loss) ? [] : ['loss']),
+        ...Object.entries(losses.aux).filter(([, x]) => !Number.isFinite(x)).map(([k]) => `aux:${k}`),
+        ...problems,
         ...(Number.isFinite(gradNorm) ? [] : ['grad:norm']),
       ];
       if (bad.length > 0) throw new NonFiniteError(this.step, bad);
       const lr = lrAt(this.config, this.step);
       this.optimizer.update(grads, lr, clipScale(gradNorm, this.config.gradClip));
-      const out: VlmStepResult = { ...logged, step: this.step, lr, gradNorm, ...counts, msCompute: performance.now() - t0 };
+      const out: VlmStepResult = { ...losses, step: this.step, lr, gradNorm, ...counts, routing: routing.finish(this.model), msCompute: performance.now() - t0 };
       this.step++;
       return out;
     } finally {
-      tf.dispose([...packs.map((p) => p.values), ...grads.values()]);
+      rb.dispose();
+      tf.dispose([...grads.values()]);
     }
   }
 
-  /** Forward and backward of one micro-batch: the trainable parameters' gradients of objective / nMicro. */
-  private microBatchGrads(mb: VlmBatch, nMicro: number): { grads: Map<string, tf.Tensor>; packed: PackedLosses; counts: { tokens: number; targetTokens: number; images: number } } {
+  /** Forward and backward of one micro-batch: the trainable parameters' gradients of objective / nMicro; its numbers are queued on `rb`. */
+  private microBatchGrads(mb: VlmBatch, nMicro: number, rb: Readback, routing: VlmRoutingAccumulator, logged: LoggedLosses[]): { grads: Map<string, tf.Tensor>; counts: { tokens: number; targetTokens: number; images: number } } {
     const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
-    let packed: PackedLosses | undefined;
     let counts = { tokens: 0, targetTokens: 0, images: 0 };
     let result: { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
     try {
@@ -130,14 +131,14 @@ export class VlmTrainer {
       result = tf.engine().gradients(() => {
         const fwd = this.model.forward(mb, ctx);
         const loss = vlmLoss(fwd);
-        packed = packLosses(loss);
-        tf.keep(packed.values);
+        const packed = packLosses(loss);
+        rb.add(tf.keep(packed.values), (v) => logged.push(packed.decode(v)));
+        routing.queue(fwd);
         counts = { tokens: realRows(fwd.plan.attentionMask, fwd.plan.batchSize * fwd.plan.seqLen), targetTokens: loss.targetTokens, images: fwd.images };
         return nMicro === 1 ? loss.total : (tf.mul(loss.total, 1 / nMicro) as tf.Scalar);
       }, this.vars, undefined, true) as unknown as { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
     } catch (e) {
       releaseTapeAfterError();
-      packed?.values.dispose();
       throw e;
     }
     result.value.dispose();
@@ -145,7 +146,7 @@ export class VlmTrainer {
     result.grads.forEach((g, i) => {
       if (g != null) grads.set(this.trainable[i]!, g);
     });
-    return { grads, packed: packed!, counts };
+    return { grads, counts };
   }
 
   /** The loss parts on `batch` with the routers in eval mode and no update. */
