@@ -31,6 +31,19 @@ test('TransformerLM as a LanguageModel: the decoder over its own embeddings is f
   lm.dispose();
 });
 
+test('TransformerLM.forwardEmbeddings with explicit position ids 0…T−1 equals the default layout', () => {
+  const lm = new TransformerLM(TINY_LM);
+  const ids = tf.tensor1d([1, 5, 7, 2, 3, 3, 9, 0], 'int32');
+  const [a, b] = tf.tidy(() => {
+    const h = embeddingLookup(lm.embeddingMatrix(), ids);
+    return [lm.forwardEmbeddings(h, 2, 4, EVAL).logits, lm.forwardEmbeddings(h, 2, 4, EVAL, { positions: Int32Array.from([0, 1, 2, 3, 0, 1, 2, 3]) }).logits];
+  });
+  const d = (a.dataSync() as Float32Array).reduce((m, x, i) => Math.max(m, Math.abs(x - b.dataSync()[i]!)), 0);
+  assert.ok(d < 1e-5, `${d}`);
+  tf.dispose([a, b, ids]);
+  lm.dispose();
+});
+
 test('parameters are named by component: vision_tower.…, mm_projector.…, language_model.… with HF/LibMoE names inside', () => {
   const m = VisionLanguageModel.create(TINY_VLM);
   const names = [...m.params.keys()];

@@ -94,8 +94,11 @@ test('stage 3 trains the upcycled VLM: the experts separate and the loss falls',
   const t = new VlmTrainer(moe, { ...STAGE3, lr: 3e-3, totalSteps: 20 });
   const batch = tinyBatch({ textRow: true });
   const first = await t.trainStep(batch);
+  const live = tf.memory().numTensors;
   let last = first;
   for (let i = 1; i < 20; i++) last = await t.trainStep(batch);
+  await t.evalLoss(batch);
+  assert.equal(tf.memory().numTensors, live, 'no tensor leaks across MoE steps and evaluation');
   assert.ok(last.languageLoss < first.languageLoss * 0.7, `${first.languageLoss} → ${last.languageLoss}`);
   const e = (j: number) => Array.from(moe.params.get(`mm_projector.moelayer.experts.${j}.0.weight`)!.dataSync());
   assert.notDeepEqual(e(0), e(1));
