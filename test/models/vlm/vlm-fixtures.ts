@@ -38,7 +38,7 @@ function image(cls: number, s: number, variant: number): Float32Array {
  * Rows: `BOS <image> Q A EOS` (image rows; A = 8 + class) and, with `textRow`, a text-only row
  * `BOS 3 4 5 EOS pad`. Labels supervise A and EOS only (the prompt is −100, as LLaVA's).
  */
-export function tinyBatch(opts: { classes?: readonly number[]; textRow?: boolean } = {}): VlmBatch {
+export function tinyBatch(opts: { classes?: readonly number[]; textRow?: boolean; variant?: number } = {}): VlmBatch {
   const classes = opts.classes ?? [0, 1, 1, 0];
   const s = TINY_VLM.tower.imageSize;
   const l = 6;
@@ -51,7 +51,7 @@ export function tinyBatch(opts: { classes?: readonly number[]; textRow?: boolean
     mask.push([1, 1, 1, 1, 1, 1]);
   }
   const pixels = new Float32Array(classes.length * 3 * s * s);
-  classes.forEach((c, i) => pixels.set(image(c, s, i), i * 3 * s * s));
+  classes.forEach((c, i) => pixels.set(image(c, s, i + (opts.variant ?? 0)), i * 3 * s * s));
   return {
     batchSize: rows.length, seqLen: l,
     ids: Int32Array.from(rows.flat()), labels: Int32Array.from(labels.flat()), attentionMask: Uint8Array.from(mask.flat()),
