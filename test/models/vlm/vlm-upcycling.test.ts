@@ -166,3 +166,15 @@ test('exact resume: 2 steps + save + load into a fresh model and trainer + 2 ste
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an S² MoE tower: routing and aux over both calls (4 images, then their 16 crops)', async () => {
+  const dense = VisionLanguageModel.create({ ...TINY_VLM, tower: { ...TINY_VLM.tower, scales: [1, 2] } });
+  const moe = upcycleVlm(dense, { algorithm: 'smoe' });
+  const t = new VlmTrainer(moe, STAGE3);
+  const r = await t.trainStep(tinyBatch());
+  assert.deepEqual(r.routing.vision.map((s) => s.tokens), [(4 + 16) * 5, (4 + 16) * 5]);
+  assert.ok(Number.isFinite(r.aux['balance_loss_clip']!) && Number.isFinite(r.aux['router_z_loss_clip']!));
+  t.dispose();
+  moe.dispose();
+  dense.dispose();
+});

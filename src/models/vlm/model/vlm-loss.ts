@@ -73,16 +73,13 @@ export function vlmLoss(fwd: VlmForward): VlmLoss {
   const total = aux.length === 0 ? language : (tf.addN([language, ...aux]) as Scalar);
 
   const towerComponents: Record<string, Scalar[][]> = {};
-  for (const call of fwd.tower?.calls ?? []) {
+  fwd.tower?.calls.forEach((call, c) => {
     call.moe.forEach((m, layer) => {
       for (const [k, v] of Object.entries(m.aux)) {
-        if (k === 'aux_total') continue;
-        const perCall = (towerComponents[k] ??= []);
-        const at = fwd.tower!.calls.indexOf(call);
-        (perCall[at] ??= [])[layer] = v;
+        if (k !== 'aux_total') ((towerComponents[k] ??= [])[c] ??= [])[layer] = v;
       }
     });
-  }
+  });
   const projectorComponents: Record<string, Scalar> = {};
   for (const [k, v] of Object.entries(fwd.projector?.aux ?? {})) {
     if (k !== 'aux_total' && !k.startsWith('reported_')) projectorComponents[k] = v;
