@@ -8,6 +8,8 @@ import { VisionLanguageModel } from '../../../src/models/vlm/model/vision-langua
 import { shiftedTargets } from '../../../src/models/vlm/model/vlm-loss.js';
 import { IGNORE_INDEX } from '../../../src/models/vlm/splice/constants.js';
 import type { SplicePlan } from '../../../src/models/vlm/splice/plan.js';
+import type { ImageTextBatch } from '../../../src/ops/items/image-text-batch.js';
+import type { VlmBatch } from '../../../src/models/vlm/model/vlm-batch.js';
 import { TINY_LM, TINY_P, TINY_VLM, tinyBatch } from './vlm-fixtures.js';
 
 before(async () => {
@@ -115,4 +117,13 @@ test('another decoder plugs in through LanguageModel: an { arch, config } langua
   tf.dispose([a, b]);
   m.dispose();
   ref.dispose();
+});
+
+test('the data plane\'s ImageTextBatch is a VlmBatch (checked at compile time); a wrong image size is refused by name', () => {
+  const fromDataPlane = (b: ImageTextBatch): VlmBatch => b;
+  assert.equal(typeof fromDataPlane, 'function');
+  const m = VisionLanguageModel.create(TINY_VLM);
+  const bad: VlmBatch = { ...tinyBatch(), imageShape: [3, 16, 16] };
+  assert.throws(() => tf.tidy(() => { m.forward(bad, EVAL); }), /images are \[3, 16, 16\], the tower takes \[3, 8, 8\]/);
+  m.dispose();
 });

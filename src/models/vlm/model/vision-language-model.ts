@@ -95,6 +95,7 @@ export class VisionLanguageModel {
     let projMoe: MoeProjectorOutput | undefined;
     if (nImg > 0) {
       const s = this.config.tower.imageSize;
+      if (batch.imageShape && batch.imageShape.join() !== [3, s, s].join()) throw new Error(`VLM batch: images are [${batch.imageShape.join(', ')}], the tower takes [3, ${s}, ${s}]`);
       if (batch.pixels === undefined || batch.pixels.length !== nImg * 3 * s * s) {
         throw new Error(`VLM batch: ${nImg} images need pixels [${nImg}, 3, ${s}, ${s}], got ${batch.pixels?.length ?? 0} values`);
       }

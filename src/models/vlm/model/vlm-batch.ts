@@ -16,6 +16,8 @@ export interface VlmBatch {
   readonly attentionMask: Uint8Array;
   /** The images, [N_img, 3, S, S] row-major, in the order their `<image>` tokens appear; absent without images. */
   readonly pixels?: Float32Array;
+  /** [3, S, S] of each image when the collator states it (checked against the tower's S). */
+  readonly imageShape?: readonly [number, number, number];
   /** Row of each image (ImageTextBatch.imageRows); checked against the `<image>` tokens. */
   readonly imageRows: Int32Array;
 }
