@@ -178,3 +178,19 @@ test('an S² MoE tower: routing and aux over both calls (4 images, then their 16
   moe.dispose();
   dense.dispose();
 });
+
+test("textOnlyRows 'zero-image' (LibMoE's collator): the tower also routes a zero image for the text row; the logits do not change", async () => {
+  const dense = VisionLanguageModel.create(TINY_VLM);
+  const moe = upcycleVlm(dense, { algorithm: 'smoe' });
+  const libmoe = VisionLanguageModel.create({ ...moe.config, textOnlyRows: 'zero-image' });
+  for (const [k, v] of moe.params) libmoe.params.get(k)!.assign(v);
+  const batch = tinyBatch({ textRow: true });
+  assert.ok(maxAbsDiff(logits(moe, batch), logits(libmoe, batch)) < 1e-6);
+  const t = new VlmTrainer(libmoe, STAGE3);
+  const r = await t.trainStep(batch);
+  assert.equal(r.images, 4, 'the zero image is not an image of the batch');
+  assert.deepEqual(r.routing.vision.map((s) => s.tokens), [5 * 5, 5 * 5]);
+  assert.equal(r.routing.projector[0]!.tokens, 5 * 4);
+  t.dispose();
+  for (const m of [dense, moe, libmoe]) m.dispose();
+});

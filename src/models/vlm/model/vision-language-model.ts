@@ -86,20 +86,29 @@ export class VisionLanguageModel {
    * routers run in `ctx`'s mode (training: their aux losses are computed).
    */
   forward(batch: VlmBatch, ctx: MoeCallContext): VlmForward {
-    const blocks = featureBlocks(batch);
+    let blocks = featureBlocks(batch);
     const nImg = batch.imageRows.length;
     const p = patchesPerImage(this.config.tower);
     const d = this.languageModel.dModel;
+    const s = this.config.tower.imageSize;
+    let pixels = batch.pixels;
+    if (nImg > 0) {
+      if (batch.imageShape && batch.imageShape.join() !== [3, s, s].join()) throw new Error(`VLM batch: images are [${batch.imageShape.join(', ')}], the tower takes [3, ${s}, ${s}]`);
+      if (pixels === undefined || pixels.length !== nImg * 3 * s * s) {
+        throw new Error(`VLM batch: ${nImg} images need pixels [${nImg}, 3, ${s}, ${s}], got ${pixels?.length ?? 0} values`);
+      }
+    }
+    if (this.config.textOnlyRows === 'zero-image' && blocks.some((b) => b < 0)) {
+      // LibMoE's collator gives a text-only row a zero image: one tower input per block, in block order.
+      pixels = blockPixels(blocks, pixels, 3 * s * s);
+      blocks = Int32Array.from(blocks, (_, i) => i);
+    }
+    const nRun = blocks.reduce((n, b) => Math.max(n, b + 1), 0);
     let towerOut: TowerForward | undefined;
     let projected: Tensor3D | undefined;
     let projMoe: MoeProjectorOutput | undefined;
-    if (nImg > 0) {
-      const s = this.config.tower.imageSize;
-      if (batch.imageShape && batch.imageShape.join() !== [3, s, s].join()) throw new Error(`VLM batch: images are [${batch.imageShape.join(', ')}], the tower takes [3, ${s}, ${s}]`);
-      if (batch.pixels === undefined || batch.pixels.length !== nImg * 3 * s * s) {
-        throw new Error(`VLM batch: ${nImg} images need pixels [${nImg}, 3, ${s}, ${s}], got ${batch.pixels?.length ?? 0} values`);
-      }
-      towerOut = this.tower.forward(tf.tensor4d(batch.pixels, [nImg, 3, s, s]), ctx);
+    if (nRun > 0) {
+      towerOut = this.tower.forward(tf.tensor4d(pixels!, [nRun, 3, s, s]), ctx);
       const pr = this.projector.apply(towerOut.features, ctx);
       projected = pr.y;
       projMoe = pr.moe;
@@ -152,6 +161,15 @@ export class VisionLanguageModel {
     this.projector.dispose();
     this.languageModel.dispose();
   }
+}
+
+/** Pixels [N_blocks, 3, S, S]: block b's image, or zeros for a text-only row (−1). */
+function blockPixels(blocks: Int32Array, pixels: Float32Array | undefined, size: number): Float32Array {
+  const out = new Float32Array(blocks.length * size);
+  blocks.forEach((b, i) => {
+    if (b >= 0) out.set(pixels!.subarray(b * size, (b + 1) * size), i * size);
+  });
+  return out;
 }
 
 /**

@@ -47,6 +47,13 @@ export interface VlmConfig {
   readonly routerSeed?: number;
   /** `tokenizer_model_max_length`: spliced sequences are cut to it (LibMoE 2048); null: no cut. */
   readonly maxLength: number | null;
+  /**
+   * A text-only row still consumes a feature block (LLaVA's collator). 'zero-image' runs the
+   * tower and projector on a zero image for it, as LibMoE does (its routing then counts in the
+   * aux losses and statistics); 'zero-features' (default) uses zero rows without a tower pass.
+   * The block's rows are never spliced in, so the logits are the same either way.
+   */
+  readonly textOnlyRows?: 'zero-features' | 'zero-image';
 }
 
 /** The checkpoint-name prefix of each component (LLaVA's module names), so freezing and loading go by name. */
