@@ -23,6 +23,9 @@ test('name patterns: `*` spans dots, a pattern matching nothing is an error', ()
   assert.deepEqual(selectNames(names, ['mm_projector.*']), names.slice(0, 2));
   assert.deepEqual(selectNames(names, ['*.gate.*', 'language_model.*']), names.slice(1));
   assert.throws(() => selectNames(names, ['mm_projecter.*']), /'mm_projecter\.\*' matches no parameter/);
+  const m = VisionLanguageModel.create(TINY_VLM);
+  assert.throws(() => new VlmTrainer(m, { ...TRAIN, trainable: [] }), /no trainable parameter/);
+  m.dispose();
 });
 
 test('a tiny VLM trained 30 steps on a fixed image-text batch lowers its loss (whole model trains, stage 2)', async () => {

@@ -65,6 +65,7 @@ export class VlmTrainer {
     readonly config: VlmTrainConfig,
   ) {
     this.trainable = selectNames(model.params.keys(), config.trainable);
+    if (this.trainable.length === 0) throw new Error('VlmTrainer: no trainable parameter (give name patterns in `trainable`, e.g. "mm_projector.*" or "*")');
     this.vars = this.trainable.map((n) => model.params.get(n)!);
     const trainable = new Map(this.trainable.map((n, i) => [n, this.vars[i]!] as const));
     this.optimizer = new AdamW(trainable, config.adamw ?? LIBMOE_VLM_ADAMW);
