@@ -22,6 +22,7 @@ import { embeddingLookup } from './embedding.js';
 import { expertSpecFor } from '../moe/registry.js';
 import { layerNorm } from './layer-norm.js';
 import { ropeTables, ropeTablesAt, rotatedDims } from './rope.js';
+import type { EmbeddingLayout, LanguageModel, LanguageModelForward } from '../vlm/language-model.js';
 import { kaimingNormalLinear, prenormLinear, torchLinearDefault } from './libmoe-init.js';
 import { subSeed } from './seeded-draws.js';
 import { denseWidth, isMoeLayer, resolveLmConfig, type LmConfig, type ResolvedLmConfig } from './config.js';
@@ -56,7 +57,7 @@ const DEPTH_SCALED = /\.ffn\.(keys|values|keys_shared|values_shared|expert_sel)$
 /** Globally unique tfjs variable names, so several models (e.g. a resumed copy) can coexist. */
 let modelCounter = 0;
 
-export class TransformerLM {
+export class TransformerLM implements LanguageModel {
   readonly config: ResolvedLmConfig;
   /** Every trainable parameter (dense ones and each MoE layer's), in a fixed order. */
   readonly params = new Map<string, Variable>();
@@ -126,10 +127,38 @@ export class TransformerLM {
    * `probe` sees the residual stream after each sub-block (used to locate the first NaN/Inf).
    */
   forward(inputs: tf.Tensor1D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe, layout?: WindowLayout): LmForward {
+    return this.decode(embeddingLookup(this.param('embedding.weight'), inputs), batch, seqLen, ctx, probe, layout);
+  }
+
+  get dModel(): number {
+    return this.config.dModel;
+  }
+
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+
+  /** The token-embedding matrix [V, D] (LanguageModel: the VLM's splice gathers text rows from it). */
+  embeddingMatrix(): Variable {
+    return this.param('embedding.weight');
+  }
+
+  /**
+   * LanguageModel: the decoder over already-embedded rows h [B·T, D] (a VLM's spliced text and
+   * image rows). Rows are right-padded, so under causal attention the real rows never see the
+   * padding and `attentionMask` changes nothing; `positions` (when given) set each row's RoPE angle.
+   */
+  forwardEmbeddings(h: Tensor2D, batch: number, seqLen: number, ctx: MoeCallContext, layout?: EmbeddingLayout): LanguageModelForward {
+    if (layout?.positions === undefined) return this.decode(h, batch, seqLen, ctx);
+    return this.decode(h, batch, seqLen, ctx, undefined, { positions: layout.positions, mask: causalMaskRows(batch, seqLen) });
+  }
+
+  /** The decoder body: blocks, final norm and output projection over input embeddings h [B·T, D]. */
+  private decode(input: Tensor2D, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe, layout?: WindowLayout): LmForward {
     const c = this.config;
     const consts = layout?.mask && layout.positions ? this.layoutConsts(layout.positions, layout.mask, batch, seqLen) : this.attentionConsts(batch, seqLen);
     const P = (n: string): Variable => this.param(n);
-    let h = embeddingLookup(P('embedding.weight'), inputs);
+    let h = input;
     const moe: { layer: number; out: MoeOutput }[] = [];
     for (let i = 0; i < c.nLayers; i++) {
       const p = `layers.${i}.`;
@@ -212,6 +241,13 @@ export class TransformerLM {
   private constant(name: string, shape: number[], value: number): void {
     this.params.set(name, tf.tidy(() => tf.variable(tf.fill(shape, value), true, `${this.uid}.${name}`)));
   }
+}
+
+/** [B·T, T] additive causal masks of B plain windows (0 where a row may attend, −1e9 where not). */
+function causalMaskRows(batch: number, seqLen: number): Float32Array {
+  const out = new Float32Array(batch * seqLen * seqLen);
+  for (let r = 0; r < batch * seqLen; r++) for (let j = (r % seqLen) + 1; j < seqLen; j++) out[r * seqLen + j] = -1e9;
+  return out;
 }
 
 /** Row-major [rows, Σ cols] from row-major blocks [rows, cols_i] placed side by side. */

@@ -1,5 +1,5 @@
 import type { Json } from '../../../base/json.js';
-import { tf, type Scalar, type Tensor, type Tensor3D, type Variable } from '../../tf.js';
+import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor3D, type Variable } from '../../tf.js';
 import { createMoeLayer } from '../../moe/registry.js';
 import { upcycleDenseFfn, type DenseFfnWeights } from '../../moe/upcycle-ffn.js';
 import type { MoeCallContext, MoeLayer, MoeLayerSpec, RoutingStatTensors } from '../../moe/types.js';
@@ -32,6 +32,8 @@ export interface MoeProjectorOutput {
   readonly selected: Int32Array;
   readonly k: number;
   /** The routing statistics every MoE layer reports (expert load, probability mass, …). */
+  /** [B·T, K] gate weights as used in the combine (statistics only). */
+  readonly gates: Tensor2D;
   readonly stats: RoutingStatTensors;
   /** Router internals under LibMoE's names when `ctx.collectInternals`. */
   readonly internals?: Readonly<Record<string, Tensor | Int32Array | Float32Array | number>>;
@@ -49,7 +51,7 @@ const PREFIX = 'moelayer.';
 export class MoeProjector {
   readonly variables: ReadonlyMap<string, Variable>;
 
-  private constructor(readonly spec: MoeProjectorSpec, private readonly layer: MoeLayer) {
+  private constructor(readonly spec: MoeProjectorSpec, /** The MoE layer (its spec and state: routing statistics). */ readonly layer: MoeLayer) {
     this.variables = new Map([...layer.variables].map(([k, v]) => [PREFIX + k, v]));
   }
 
@@ -73,9 +75,18 @@ export class MoeProjector {
     // LibMoE logs each component (not the total) detached; nothing takes their gradient here.
     for (const [k, v] of Object.entries(out.aux)) if (k !== 'aux_total') aux[`reported_${k}`] = tf.clone(v);
     return {
-      y: out.y, aux, auxTotal: out.auxTotal, selected: out.selected, k: out.k, stats: out.stats,
+      y: out.y, aux, auxTotal: out.auxTotal, selected: out.selected, k: out.k, gates: out.gates, stats: out.stats,
       ...(out.internals ? { internals: out.internals } : {}),
     };
+  }
+
+  /** The MoE layer's non-trainable state (bias, λ, …), for checkpoints. */
+  state(): Json {
+    return this.layer.state();
+  }
+
+  setState(state: Json): void {
+    this.layer.setState(state);
   }
 
   dispose(): void {

@@ -54,8 +54,13 @@ export class VisionTower {
     readonly moeLayers: readonly MoeLayer[],
   ) {}
 
-  /** A tower with fresh parameters (HF-like init; LibMoE loads pretrained ones over them) and, with `cfg.moe`, fresh routers and experts. */
-  static create(cfg: VisionTowerConfig, seed = 0): VisionTower {
+  /**
+   * A tower with fresh parameters (HF-like init; LibMoE loads pretrained ones over them) and, with
+   * `cfg.moe`, fresh routers and experts: layer i's from seed + 1 + i, or, with `routerSeed`, every
+   * layer's from that one seed (LibMoE's upcycling draws every router from a generator seeded 42,
+   * so all layers start with the same router).
+   */
+  static create(cfg: VisionTowerConfig, seed = 0, routerSeed?: number): VisionTower {
     checkTowerConfig(cfg);
     const pf = new ParamFactory(seed, '');
     const vars = new Map<string, Variable>();
@@ -73,7 +78,7 @@ export class VisionTower {
           algorithm: cfg.moe.algorithm, dModel: cfg.hidden, nExperts: cfg.moe.nExperts, topK: cfg.moe.topK,
           expert: { kind: 'gelu-mlp', hidden: cfg.intermediate, activation: cfg.activation, names: 'fc' },
           ...(cfg.moe.options ? { options: cfg.moe.options } : {}),
-          seed: seed + 1 + i,
+          seed: routerSeed ?? seed + 1 + i,
         });
         // The layer names its variables without a prefix (tf then picks unique names, so two
         // towers can live side by side); the tower files them under the layer's state_dict path.
