@@ -28,7 +28,7 @@ test('2 workers: the same losses and final weights as one thread with the same 2
 
     const whole = await runPipelineCli(['run', cfg, '--out', join(dir, 'a'), '--set', 'trainer.workers=2']);
     assert.equal(whole.code, 0, whole.err);
-    assert.match(whole.err, /2 data-parallel workers \(2 micro-batches of 2 rows per step\)/);
+    assert.match(whole.err, /2 data-parallel workers \(this thread and 1 worker thread; 2 micro-batches of 2 rows per step\)/);
     assert.match(whole.err, /tok\/s\), 2 data-parallel workers$/m);
     const runA = await onlyRun(join(dir, 'a'));
 

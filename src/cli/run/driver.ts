@@ -43,8 +43,8 @@ export const trainDriver: TrainerDriver = async (ctx) => {
   let stage: Stage<TokenBatch> | undefined;
   try {
     if (workers > 1) {
-      // Each worker builds its replica and starts its own backend; weights come from the trainer every step.
-      pool = await GradPool.start(trainer.model, { workers, backend: backend.name });
+      // This thread is one of the ranks; each worker thread builds its replica and starts its own backend.
+      pool = await GradPool.start(trainer.model, { workers: workers - 1, backend: backend.name });
       trainer.useWorkers(pool);
     }
     encoder = bestEncoder(tok.json);
@@ -135,7 +135,7 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
 function workersLine(c: TrainContext['config'], workers: number, trainer: LmTrainer): string {
   if (workers === 1) return 'training on 1 thread (trainer.workers: 1)';
   const micro = trainer.config.microBatches ?? 1;
-  return `${workers} data-parallel workers (${micro} micro-batches of ${(c.data.batchSize * c.trainer.accumulate) / micro} rows per step)`;
+  return `${workers} data-parallel workers (this thread and ${workers - 1} worker thread${workers > 2 ? 's' : ''}; ${micro} micro-batches of ${(c.data.batchSize * c.trainer.accumulate) / micro} rows per step)`;
 }
 
 function parameterCount(trainer: LmTrainer): number {

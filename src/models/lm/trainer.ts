@@ -50,6 +50,7 @@ export class LmTrainer {
   private readonly vars: Variable[];
   private readonly byTfName = new Map<string, string>();
   private workers: GradientWorkers | undefined;
+  private thisThread = true;
 
   constructor(
     readonly model: TransformerLM,
@@ -92,41 +93,72 @@ export class LmTrainer {
   }
 
   /**
-   * Data-parallel workers compute the micro-batches, one per worker per round (micro-batch
-   * r·N + w on worker w); their gradients and numbers are added in micro-batch order, as the
-   * loop above adds its own, so the step is the same as the single-thread one.
+   * Data-parallel: the step's micro-batches go round-robin over the ranks, one per rank per
+   * round (micro-batch r·R + k on rank k). With `thisThread`, rank 0 is this thread (it
+   * computes while the workers do) and the workers are ranks 1…R−1. Numbers and gradients are
+   * added in micro-batch order, as the single-thread loop adds its own, so the step is the same.
    */
   private async parallelGrads(workers: GradientWorkers, micro: readonly MicroBatch[], s: MicroBatchStep, grads: Map<string, tf.Tensor>, readback: StepReadback): Promise<void> {
     await workers.publishWeights(this.vars);
-    for (let r = 0; r < micro.length; r += workers.size) {
-      const results = await workers.round(micro.slice(r, r + workers.size), s);
+    const ranks = this.workerCount;
+    const here = this.thisThread ? 1 : 0;
+    for (let r = 0; r < micro.length; r += ranks) {
+      // The workers' micro-batches are posted first, then this thread computes its own.
+      const remote = workers.round(micro.slice(r + here, r + ranks), s);
+      const results: WorkerGradients[] = [];
       try {
+        if (here) results.push(await this.localMicroBatch(micro[r]!, s));
+        results.push(...(await remote));
         for (const { numbers, grads: g } of results) {
           readback.addMicroBatch(numbers);
           for (const [name, gi] of g) this.addGrad(grads, name, gi);
         }
       } catch (e) {
         // Whatever was not summed yet is released here; what was is released with `grads`.
-        for (const { grads: g } of results) tf.dispose([...g.values()].filter((t) => ![...grads.values()].includes(t)));
+        const summed = new Set(grads.values());
+        for (const { grads: g } of results) tf.dispose([...g.values()].filter((t) => !summed.has(t)));
+        await remote.then((rs) => rs.forEach(({ grads: g }) => tf.dispose([...g.values()])), () => undefined);
         throw e;
       }
     }
   }
 
-  /**
-   * Computes the micro-batches' gradients on `workers` from the next step on (null: on this
-   * thread again). Micro-batches per step must be a multiple of the worker count, so every
-   * round is full and the split of the batch does not depend on the worker count.
-   */
-  useWorkers(workers: GradientWorkers | null): void {
-    const nMicro = this.config.microBatches ?? 1;
-    if (workers && nMicro % workers.size !== 0) throw new Error(`${workers.size} gradient workers need a multiple of ${workers.size} micro-batches per step, not ${nMicro}`);
-    this.workers = workers ?? undefined;
+  /** One micro-batch on this thread, as a worker computes it: its numbers read back on their own. */
+  private async localMicroBatch(mb: MicroBatch, s: MicroBatchStep): Promise<WorkerGradients> {
+    const rb = new StepReadback();
+    try {
+      const g = microBatchGrads(this.model, this.vars, mb, s, rb);
+      const grads = new Map(Object.entries(g).map(([tfName, t]) => [this.byTfName.get(tfName)!, t]));
+      try {
+        return { numbers: await rb.readNumbers(), grads };
+      } catch (e) {
+        tf.dispose([...grads.values()]);
+        throw e;
+      }
+    } finally {
+      rb.dispose();
+    }
   }
 
-  /** Threads computing gradients (1 without workers). */
+  /**
+   * Computes the micro-batches' gradients with `workers` from the next step on (null: on this
+   * thread alone again). `thisThread` (default): this thread computes too, as rank 0, so
+   * `workers.size + 1` ranks; otherwise `workers.size`. Micro-batches per step must be a
+   * multiple of the ranks, so every round is full and the split of the batch does not depend
+   * on the rank count.
+   */
+  useWorkers(workers: GradientWorkers | null, opts: { thisThread?: boolean } = {}): void {
+    const nMicro = this.config.microBatches ?? 1;
+    const thisThread = opts.thisThread ?? true;
+    const ranks = workers ? workers.size + (thisThread ? 1 : 0) : 1;
+    if (workers && nMicro % ranks !== 0) throw new Error(`${ranks} gradient ranks need a multiple of ${ranks} micro-batches per step, not ${nMicro}`);
+    this.workers = workers ?? undefined;
+    this.thisThread = thisThread;
+  }
+
+  /** Threads computing gradients: the workers, and this thread unless it only coordinates (1 without workers). */
   get workerCount(): number {
-    return this.workers?.size ?? 1;
+    return this.workers ? this.workers.size + (this.thisThread ? 1 : 0) : 1;
   }
 
   /** Sums one gradient into `into` by parameter name (consumes `g`). */

@@ -12,8 +12,9 @@ import type { MicroBatch } from '../lm/micro-batch.js';
 import type { MicroBatchStep } from '../lm/micro-batch-grads.js';
 import type { GradientWorkers, WorkerGradients } from '../lm/trainer.js';
 import type { TransformerLM } from '../lm/transformer-lm.js';
+import { copyOut, tensorFrom } from './host-copy.js';
 import { replicaProblem } from './replica-safe.js';
-import { paramLayout, sizeOf, type ParamLayout, type StepRequest, type WorkerInit, type WorkerReply } from './protocol.js';
+import { paramLayout, type ParamLayout, type StepRequest, type WorkerInit, type WorkerReply } from './protocol.js';
 
 export interface GradPoolOptions {
   /** Worker threads (≥ 1). */
@@ -103,7 +104,7 @@ export class GradPool implements GradientWorkers {
   async publishWeights(vars: readonly Variable[]): Promise<void> {
     this.check();
     if (vars.length !== this.layout.names.length) throw new Error(`GradPool.publishWeights: ${vars.length} variables for ${this.layout.names.length} parameters`);
-    for (let i = 0; i < vars.length; i++) this.weights.set((await vars[i]!.data()) as Float32Array, this.layout.offsets[i]!);
+    for (let i = 0; i < vars.length; i++) await copyOut(vars[i]!, this.weights, this.layout.offsets[i]!);
     this.weightsVersion++;
   }
 
@@ -163,9 +164,7 @@ export class GradPool implements GradientWorkers {
   private gradients(m: Member, present: readonly number[]): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
     for (const i of present) {
-      const off = this.layout.offsets[i]!;
-      const shape = this.layout.shapes[i]!;
-      out.set(this.layout.names[i]!, tf.tensor(m.grads.slice(off, off + sizeOf(shape)), shape as number[], 'float32'));
+      out.set(this.layout.names[i]!, tensorFrom(m.grads, this.layout.offsets[i]!, this.layout.shapes[i]!));
     }
     return out;
   }

@@ -12,7 +12,8 @@ import { createMoeLayer } from '../moe/registry.js';
 import { microBatchGrads } from '../lm/micro-batch-grads.js';
 import { StepReadback } from '../lm/step-readback.js';
 import type { MicroBatch } from '../lm/micro-batch.js';
-import { sizeOf, type StepRequest, type WorkerInit, type WorkerReply } from './protocol.js';
+import { copyOut, tensorFrom } from './host-copy.js';
+import { type StepRequest, type WorkerInit, type WorkerReply } from './protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -62,7 +63,7 @@ async function step(req: StepRequest): Promise<WorkerReply> {
     try {
       for (const [tfName, t] of Object.entries(g)) {
         const i = byTfName.get(tfName)!;
-        grads.set((await t.data()) as Float32Array, init.layout.offsets[i]!);
+        await copyOut(t, grads, init.layout.offsets[i]!);
         present.push(i);
       }
     } finally {
@@ -77,10 +78,7 @@ async function step(req: StepRequest): Promise<WorkerReply> {
 
 function loadWeights(version: number): void {
   const { offsets, shapes } = init.layout;
-  vars.forEach((v, i) => {
-    const off = offsets[i]!;
-    tf.tidy(() => v.assign(tf.tensor(weights.slice(off, off + sizeOf(shapes[i]!)), v.shape, 'float32')));
-  });
+  vars.forEach((v, i) => tf.tidy(() => v.assign(tensorFrom(weights, offsets[i]!, shapes[i]!))));
   loadedVersion = version;
 }
 

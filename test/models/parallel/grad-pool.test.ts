@@ -30,13 +30,16 @@ const batches = [1, 2, 3, 4, 5].map((seed) => tinyBatch(8, 6, MOE.vocabSize, see
 
 interface Run { results: StepResult[]; weights: Map<string, Float32Array>; moments: Float32Array[] }
 
-/** Trains 5 steps on `batches` with `microBatches` per step, on `workers` threads (0: the trainer's own thread). */
-async function run(workers: number, microBatches: number, config: LmConfig = MOE): Promise<Run> {
+/**
+ * Trains 5 steps on `batches` with `microBatches` per step and `workers` worker threads
+ * (0: the trainer's thread alone); the trainer's thread computes too unless `coordinateOnly`.
+ */
+async function run(workers: number, microBatches: number, coordinateOnly = false, config: LmConfig = MOE): Promise<Run> {
   const model = new TransformerLM(config, createMoeLayer);
   const trainer = new LmTrainer(model, { ...TRAIN, microBatches });
   const pool = workers > 0 ? await GradPool.start(model, { workers }) : undefined;
   try {
-    if (pool) trainer.useWorkers(pool);
+    if (pool) trainer.useWorkers(pool, { thisThread: !coordinateOnly });
     const results: StepResult[] = [];
     for (const b of batches) results.push(await trainer.trainStep(b));
     const weights = new Map([...model.params].map(([k, v]) => [k, v.dataSync() as Float32Array]));
@@ -62,30 +65,32 @@ function assertSameRun(a: Run, b: Run): void {
   assert.deepEqual(a.moments, b.moments);
 }
 
-test('2 workers give bit-for-bit the losses, aux losses, routing statistics, weights and moments of one thread with the same 2 micro-batches', async () => {
+test('2 ranks (this thread + 1 worker) give bit-for-bit the losses, aux losses, routing statistics, weights and moments of one thread with the same 2 micro-batches', async () => {
   const one = await run(0, 2);
-  const two = await run(2, 2);
+  const two = await run(1, 2);
   assertSameRun(two, one);
   assert.ok(one.results[4]!.loss < one.results[0]!.loss, 'it trains');
   assert.equal(one.results[0]!.routing.length, 2);
 });
 
-test('4 micro-batches on 2 workers (two rounds) equal 4 micro-batches on one thread; 1 worker equals one thread', async () => {
+test('4 micro-batches on 2 ranks (two rounds) or on 2 workers with this thread only coordinating equal 4 micro-batches on one thread', async () => {
   const one = await run(0, 4);
-  assertSameRun(await run(2, 4), one);
   assertSameRun(await run(1, 4), one);
+  assertSameRun(await run(2, 4, true), one);
+  assertSameRun(await run(1, 4, true), one);
 });
 
 test('a fixed worker count is deterministic across reruns', async () => {
-  assertSameRun(await run(2, 2), await run(2, 2));
+  assertSameRun(await run(1, 2), await run(1, 2));
 });
 
 test('the trainer\'s live tensor count stays flat over steps with workers', async () => {
   const model = new TransformerLM(MOE, createMoeLayer);
   const trainer = new LmTrainer(model, { ...TRAIN, microBatches: 2 });
-  const pool = await GradPool.start(model, { workers: 2 });
+  const pool = await GradPool.start(model, { workers: 1 });
   try {
     trainer.useWorkers(pool);
+    assert.equal(trainer.workerCount, 2);
     await trainer.trainStep(batches[0]!);
     const after1 = tf.memory().numTensors;
     for (const b of batches) await trainer.trainStep(b);
@@ -97,12 +102,12 @@ test('the trainer\'s live tensor count stays flat over steps with workers', asyn
   }
 });
 
-test('micro-batches per step must be a multiple of the worker count', async () => {
+test('micro-batches per step must be a multiple of the rank count', async () => {
   const model = new TransformerLM(MOE, createMoeLayer);
   const trainer = new LmTrainer(model, { ...TRAIN, microBatches: 3 });
-  const pool = await GradPool.start(model, { workers: 2 });
+  const pool = await GradPool.start(model, { workers: 1 });
   try {
-    assert.throws(() => trainer.useWorkers(pool), /2 gradient workers need a multiple of 2 micro-batches per step, not 3/);
+    assert.throws(() => trainer.useWorkers(pool), /2 gradient ranks need a multiple of 2 micro-batches per step, not 3/);
   } finally {
     await pool.close();
     trainer.dispose();
