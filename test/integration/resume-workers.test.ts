@@ -20,7 +20,7 @@ async function metrics(runDir: string): Promise<Record<string, unknown>[]> {
 
 const finalWeights = (runDir: string): Promise<Buffer> => readFile(join(runDir, `checkpoints/step-${STEPS}/model.safetensors`));
 
-test('2 workers: the same losses and final weights as one thread with the same 2 micro-batches; killed after a checkpoint, the run resumes to the same weights', async () => {
+test('2 workers: the same losses and final weights as one thread with the same 2 micro-batches; killed (SIGKILL) or stopped (Ctrl-C) after a checkpoint, the run resumes to the same weights', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'moeflow-workers-'));
   try {
     const cfg = join(dir, 'tiny.yaml');
@@ -61,6 +61,24 @@ test('2 workers: the same losses and final weights as one thread with the same 2
     assert.match(resumed.err, /2 data-parallel workers/, 'the resumed run keeps its worker count');
     assert.deepEqual(await metrics(runB), await metrics(runA));
     assert.ok((await finalWeights(runB)).equals(await finalWeights(runA)), 'the same final weights as the uninterrupted run');
+
+    // Ctrl-C (an early stop): the run finishes its step, checkpoints, stops its worker and exits 130; resumed, it ends as the uninterrupted run.
+    const stopped = spawnPipeline(['run', cfg, '--out', join(dir, 'd'), '--set', 'trainer.workers=2']);
+    let runD: string | undefined;
+    for (let i = 0; i < 6000 && stopped.child.exitCode === null; i++) {
+      if (existsSync(join(dir, 'd'))) {
+        runD ??= await onlyRun(join(dir, 'd')).catch(() => undefined);
+        if (runD && existsSync(join(runD, 'checkpoints/step-4')) && !stopped.child.killed) stopped.child.kill('SIGINT');
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const stop = await stopped.done;
+    assert.equal(stop.code, 130, `interrupted: ${stop.err}`);
+    assert.ok(runD);
+    assert.ok(!existsSync(join(runD, `checkpoints/step-${STEPS}`)), 'stopped before the end');
+    const continued = await runPipelineCli(['run', '--resume', runD]);
+    assert.equal(continued.code, 0, continued.err);
+    assert.ok((await finalWeights(runD)).equals(await finalWeights(runA)), 'stopped and resumed: the same final weights');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
