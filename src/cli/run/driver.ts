@@ -36,6 +36,9 @@ export const trainDriver: TrainerDriver = async (ctx) => {
   const backend = await selectBackend(c.trainer.backend);
   await ctx.recordBackend(backend.name, backend.reason);
   const workers = workerCount(c);
+  if (workers > 1 && backend.name !== 'wasm' && backend.name !== 'cpu') {
+    throw new Error(`trainer.workers: ${workers} data-parallel workers split the step over CPU cores (backends wasm and cpu); the ${backend.name} backend computes on one device: set trainer.workers: 1 (or trainer.backend: wasm)`);
+  }
   // Built before the encoder's worker threads exist: a model that cannot be built must not leave them running.
   const trainer = buildTrainer(c, tok.vocabSize, workers);
   let pool: GradPool | undefined;
