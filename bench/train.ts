@@ -11,6 +11,7 @@
  */
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadPipeline } from '../src/config/load.js';
@@ -38,6 +39,19 @@ const cores = cpus().length;
 /** Share of the machine's cores other processes left free, from the 1-minute load average (ours excluded when `own` threads ran). */
 const freeShare = (load1: number, own = 0): number => round(Math.max(0, Math.min(1, (cores - Math.max(0, load1 - own)) / cores)), 2);
 
+/** CPU ms used so far by each thread of this process (Linux /proc; empty elsewhere): the main thread's id is the pid. */
+function threadCpuMs(): Map<string, number> {
+  const m = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      m.set(tid, (Number(f[11]) + Number(f[12])) * 10); // utime + stime, in 10 ms ticks
+    }
+  } catch { /* not Linux */ }
+  return m;
+}
+
 const out = await mkdtemp(join(tmpdir(), 'moeflow-bench-train-'));
 try {
   const runs = [];
@@ -50,7 +64,14 @@ try {
     await writeRunConfig(dir, config, record);
     const load0 = loadavg();
     const t0 = performance.now();
-    const summary = await runPipeline(config, { runId: id, runDir: dir, record, trainer: trainDriver, progress: false, log: (s) => process.stderr.write(s) });
+    // CPU per thread between the end of the warm-up steps and the last step (the threads' share of the measured steps).
+    let cpu0: Map<string, number> | undefined, cpu1: Map<string, number> | undefined;
+    const counted: typeof trainDriver = (ctx) => trainDriver({ ...ctx, emit: (ev) => {
+      if (ev.kind === 'step' && ev.result.step === WARMUP) cpu0 = threadCpuMs();
+      if (ev.kind === 'step' && ev.result.step === steps) cpu1 = threadCpuMs();
+      return ctx.emit(ev);
+    } });
+    const summary = await runPipeline(config, { runId: id, runDir: dir, record, trainer: counted, progress: false, log: (s) => process.stderr.write(s) });
     const wallS = (performance.now() - t0) / 1000;
     const load1 = loadavg();
     const rows = config.data.batchSize * config.trainer.accumulate * config.data.seqLen;
@@ -74,6 +95,18 @@ try {
     con.closeSync();
     db.closeSync();
     const wallMs = m.ms_data! + m.ms_compute! + m.ms_stats! + m.ms_sinks!;
+    // Per measured step: the main thread's CPU (it computes rank 0's micro-batch and everything serial), the busiest
+    // other thread's, and all threads'. On otherwise idle cores a step takes at least max(main, total / cores): the
+    // projection below, from CPU accounting, is what this run's work would give without the other processes.
+    const cpu = cpu0 && cpu1 ? (() => {
+      const d = [...cpu1!].map(([tid, ms]) => [tid, ms - (cpu0!.get(tid) ?? 0)] as const);
+      const per = (ms: number): number => round(ms / m.steps!, 1);
+      const main = d.find(([tid]) => tid === String(process.pid))?.[1] ?? 0;
+      const total = d.reduce((a, [, ms]) => a + ms, 0);
+      const busiestOther = Math.max(0, ...d.filter(([tid]) => tid !== String(process.pid)).map(([, ms]) => ms));
+      const floorMs = Math.max(main, total / cores) / m.steps!;
+      return { mainThreadMsPerStep: per(main), busiestOtherThreadMsPerStep: per(busiestOther), allThreadsMsPerStep: per(total), projectedIdleStepMs: round(floorMs, 1), projectedIdleTokensPerS: round((rows * 1000) / floorMs, 0) };
+    })() : undefined;
     const dataShare = m.ms_data! / wallMs;
     const statsSinksShare = (m.ms_stats! + m.ms_sinks!) / wallMs;
     runs.push({
@@ -84,6 +117,7 @@ try {
       lastTenthMeanLoss: round(lastTenthLoss, 4), lastTenthSteps: tenth,
       shares: { data: round(dataShare, 4), compute: round(m.ms_compute! / wallMs, 4), stats: round(m.ms_stats! / wallMs, 4), sinks: round(m.ms_sinks! / wallMs, 4), statsAndSinks: round(statsSinksShare, 4) },
       maxDataWaitMs: round(m.max_data!, 1),
+      ...(cpu ? { cpu } : {}),
       modelGflopsPerS: round(m.flops! / (wallMs * 1e6), 2),
       mfu: round(m.flops! / (wallMs * 1e6) / matmulGflops, 3),
       targets: { dataShareMax: 0.02, dataOk: dataShare <= 0.02, statsAndSinksShareMax: 0.03, statsAndSinksOk: statsSinksShare <= 0.03 },
@@ -93,10 +127,11 @@ try {
   }
   const first = runs[0]!, last = runs[runs.length - 1]!;
   const ratio = round(last.tokensPerS / first.tokensPerS, 3);
+  const projected = first.cpu && last.cpu ? round(last.cpu.projectedIdleTokensPerS / first.cpu.projectedIdleTokensPerS, 3) : undefined;
   console.log(JSON.stringify({
     bench: 'train', pipeline: file, overrides: sets, backend: tf.getBackend(), steps,
     runs,
-    speedup: { of: `workers ${last.workers} vs ${first.workers}`, ratio, target: 1.8, ok: ratio >= 1.8 },
+    speedup: { of: `workers ${last.workers} vs ${first.workers}`, ratio, target: 1.8, ok: ratio >= 1.8, ...(projected !== undefined ? { projectedOnIdleCoresFromCpuAccounting: projected } : {}) },
     matmul,
     machine: { cores, availableParallelism: availableParallelism() },
   }, null, 2));
