@@ -64,7 +64,6 @@ export class GradPool implements GradientWorkers {
       const grads = new SharedArrayBuffer(4 * layout.total);
       const init: WorkerInit = { rank, backend, config: model.config, layout, weights, grads };
       const worker = new Worker(url, { workerData: init });
-      worker.unref(); // a pool that was not closed must not keep the process alive
       members.push({ worker, grads: new Float32Array(grads) });
       ready.push(new Promise((resolve, reject) => {
         const onMessage = (r: WorkerReply): void => {
@@ -87,7 +86,10 @@ export class GradPool implements GradientWorkers {
       await pool.close();
       throw e;
     }
-    members.forEach((m, rank) => pool.watch(m, rank));
+    members.forEach((m, rank) => {
+      pool.watch(m, rank);
+      m.worker.unref(); // idle workers of a pool that was not closed must not keep the process alive
+    });
     return pool;
   }
 
@@ -129,11 +131,13 @@ export class GradPool implements GradientWorkers {
     await Promise.all(this.members.map((m) => m.worker.terminate()));
   }
 
+  /** Held (ref'd) while the request is in flight, so awaiting it keeps the process alive; idle workers do not. */
   private request(m: Member, req: StepRequest): Promise<WorkerReply & { kind: 'done' }> {
-    return new Promise((resolve, reject) => {
+    m.worker.ref();
+    return new Promise<WorkerReply & { kind: 'done' }>((resolve, reject) => {
       m.pending = { id: req.id, resolve, reject };
       m.worker.postMessage(req);
-    });
+    }).finally(() => m.worker.unref());
   }
 
   /** Replies settle the pending request; a worker error or exit fails it and the pool (nothing waits forever). */
