@@ -21,6 +21,8 @@ export interface GradPoolOptions {
   readonly workers: number;
   /** The backend each worker starts (the trainer's: `tf.getBackend()` by default). */
   readonly backend?: string;
+  /** The worker script (default: grad-worker.js beside this file); tests substitute one that misbehaves. */
+  readonly workerUrl?: URL;
 }
 
 interface Member {
@@ -57,7 +59,7 @@ export class GradPool implements GradientWorkers {
     const layout = paramLayout(names, names.map((n) => model.params.get(n)!.shape));
     const weights = new SharedArrayBuffer(4 * layout.total);
     const backend = opts.backend ?? tf.getBackend();
-    const url = new URL('./grad-worker.js', import.meta.url);
+    const url = opts.workerUrl ?? new URL('./grad-worker.js', import.meta.url);
     const members: Member[] = [];
     const ready: Promise<void>[] = [];
     for (let rank = 0; rank < opts.workers; rank++) {

@@ -133,6 +133,25 @@ test('a worker\'s error surfaces as an error naming the worker (no hang), and th
   }
 });
 
+test('a worker that dies mid-step fails the step with its exit code instead of hanging', async () => {
+  const model = new TransformerLM(MOE, createMoeLayer);
+  const trainer = new LmTrainer(model, { ...TRAIN, microBatches: 2 });
+  const pool = await GradPool.start(model, { workers: 1, workerUrl: new URL('./crashing-worker.js', import.meta.url) });
+  try {
+    trainer.useWorkers(pool);
+    await trainer.evalStep(batches[0]!); // builds the model's cached tables (kept across steps)
+    const before = tf.memory().numTensors;
+    await assert.rejects(trainer.trainStep(batches[0]!), /gradient worker 0 exited unexpectedly \(code 3\)/);
+    assert.equal(tf.memory().numTensors, before, 'the step released its tensors');
+    assert.equal(trainer.step, 0, 'no update');
+    await waitFor(() => pool.running === 0);
+  } finally {
+    await pool.close();
+    trainer.dispose();
+    model.dispose();
+  }
+});
+
 test('close() stops the workers (an early stop leaves no thread behind); closing twice is harmless', async () => {
   const model = new TransformerLM(MOE, createMoeLayer);
   const pool = await GradPool.start(model, { workers: 2 });
