@@ -81,6 +81,8 @@ const trainer = z.strictObject({
   checkpointEvery: nonNegativeInt().prefault(0),
   backend: oneOf(BACKENDS).prefault('auto'),
   seed: nonNegativeInt().prefault(42),
+  /** Data-parallel gradient workers (threads with their own backend and model replica); "auto": one per core. */
+  workers: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (one worker per core)' }).prefault(1),
 });
 
 const stats = z.strictObject({
@@ -132,6 +134,11 @@ export const pipelineSchema = z.strictObject({
   if (m.moe && ok(m.moe.topK) && ok(m.moe.nExperts) && m.moe.topK > m.moe.nExperts) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'topK'], message: `expected at most nExperts (${m.moe.nExperts})`, input: m.moe.topK });
   if (m.moe && ok(m.moe.every) && ok(m.nLayers) && m.moe.every > m.nLayers) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'every'], message: `expected at most nLayers (${m.nLayers})`, input: m.moe.every });
   const d = cfg.data;
+  const t = cfg.trainer;
+  if (typeof t.workers === 'number' && t.workers > 1 && ok(d.batchSize) && ok(t.accumulate)) {
+    const problem = workerSplitProblem(d.batchSize, t.accumulate, t.workers);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['trainer', 'workers'], message: problem, input: t.workers });
+  }
   if (!d.files && !d.sources) ctx.addIssue({ code: 'custom', path: ['data', 'files'], message: 'expected the training files: data.files, or data.sources (several sources with mix weights)', input: undefined });
   if (d.files && d.sources) ctx.addIssue({ code: 'custom', path: ['data', 'sources'], message: 'expected either data.files or data.sources, not both (a source lists its own files)', input: d.sources });
   if (d.sources && d.weights) ctx.addIssue({ code: 'custom', path: ['data', 'weights'], message: 'data.weights mixes the domains of data.files; with data.sources give each source a weight (and domains)', input: d.weights });
@@ -149,3 +156,17 @@ function msg(m: string) { return { error: m }; }
 
 export type PipelineConfig = z.output<typeof pipelineSchema>;
 export type PipelineInput = z.input<typeof pipelineSchema>;
+
+/** Micro-batches per step with `workers` data-parallel workers: the least multiple of both trainer.accumulate and the worker count. */
+export function microBatchesFor(accumulate: number, workers: number): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return (accumulate * workers) / gcd(accumulate, workers);
+}
+
+/** Why a step's batchSize·accumulate rows cannot be split evenly over `workers`, or undefined. */
+export function workerSplitProblem(batchSize: number, accumulate: number, workers: number): string | undefined {
+  const rows = batchSize * accumulate;
+  const micro = microBatchesFor(accumulate, workers);
+  return rows % micro === 0 ? undefined
+    : `expected a worker count that splits the step's ${rows} rows (data.batchSize ${batchSize} × trainer.accumulate ${accumulate}) into ${micro} equal micro-batches (a multiple of ${workers} and of trainer.accumulate); try a divisor of ${rows}`;
+}

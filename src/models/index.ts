@@ -4,7 +4,8 @@ export { selectBackend, type BackendName, type BackendRequest, type BackendChoic
 export * from './moe/index.js';
 export * from './vlm/index.js';
 export { TransformerLM, type MoeFactory } from './lm/transformer-lm.js';
-export { LmTrainer, type TrainConfig } from './lm/trainer.js';
+export { LmTrainer, type TrainConfig, type GradientWorkers } from './lm/trainer.js';
+export { GradPool, type GradPoolOptions } from './parallel/grad-pool.js';
 export { resolveLmConfig, denseBaselineOf, type LmConfig, type FfnConfig } from './lm/config.js';
 export { upcycleLm, type UpcycleOptions } from './lm/upcycle-lm.js';
 export { saveLmCheckpoint, loadLmCheckpoint } from './checkpoint/lm-checkpoint.js';

@@ -30,3 +30,9 @@ test('records skipped under data.onError: skip show in the progress line as soon
   const some = { read: 40, used: 37, skipped: 3, skips: [{ file: 'a.jsonl', reason: 'invalid_json', count: 3 }], newSkips: [] };
   assert.match(progressLine({ ...ev, data: some }, { totalSteps: 200, elapsedMs: 100_000, stepsDone: 50 }), / \| skipped 3\/40 records \| ETA /);
 });
+
+test('the progress line says how many data-parallel workers train (only when more than one)', () => {
+  const ev = fakeStepEvent('r', 50, 200, { layers: 1, experts: 4, topK: 2, batchSize: 2, seqLen: 8 });
+  assert.match(progressLine(ev, { totalSteps: 200, elapsedMs: 100_000, stepsDone: 50, workers: 2 }), / tok\/s \(2 workers\) \| loss /);
+  assert.doesNotMatch(progressLine(ev, { totalSteps: 200, elapsedMs: 100_000, stepsDone: 50, workers: 1 }), /workers/);
+});

@@ -1,5 +1,5 @@
 /** The model and its trainer from the pipeline's `model` and `trainer` sections. */
-import type { PipelineConfig } from '../../config/schema.js';
+import { microBatchesFor, type PipelineConfig } from '../../config/schema.js';
 import type { LmConfig } from '../../models/lm/config.js';
 import { LmTrainer } from '../../models/lm/trainer.js';
 import { TransformerLM } from '../../models/lm/transformer-lm.js';
@@ -23,7 +23,8 @@ export function lmConfigOf(config: PipelineConfig, tokenizerVocab: number): LmCo
   };
 }
 
-export function buildTrainer(config: PipelineConfig, tokenizerVocab: number): LmTrainer {
+/** `workers` > 1: the step's rows are split into micro-batches for the data-parallel workers (microBatchesFor). */
+export function buildTrainer(config: PipelineConfig, tokenizerVocab: number, workers = 1): LmTrainer {
   const t = config.trainer;
   let model: TransformerLM;
   try {
@@ -34,8 +35,9 @@ export function buildTrainer(config: PipelineConfig, tokenizerVocab: number): Lm
   return new LmTrainer(model, {
     lr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrMultiplier: t.minLrRatio,
     gradClip: t.gradClip > 0 ? t.gradClip : null,
-    // trainer.accumulate = micro-batches per step: one batch of batchSize·accumulate rows, split by the trainer.
-    microBatches: t.accumulate,
+    // trainer.accumulate = micro-batches per step: one batch of batchSize·accumulate rows, split by the trainer;
+    // with workers, into a multiple of the worker count (the same rows per step).
+    microBatches: workers > 1 ? microBatchesFor(t.accumulate, workers) : t.accumulate,
     adamw: { beta1: t.betas[0], beta2: t.betas[1], eps: 1e-8, weightDecay: t.weightDecay },
   });
 }

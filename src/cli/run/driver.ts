@@ -7,6 +7,7 @@
  * runs; `msData` is what the step still had to wait.
  */
 import { selectBackend } from '../../models/backend.js';
+import { GradPool } from '../../models/parallel/grad-pool.js';
 import { NonFiniteError } from '../../models/lm/non-finite.js';
 import { explainBackendFailure } from '../../models/heap-limit.js';
 import type { LmTrainer } from '../../models/lm/trainer.js';
@@ -17,6 +18,7 @@ import type { TrainContext, TrainerDriver } from './train-context.js';
 import { buildTrainer } from './build-model.js';
 import { dataCountsBetween } from './data-counts.js';
 import { documentKey, evalBatches, heldOutDocuments, runTokenizer, trainingFlow } from './data-plan.js';
+import { workerCount } from './workers.js';
 import { RUN_CHECKPOINT_FORMAT, readRunCheckpoint, removeIncompleteCheckpoints, writeRunCheckpoint } from './run-checkpoint.js';
 
 export const trainDriver: TrainerDriver = async (ctx) => {
@@ -33,11 +35,21 @@ export const trainDriver: TrainerDriver = async (ctx) => {
   const tok = await runTokenizer(c, ctx.runDir, heldKeys, ctx.log);
   const backend = await selectBackend(c.trainer.backend);
   await ctx.recordBackend(backend.name, backend.reason);
+  const workers = workerCount(c);
+  if (workers > 1 && backend.name !== 'wasm' && backend.name !== 'cpu') {
+    throw new Error(`trainer.workers: ${workers} data-parallel workers split the step over CPU cores (backends wasm and cpu); the ${backend.name} backend computes on one device: set trainer.workers: 1 (or trainer.backend: wasm)`);
+  }
   // Built before the encoder's worker threads exist: a model that cannot be built must not leave them running.
-  const trainer = buildTrainer(c, tok.vocabSize);
+  const trainer = buildTrainer(c, tok.vocabSize, workers);
+  let pool: GradPool | undefined;
   let encoder: ReturnType<typeof bestEncoder> | undefined;
   let stage: Stage<TokenBatch> | undefined;
   try {
+    if (workers > 1) {
+      // This thread is one of the ranks; each worker thread builds its replica and starts its own backend.
+      pool = await GradPool.start(trainer.model, { workers: workers - 1, backend: backend.name });
+      trainer.useWorkers(pool);
+    }
     encoder = bestEncoder(tok.json);
     let resumeState: StageState | undefined;
     if (ctx.resumeFromStep !== undefined) resumeState = (await readRunCheckpoint(ctx.checkpointDir(ctx.resumeFromStep), trainer)).flow;
@@ -45,13 +57,14 @@ export const trainDriver: TrainerDriver = async (ctx) => {
     ctx.log(
       `backend ${backend.name}; tokenizer ${tok.vocabSize} ids (${tok.origin}, ${encoder.kind}); ` +
       `model ${(parameterCount(trainer) / 1e6).toFixed(2)}M parameters; ${heldDocs.length} held-out documents` +
-      (evalSet.length ? ` → ${evalSet.length} eval batches` : '') + '\n',
+      (evalSet.length ? ` → ${evalSet.length} eval batches` : '') + `; ${workersLine(c, workers, trainer)}\n`,
     );
     stage = trainingFlow(c, encoder, tok, heldKeys)(resumeState);
     await loop(ctx, trainer, stage, evalSet);
   } finally {
     await stage?.close?.();
     await encoder?.close();
+    await pool?.close(); // also on an error or an early stop: no worker thread outlives the run
     trainer.dispose();
   }
 };
@@ -120,6 +133,12 @@ async function loop(ctx: TrainContext, trainer: LmTrainer, stage: Stage<TokenBat
   } finally {
     await it.return?.();
   }
+}
+
+function workersLine(c: TrainContext['config'], workers: number, trainer: LmTrainer): string {
+  if (workers === 1) return 'training on 1 thread (trainer.workers: 1)';
+  const micro = trainer.config.microBatches ?? 1;
+  return `${workers} data-parallel workers (this thread and ${workers - 1} worker thread${workers > 2 ? 's' : ''}; ${micro} micro-batches of ${(c.data.batchSize * c.trainer.accumulate) / micro} rows per step)`;
 }
 
 function parameterCount(trainer: LmTrainer): number {

@@ -10,6 +10,7 @@ import { RunStatsSink } from '../../sinks/run-stats-sink.js';
 import { renderProgress } from '../shared/progress.js';
 import { writeRunConfig, type RunRecord } from '../shared/run-dir.js';
 import type { TrainContext, TrainerDriver } from './train-context.js';
+import { workerCount } from './workers.js';
 
 export interface RunPipelineOptions {
   readonly runId: string;
@@ -34,6 +35,8 @@ export interface RunSummary {
   readonly lastLoss?: number;
   readonly lastEval?: { readonly step: number; readonly loss: number; readonly perplexity: number };
   readonly tables: Record<string, { rows: number; parts: number }>;
+  /** Data-parallel gradient workers (1: the trainer's own thread). */
+  readonly workers: number;
   /** The sources' read/used/skipped counts at the last step (whole run, resumes included). */
   readonly data?: DataCounts;
 }
@@ -41,6 +44,7 @@ export interface RunSummary {
 /** Run a resolved pipeline in an existing run directory (config.yaml already written). */
 export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptions): Promise<RunSummary> {
   const t0 = Date.now();
+  const workers = workerCount(config);
   const sink = await RunStatsSink.open({
     runDir: opts.runDir,
     flush: { everyRows: config.stats.flushEveryRows, everySeconds: config.stats.flushEverySeconds },
@@ -60,7 +64,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
     if (e.kind === 'eval') lastEval = { step: e.step, loss: e.result.loss, perplexity: e.result.perplexity };
   });
   const progress = opts.progress
-    ? renderProgress(plane.events$, { totalSteps: config.trainer.steps, startStep: opts.resumeFromStep, ...opts.progress })
+    ? renderProgress(plane.events$, { totalSteps: config.trainer.steps, startStep: opts.resumeFromStep, workers, ...opts.progress })
     : undefined;
   let record = opts.record;
   const ctx: TrainContext = {
@@ -90,7 +94,7 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
     throw e;
   }
   if (trainError) throw trainError;
-  return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, tables: sink.written(), ...(data ? { data } : {}) };
+  return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, workers, tables: sink.written(), ...(data ? { data } : {}) };
 }
 
 

@@ -11,6 +11,8 @@ export interface ProgressOptions {
   readonly everyMs: number;
   /** Step the run started from (resume), for ETA. */
   readonly startStep?: number;
+  /** Data-parallel workers (shown when more than 1). */
+  readonly workers?: number;
   readonly now?: () => number;
 }
 
@@ -28,7 +30,7 @@ function si(x: number): string {
 }
 
 /** One progress line: step/total, tokens/s, loss, each aux loss, ETA. */
-export function progressLine(ev: StepEvent, opts: { totalSteps: number; elapsedMs: number; stepsDone: number }): string {
+export function progressLine(ev: StepEvent, opts: { totalSteps: number; elapsedMs: number; stepsDone: number; workers?: number }): string {
   const r = ev.result;
   const pct = ((100 * r.step) / opts.totalSteps).toFixed(0);
   const aux = Object.entries(r.aux).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ');
@@ -36,7 +38,8 @@ export function progressLine(ev: StepEvent, opts: { totalSteps: number; elapsedM
   const eta = formatDuration(perStep * (opts.totalSteps - r.step));
   // Skipped records are shown as soon as there are any (data.onError: skip), never hidden.
   const skipped = ev.data && ev.data.skipped > 0 ? ` | skipped ${ev.data.skipped}/${ev.data.read} records` : '';
-  return `step ${r.step}/${opts.totalSteps} (${pct}%) | ${si(tokensPerSecond(ev))} tok/s | loss ${r.loss.toFixed(4)}${aux ? ` | ${aux}` : ''}${skipped} | ETA ${eta}`;
+  const workers = opts.workers !== undefined && opts.workers > 1 ? ` (${opts.workers} workers)` : '';
+  return `step ${r.step}/${opts.totalSteps} (${pct}%) | ${si(tokensPerSecond(ev))} tok/s${workers} | loss ${r.loss.toFixed(4)}${aux ? ` | ${aux}` : ''}${skipped} | ETA ${eta}`;
 }
 
 /**
@@ -50,7 +53,7 @@ export function renderProgress(events$: Observable<RunEvent>, opts: ProgressOpti
   let last: StepEvent | undefined;
   const sub = events$.pipe(filter((e): e is StepEvent => e.kind === 'step'), sampleTime(opts.everyMs)).subscribe((ev) => {
     last = ev;
-    const line = progressLine(ev, { totalSteps: opts.totalSteps, elapsedMs: now() - t0, stepsDone: ev.result.step - start });
+    const line = progressLine(ev, { totalSteps: opts.totalSteps, elapsedMs: now() - t0, stepsDone: ev.result.step - start, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
     opts.write(opts.tty ? `\r\x1b[2K${line}` : `${line}\n`);
   });
   sub.add(() => { if (opts.tty && last) opts.write('\n'); });

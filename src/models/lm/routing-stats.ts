@@ -29,11 +29,37 @@ interface LayerAcc {
 
 type VecKey = 'tokenSlots' | 'top1Count' | 'probMass' | 'gateMass';
 
+/**
+ * One MoE layer call's numbers as read back (host copies): what a micro-batch adds to the
+ * step's statistics. A data-parallel worker sends these instead of tensors; the accumulator
+ * sums them in micro-batch order, so the merge equals the single-process step.
+ */
+export interface LayerCallNumbers {
+  readonly layer: number;
+  readonly tokens: number;
+  readonly k: number;
+  readonly selected: Int32Array;
+  auxTotal: number;
+  /** Each aux component of this call, in the layer's order. */
+  readonly aux: [string, number][];
+  tokenSlots: Float32Array;
+  top1Count: Float32Array;
+  probMass: Float32Array;
+  gateMass: Float32Array;
+  entropyTopKSum: number;
+  entropyFullSum: number;
+  marginSum: number;
+  droppedSlots: number;
+  gates: Float32Array;
+}
+
 export class RoutingAccumulator {
   /** Each aux component summed over layers and micro-batches. */
   readonly aux: Record<string, number> = {};
   /** Σ of every layer's aux_total over micro-batches. */
   auxTotal = 0;
+  /** Every call added so far, in order (what a data-parallel worker reports). */
+  readonly calls: LayerCallNumbers[] = [];
   private readonly layers = new Map<number, LayerAcc>();
 
   constructor(
@@ -43,47 +69,68 @@ export class RoutingAccumulator {
   ) {}
 
   /**
-   * Keeps `out`'s tensors past the tape's tidy and queues them on the readback. Call inside
-   * the tape, right after the layer ran, so a later failure still releases them with the readback.
+   * Keeps `out`'s tensors past the tape's tidy and queues them on the readback; once read, the
+   * call's numbers are added (`add`). Call inside the tape, right after the layer ran, so a
+   * later failure still releases them with the readback.
    */
   queue(layer: number, out: MoeOutput, tokens: number): void {
-    let a = this.layers.get(layer);
-    if (a === undefined) {
-      a = { layer, tokens: 0, entropyTopKSum: 0, entropyFullSum: 0, marginSum: 0, droppedSlots: 0, aux: {}, selected: [], gates: [] };
-      this.layers.set(layer, a);
-    }
-    const acc = a;
-    // Selections are [tokens·K] with the call's own K; every micro-batch of a step has the same one.
-    if (acc.k !== undefined && acc.k !== out.k) throw new Error(`layer ${layer}: K changed within a step (${acc.k} → ${out.k})`);
-    acc.k = out.k;
-    acc.tokens += tokens;
-    acc.selected.push(out.selected);
+    const empty = new Float32Array(0);
+    const rec: LayerCallNumbers = {
+      layer, tokens, k: out.k, selected: out.selected, auxTotal: 0, aux: [],
+      tokenSlots: empty, top1Count: empty, probMass: empty, gateMass: empty,
+      entropyTopKSum: 0, entropyFullSum: 0, marginSum: 0, droppedSlots: 0, gates: empty,
+    };
     const rb = this.rb;
-    rb.add(tf.keep(out.auxTotal), ([v]) => {
-      this.auxTotal += v!;
-      if (!Number.isFinite(v!)) this.problems.push(`aux:layer ${layer}:aux_total`);
+    rb.add(tf.keep(out.auxTotal), ([v]) => (rec.auxTotal = v!));
+    for (const [name, t] of Object.entries(out.aux)) rb.add(tf.keep(t), ([v]) => rec.aux.push([name, v!]));
+    const s = out.stats;
+    const vec = (key: VecKey) => (vals: Float32Array) => (rec[key] = vals.slice());
+    rb.add(tf.keep(s.tokenSlots), vec('tokenSlots'));
+    rb.add(tf.keep(s.top1Count), vec('top1Count'));
+    rb.add(tf.keep(s.probMass), vec('probMass'));
+    rb.add(tf.keep(s.gateMass), vec('gateMass'));
+    rb.add(tf.keep(s.entropyTopKSum), ([v]) => (rec.entropyTopKSum = v!));
+    rb.add(tf.keep(s.entropyFullSum), ([v]) => (rec.entropyFullSum = v!));
+    rb.add(tf.keep(s.marginSum), ([v]) => (rec.marginSum = v!));
+    rb.add(tf.keep(s.droppedSlots), ([v]) => (rec.droppedSlots = v!));
+    // The last of the call's values: the record is complete.
+    rb.add(tf.keep(out.gates), (vals) => {
+      rec.gates = vals.slice();
+      this.add(rec);
     });
-    for (const [name, t] of Object.entries(out.aux)) {
-      rb.add(tf.keep(t), ([v]) => {
-        acc.aux[name] = (acc.aux[name] ?? 0) + v!;
-        this.aux[name] = (this.aux[name] ?? 0) + v!;
-        if (!Number.isFinite(v!)) this.problems.push(`aux:layer ${layer}:${name}`);
-      });
+  }
+
+  /** Adds one call's numbers (float64 sums, in the order calls are added). */
+  add(rec: LayerCallNumbers): void {
+    const { layer } = rec;
+    let acc = this.layers.get(layer);
+    if (acc === undefined) {
+      acc = { layer, tokens: 0, entropyTopKSum: 0, entropyFullSum: 0, marginSum: 0, droppedSlots: 0, aux: {}, selected: [], gates: [] };
+      this.layers.set(layer, acc);
     }
-    const addVec = (key: VecKey) => (vals: Float32Array) => {
+    // Selections are [tokens·K] with the call's own K; every micro-batch of a step has the same one.
+    if (acc.k !== undefined && acc.k !== rec.k) throw new Error(`layer ${layer}: K changed within a step (${acc.k} → ${rec.k})`);
+    acc.k = rec.k;
+    acc.tokens += rec.tokens;
+    acc.selected.push(rec.selected);
+    this.auxTotal += rec.auxTotal;
+    if (!Number.isFinite(rec.auxTotal)) this.problems.push(`aux:layer ${layer}:aux_total`);
+    for (const [name, v] of rec.aux) {
+      acc.aux[name] = (acc.aux[name] ?? 0) + v;
+      this.aux[name] = (this.aux[name] ?? 0) + v;
+      if (!Number.isFinite(v)) this.problems.push(`aux:layer ${layer}:${name}`);
+    }
+    for (const key of ['tokenSlots', 'top1Count', 'probMass', 'gateMass'] as const) {
+      const vals = rec[key];
       const dst = (acc[key] ??= new Float64Array(vals.length));
       vals.forEach((v, i) => (dst[i]! += v));
-    };
-    const s = out.stats;
-    rb.add(tf.keep(s.tokenSlots), addVec('tokenSlots'));
-    rb.add(tf.keep(s.top1Count), addVec('top1Count'));
-    rb.add(tf.keep(s.probMass), addVec('probMass'));
-    rb.add(tf.keep(s.gateMass), addVec('gateMass'));
-    rb.add(tf.keep(s.entropyTopKSum), ([v]) => (acc.entropyTopKSum += v!));
-    rb.add(tf.keep(s.entropyFullSum), ([v]) => (acc.entropyFullSum += v!));
-    rb.add(tf.keep(s.marginSum), ([v]) => (acc.marginSum += v!));
-    rb.add(tf.keep(s.droppedSlots), ([v]) => (acc.droppedSlots += v!));
-    rb.add(tf.keep(out.gates), (vals) => acc.gates.push(vals.slice()));
+    }
+    acc.entropyTopKSum += rec.entropyTopKSum;
+    acc.entropyFullSum += rec.entropyFullSum;
+    acc.marginSum += rec.marginSum;
+    acc.droppedSlots += rec.droppedSlots;
+    acc.gates.push(rec.gates);
+    this.calls.push(rec);
   }
 
   /** After the readback: one entry per MoE layer, in block order. `moeLayers[i]` is block i's layer. */

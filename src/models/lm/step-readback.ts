@@ -1,7 +1,17 @@
 import { tf } from '../tf.js';
 import { NonFiniteError } from './non-finite.js';
 import { Readback } from './readback.js';
-import { RoutingAccumulator } from './routing-stats.js';
+import { RoutingAccumulator, type LayerCallNumbers } from './routing-stats.js';
+
+/** What one micro-batch adds to its step, as host numbers: a data-parallel worker's report. */
+export interface MicroBatchNumbers {
+  /** The micro-batch's mean cross-entropy. */
+  readonly ce: number;
+  /** What was non-finite in it (activations, loss, aux). */
+  readonly problems: readonly string[];
+  /** Its MoE layer calls, in forward order. */
+  readonly calls: readonly LayerCallNumbers[];
+}
 
 /**
  * Everything one training step reads back, queued as it is created and read in ONE batch:
@@ -41,6 +51,19 @@ export class StepReadback {
       });
     });
     return () => sumSq;
+  }
+
+  /** Adds a micro-batch computed elsewhere (a worker's `readNumbers`), in micro-batch order. */
+  addMicroBatch(n: MicroBatchNumbers): void {
+    this.ceSum += n.ce;
+    this.problems.push(...n.problems);
+    for (const call of n.calls) this.routing.add(call);
+  }
+
+  /** Reads a readback that holds exactly one micro-batch and returns its numbers, without throwing on NaN/Inf. */
+  async readNumbers(): Promise<MicroBatchNumbers> {
+    await this.rb.read();
+    return { ce: this.ceSum, problems: [...this.problems], calls: this.routing.calls };
   }
 
   /** The one device→host read of the step; throws NonFiniteError naming what was NaN/Inf. */

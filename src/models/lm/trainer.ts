@@ -10,12 +10,12 @@ import type { EvalResult, StepResult, TokenBatch } from '../train-types.js';
 import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import { lrAt, type LrSchedule } from '../optim/schedule.js';
 import { correctCount, crossEntropy } from './cross-entropy.js';
+import { microBatchGrads, type MicroBatchStep } from './micro-batch-grads.js';
 import { forwardFlops } from './flops.js';
 import { clipScale } from '../optim/clip-scale.js';
 import { splitBatch, type MicroBatch } from './micro-batch.js';
 import { Readback } from './readback.js';
-import { StepReadback } from './step-readback.js';
-import { releaseTapeAfterError } from './tape-cleanup.js';
+import { StepReadback, type MicroBatchNumbers } from './step-readback.js';
 import type { TransformerLM } from './transformer-lm.js';
 
 export interface TrainConfig extends LrSchedule {
@@ -26,6 +26,21 @@ export interface TrainConfig extends LrSchedule {
   readonly microBatches?: number;
 }
 
+/** One worker's micro-batch: its numbers and its gradients (tensors on the trainer's thread, by parameter name). */
+export interface WorkerGradients {
+  readonly numbers: MicroBatchNumbers;
+  readonly grads: Map<string, tf.Tensor>;
+}
+
+/** Data-parallel gradient workers (src/models/parallel/grad-pool.ts implements it). */
+export interface GradientWorkers {
+  readonly size: number;
+  /** The weights the next rounds start from, in the trainer's parameter order. */
+  publishWeights(vars: readonly Variable[]): Promise<void>;
+  /** Micro-batch w to worker w; results in the same order. */
+  round(mbs: readonly MicroBatch[], step: MicroBatchStep): Promise<WorkerGradients[]>;
+}
+
 export class LmTrainer {
   /** Optimiser steps completed. */
   step = 0;
@@ -34,6 +49,8 @@ export class LmTrainer {
   /** The parameters in `names` order: what the tape differentiates. */
   private readonly vars: Variable[];
   private readonly byTfName = new Map<string, string>();
+  private workers: GradientWorkers | undefined;
+  private thisThread = true;
 
   constructor(
     readonly model: TransformerLM,
@@ -56,8 +73,13 @@ export class LmTrainer {
     const readback = new StepReadback();
     const grads = new Map<string, tf.Tensor>();
     try {
-      for (const mb of splitBatch(batch, nMicro, this.model.config.vocabSize)) {
-        this.addGrads(grads, this.microBatchGrads(mb, nMicro, readback));
+      const micro = splitBatch(batch, nMicro, this.model.config.vocabSize);
+      const s: MicroBatchStep = { nMicro, step: this.step, totalSteps: this.config.totalSteps };
+      if (this.workers) await this.parallelGrads(this.workers, micro, s, grads, readback);
+      else {
+        for (const mb of micro) {
+          for (const [tfName, g] of Object.entries(microBatchGrads(this.model, this.vars, mb, s, readback))) this.addGrad(grads, this.byTfName.get(tfName)!, g);
+        }
       }
       const gradNorm = await this.checkedGradNorm(grads, readback);
       const lr = this.update(grads, gradNorm);
@@ -70,48 +92,82 @@ export class LmTrainer {
     }
   }
 
-  /** Forward and backward of one micro-batch under the tape: gradients of its objective by tf variable name. */
-  private microBatchGrads(mb: MicroBatch, nMicro: number, readback: StepReadback): tf.NamedTensorMap {
-    let step: { value: tf.Scalar; grads: tf.NamedTensorMap };
-    try {
-      step = tf.variableGrads(() => this.objective(mb, nMicro, readback), this.vars);
-    } catch (e) {
-      releaseTapeAfterError();
-      throw e;
+  /**
+   * Data-parallel: the step's micro-batches go round-robin over the ranks, one per rank per
+   * round (micro-batch r·R + k on rank k). With `thisThread`, rank 0 is this thread (it
+   * computes while the workers do) and the workers are ranks 1…R−1. Numbers and gradients are
+   * added in micro-batch order, as the single-thread loop adds its own, so the step is the same.
+   */
+  private async parallelGrads(workers: GradientWorkers, micro: readonly MicroBatch[], s: MicroBatchStep, grads: Map<string, tf.Tensor>, readback: StepReadback): Promise<void> {
+    await workers.publishWeights(this.vars);
+    const ranks = this.workerCount;
+    const here = this.thisThread ? 1 : 0;
+    for (let r = 0; r < micro.length; r += ranks) {
+      // The workers' micro-batches are posted first, then this thread computes its own.
+      const remote = workers.round(micro.slice(r + here, r + ranks), s);
+      const results: WorkerGradients[] = [];
+      try {
+        if (here) results.push(await this.localMicroBatch(micro[r]!, s));
+        results.push(...(await remote));
+        for (const { numbers, grads: g } of results) {
+          readback.addMicroBatch(numbers);
+          for (const [name, gi] of g) this.addGrad(grads, name, gi);
+        }
+      } catch (e) {
+        // Whatever was not summed yet is released here; what was is released with `grads`.
+        const summed = new Set(grads.values());
+        for (const { grads: g } of results) tf.dispose([...g.values()].filter((t) => !summed.has(t)));
+        await remote.then((rs) => rs.forEach(({ grads: g }) => tf.dispose([...g.values()])), () => undefined);
+        throw e;
+      }
     }
-    step.value.dispose();
-    return step.grads;
+  }
+
+  /** One micro-batch on this thread, as a worker computes it: its numbers read back on their own. */
+  private async localMicroBatch(mb: MicroBatch, s: MicroBatchStep): Promise<WorkerGradients> {
+    const rb = new StepReadback();
+    try {
+      const g = microBatchGrads(this.model, this.vars, mb, s, rb);
+      const grads = new Map(Object.entries(g).map(([tfName, t]) => [this.byTfName.get(tfName)!, t]));
+      try {
+        return { numbers: await rb.readNumbers(), grads };
+      } catch (e) {
+        tf.dispose([...grads.values()]);
+        throw e;
+      }
+    } finally {
+      rb.dispose();
+    }
   }
 
   /**
-   * (CE + Σ over MoE layers of aux_total) / nMicro (LibMoE's LM adds every MoE layer's
-   * regulariser to the objective). Queues the probes, the loss and the routing statistics.
+   * Computes the micro-batches' gradients with `workers` from the next step on (null: on this
+   * thread alone again). `thisThread` (default): this thread computes too, as rank 0, so
+   * `workers.size + 1` ranks; otherwise `workers.size`. Micro-batches per step must be a
+   * multiple of the ranks, so every round is full and the split of the batch does not depend
+   * on the rank count.
    */
-  private objective(mb: MicroBatch, nMicro: number, readback: StepReadback): tf.Scalar {
-    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
-    const ids = tf.tensor1d(mb.inputs, 'int32');
-    const targets = tf.tensor1d(mb.targets, 'int32');
-    const fwd = this.model.forward(ids, mb.rows, mb.seqLen, ctx, readback.probeActivation);
-    const ce = crossEntropy(fwd.logits, targets);
-    readback.queueLoss(ce);
-    let total: tf.Scalar = ce;
-    for (const m of fwd.moe) {
-      readback.routing.queue(m.layer, m.out, mb.rows * mb.seqLen);
-      total = tf.add(total, m.out.auxTotal);
-    }
-    return tf.mul(total, 1 / nMicro) as tf.Scalar;
+  useWorkers(workers: GradientWorkers | null, opts: { thisThread?: boolean } = {}): void {
+    const nMicro = this.config.microBatches ?? 1;
+    const thisThread = opts.thisThread ?? true;
+    const ranks = workers ? workers.size + (thisThread ? 1 : 0) : 1;
+    if (workers && nMicro % ranks !== 0) throw new Error(`${ranks} gradient ranks need a multiple of ${ranks} micro-batches per step, not ${nMicro}`);
+    this.workers = workers ?? undefined;
+    this.thisThread = thisThread;
   }
 
-  /** Sums a micro-batch's gradients into `into`, by parameter name. */
-  private addGrads(into: Map<string, tf.Tensor>, g: tf.NamedTensorMap): void {
-    for (const [tfName, gi] of Object.entries(g)) {
-      const name = this.byTfName.get(tfName)!;
-      const prev = into.get(name);
-      if (prev === undefined) into.set(name, gi);
-      else {
-        into.set(name, tf.add(prev, gi));
-        tf.dispose([prev, gi]);
-      }
+  /** Threads computing gradients: the workers, and this thread unless it only coordinates (1 without workers). */
+  get workerCount(): number {
+    return this.workers ? this.workers.size + (this.thisThread ? 1 : 0) : 1;
+  }
+
+  /** Sums one gradient into `into` by parameter name (consumes `g`). */
+  private addGrad(into: Map<string, tf.Tensor>, name: string, g: tf.Tensor): void {
+    const prev = into.get(name);
+    if (prev === undefined) into.set(name, g);
+    else {
+      into.set(name, tf.add(prev, g));
+      tf.dispose([prev, g]);
     }
   }
 
