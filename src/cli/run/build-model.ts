@@ -36,6 +36,7 @@ export function buildTrainer(config: PipelineConfig, tokenizerVocab: number): Lm
     gradClip: t.gradClip > 0 ? t.gradClip : null,
     // trainer.accumulate = micro-batches per step: one batch of batchSize·accumulate rows, split by the trainer.
     microBatches: t.accumulate,
+    recompute: t.recompute,
     adamw: { beta1: t.betas[0], beta2: t.betas[1], eps: 1e-8, weightDecay: t.weightDecay },
   });
 }
