@@ -76,6 +76,8 @@ const trainer = z.strictObject({
   betas: z.tuple([fraction(), fraction()], { error: 'expected [beta1, beta2]' }).prefault([0.9, 0.999]),
   gradClip: nonNegativeNumber().prefault(0.1),
   accumulate: positiveInt().prefault(1),
+  /** Recompute each block's activations in the backward (memory for ~1 more forward of compute). */
+  recompute: bool().prefault(false),
   evalEvery: nonNegativeInt().prefault(0),
   evalBatches: positiveInt().prefault(4),
   checkpointEvery: nonNegativeInt().prefault(0),

@@ -22,3 +22,4 @@ export type Tensor2D = tf.Tensor2D;
 export type Tensor3D = tf.Tensor3D;
 export type Tensor4D = tf.Tensor4D;
 export type Variable = tf.Variable;
+export type GradSaveFunc = tf.GradSaveFunc;

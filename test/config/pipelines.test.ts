@@ -23,6 +23,8 @@ test('lm-154m carries LibMoE 154M configuration', async () => {
     [16, 512, 4, 82, 66, 128, 8, 1024, 8000],
   );
   assert.deepEqual([c.trainer.lr, c.trainer.weightDecay, c.trainer.minLrRatio, c.trainer.gradClip, c.data.batchSize * c.trainer.accumulate], [2.5e-4, 0.01, 0.1, 0.1, 64]);
+  // What fits wasm's 4 GiB heap: one sequence per micro-batch, activations recomputed (docs/models.md).
+  assert.deepEqual([c.data.batchSize, c.trainer.recompute], [1, true]);
 });
 
 test('the one-router-per-family pipelines cover the LM router families', async () => {

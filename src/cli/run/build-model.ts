@@ -38,6 +38,7 @@ export function buildTrainer(config: PipelineConfig, tokenizerVocab: number, wor
     // trainer.accumulate = micro-batches per step: one batch of batchSize·accumulate rows, split by the trainer;
     // with workers, into a multiple of the worker count (the same rows per step).
     microBatches: workers > 1 ? microBatchesFor(t.accumulate, workers) : t.accumulate,
+    recompute: t.recompute,
     adamw: { beta1: t.betas[0], beta2: t.betas[1], eps: 1e-8, weightDecay: t.weightDecay },
   });
 }

@@ -24,6 +24,8 @@ export interface TrainConfig extends LrSchedule {
   readonly gradClip: number | null;
   /** Micro-batches per step (the batch's rows are split evenly). Default 1. */
   readonly microBatches?: number;
+  /** Recompute each block's activations in the backward instead of keeping them (recompute-block.ts). Default false. */
+  readonly recompute?: boolean;
 }
 
 /** One worker's micro-batch: its numbers and its gradients (tensors on the trainer's thread, by parameter name). */
@@ -56,6 +58,7 @@ export class LmTrainer {
     readonly model: TransformerLM,
     readonly config: TrainConfig,
   ) {
+    model.setRecompute(config.recompute ?? false);
     this.optimizer = new AdamW(model.params, config.adamw ?? LIBMOE_ADAMW);
     this.names = [...model.params.keys()];
     this.vars = this.names.map((n) => model.params.get(n)!);

@@ -19,6 +19,7 @@ import { matMul2D } from '../kernels/fast-matmul.js';
 import { causalMask, causalSelfAttention, type AttentionConsts } from './attention.js';
 import { denseFfn } from './dense-ffn.js';
 import { embeddingLookup } from './embedding.js';
+import { recomputeBlock, statefulRouter, type BlockResult } from './recompute-block.js';
 import { expertSpecFor } from '../moe/registry.js';
 import { layerNorm } from './layer-norm.js';
 import { ropeTables, ropeTablesAt, rotatedDims } from './rope.js';
@@ -160,27 +161,71 @@ export class TransformerLM implements LanguageModel {
     const P = (n: string): Variable => this.param(n);
     let h = input;
     const moe: { layer: number; out: MoeOutput }[] = [];
+    // trainer.recompute: under a tape, each block keeps only its input (recompute-block.ts).
+    const recompute = this.recomputeBlocks && ctx.training;
     for (let i = 0; i < c.nLayers; i++) {
-      const p = `layers.${i}.`;
-      const a = layerNorm(h, P(`${p}ln1.weight`), P(`${p}ln1.bias`), c.layerNormEps);
-      h = tf.add(h, causalSelfAttention(a, { qkv: P(`${p}attn.qkv`), out: P(`${p}attn.out`) }, consts, batch, seqLen, c.nHeads, c.headDim));
-      probe?.(`block ${i} attention`, h);
-      const f = layerNorm(h, P(`${p}ln2.weight`), P(`${p}ln2.bias`), c.layerNormEps);
-      const layer = this.moeLayers[i];
-      if (layer) {
-        const out = layer.apply(tf.reshape(f, [batch, seqLen, c.dModel]) as Tensor3D, ctx);
-        moe.push({ layer: i, out });
-        h = tf.add(h, tf.reshape(out.y, [batch * seqLen, c.dModel]));
-      } else {
-        h = tf.add(h, denseFfn(f, P(`${p}ffn.w1`), P(`${p}ffn.w2`)));
-      }
-      probe?.(`block ${i} ${layer ? 'moe' : 'ffn'}`, h);
+      const r = recompute
+        ? recomputeBlock((x) => this.block(i, x, consts, batch, seqLen, ctx), h, this.blockParams(i))
+        : this.block(i, h, consts, batch, seqLen, ctx, probe);
+      h = r.h;
+      if (r.moe) moe.push({ layer: i, out: r.moe });
+      if (recompute) probe?.(`block ${i} ${r.moe ? 'moe' : 'ffn'}`, h);
     }
     let final = layerNorm(h, P('ln_f.weight'), P('ln_f.bias'), c.layerNormEps);
     if (layout?.headRows) final = tf.gather(final, tf.tensor1d(layout.headRows, 'int32'));
     const logits = matMul2D(final, P('lm_head.weight') as unknown as Tensor2D);
     probe?.('logits', logits);
     return { logits, moe };
+  }
+
+  /**
+   * One pre-LN block: h + attention(LN1 h), then + FFN or MoE of LN2. The probe sees the residual
+   * stream after each sub-block.
+   */
+  private block(i: number, h: Tensor2D, consts: AttentionConsts, batch: number, seqLen: number, ctx: MoeCallContext, probe?: ActivationProbe): BlockResult {
+    const c = this.config;
+    const P = (n: string): Variable => this.param(n);
+    const p = `layers.${i}.`;
+    const a = layerNorm(h, P(`${p}ln1.weight`), P(`${p}ln1.bias`), c.layerNormEps);
+    h = tf.add(h, causalSelfAttention(a, { qkv: P(`${p}attn.qkv`), out: P(`${p}attn.out`) }, consts, batch, seqLen, c.nHeads, c.headDim));
+    probe?.(`block ${i} attention`, h);
+    const f = layerNorm(h, P(`${p}ln2.weight`), P(`${p}ln2.bias`), c.layerNormEps);
+    const layer = this.moeLayers[i];
+    if (layer) {
+      const out = layer.apply(tf.reshape(f, [batch, seqLen, c.dModel]) as Tensor3D, ctx);
+      h = tf.add(h, tf.reshape(out.y, [batch * seqLen, c.dModel]));
+      probe?.(`block ${i} moe`, h);
+      return { h, moe: out };
+    }
+    h = tf.add(h, denseFfn(f, P(`${p}ffn.w1`), P(`${p}ffn.w2`)));
+    probe?.(`block ${i} ffn`, h);
+    return { h };
+  }
+
+  /** The trainable variables block `i` reads (its parameter names start with `layers.i.`). */
+  private blockParams(i: number): Variable[] {
+    const prefix = `layers.${i}.`;
+    return [...this.params].filter(([name, v]) => name.startsWith(prefix) && v.trainable).map(([, v]) => v);
+  }
+
+  /**
+   * Recompute each block's activations in the backward instead of keeping them (trainer.recompute;
+   * recompute-block.ts): about one more forward of compute for a fraction of the memory. Refused
+   * for routers whose training forward changes their state.
+   */
+  setRecompute(on: boolean): void {
+    if (on) {
+      const stateful = this.moeLayers.map((l, i) => [l, i] as const).filter(([l]) => l && statefulRouter(l.state()));
+      if (stateful.length) throw new Error(`trainer.recompute: the ${stateful[0]![0]!.spec.algorithm} router of block ${stateful.map(([, i]) => i).join(', ')} changes its state during a training forward (${JSON.stringify(stateful[0]![0]!.state()).slice(0, 80)}), which a recomputed forward would apply twice; train it without recompute`);
+    }
+    this.recomputeBlocks = on;
+  }
+
+  private recomputeBlocks = false;
+
+  /** Whether blocks are recomputed in the backward (setRecompute). */
+  get recomputing(): boolean {
+    return this.recomputeBlocks;
   }
 
   param(name: string): Variable {

@@ -64,7 +64,7 @@ export class GradPool implements GradientWorkers {
     const ready: Promise<void>[] = [];
     for (let rank = 0; rank < opts.workers; rank++) {
       const grads = new SharedArrayBuffer(4 * layout.total);
-      const init: WorkerInit = { rank, backend, config: model.config, layout, weights, grads };
+      const init: WorkerInit = { rank, backend, config: model.config, recompute: model.recomputing, layout, weights, grads };
       const worker = new Worker(url, { workerData: init });
       members.push({ worker, grads: new Float32Array(grads) });
       ready.push(new Promise((resolve, reject) => {

@@ -30,6 +30,7 @@ const grads = new Float32Array(init.grads);
 try {
   await selectBackend(init.backend as BackendName);
   model = new TransformerLM(init.config, createMoeLayer);
+  model.setRecompute(init.recompute);
   const { names, shapes } = init.layout;
   vars = names.map((n, i) => {
     const v = model.params.get(n);

@@ -20,6 +20,8 @@ export interface WorkerInit {
   readonly rank: number;
   readonly backend: string;
   readonly config: ResolvedLmConfig;
+  /** trainer.recompute, so a replica holds no more activations than the main model. */
+  readonly recompute: boolean;
   readonly layout: ParamLayout;
   /** [total] float32: the weights the next step starts from (written by the main thread). */
   readonly weights: SharedArrayBuffer;
