@@ -41,6 +41,7 @@ Docs: docs/eval.md (protocol, formats, tables, differences from lm-evaluation-ha
     .option('batch-size', { type: 'string', requiresArg: true, coerce: integerAtLeast('batch-size', 1), describe: 'options scored per forward pass (default 32)' })
     .option('backend', { type: 'string', requiresArg: true, choices: ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'], describe: 'default: the run\'s trainer.backend' })
     .option('on-bad-row', { type: 'string', requiresArg: true, choices: ['fail', 'skip'], describe: 'fail: stop at the first bad row, naming file and line (default); skip: count it' })
+    .option('max-new-tokens', { type: 'string', requiresArg: true, coerce: integerAtLeast('max-new-tokens', 1), describe: 'VLM tasks: cap on the tokens generated per answer (default: each task\'s max_new_tokens)' })
     .option('images', { type: 'string', requiresArg: true, coerce: single('images'), describe: 'VLM tasks: folder relative image paths are resolved against (default: the data file\'s folder)' })
     .option('routing', { type: 'boolean', describe: 'also write eval-time routing logs: eval/routing (item × option × MoE layer) and eval/routes (per-token routes of a sample of items); one sequence per forward' })
     .option('routes-sample', { type: 'string', requiresArg: true, coerce: single('routes-sample'), describe: 'share of items whose per-token routes are kept (default 0.05; with --routing)' })
@@ -92,6 +93,7 @@ export async function evaluate(args: EvalArgs, io: Io): Promise<number> {
     ...(args.backend !== undefined ? { backend: args.backend as BackendRequest } : {}),
     ...(args.onBadRow !== undefined ? { onBadRow: args.onBadRow as 'fail' | 'skip' } : {}),
     ...(args.routing ? { routing: { tokenSampleRate: rate } } : {}),
+    ...(args.maxNewTokens !== undefined ? { maxNewTokens: args.maxNewTokens as unknown as number } : {}),
     ...(args.images !== undefined ? { imageDir: resolve(args.images) } : {}),
     log: io.err,
   });

@@ -43,6 +43,8 @@ export interface RunEvalOptions {
   /** Eval-time routing logs (eval/routing, eval/routes): one sequence per forward, routes for this share of items. */
   readonly routing?: { readonly tokenSampleRate: number };
   readonly log?: (line: string) => void;
+  /** VLM tasks: at most this many new tokens per answer (below the task's own max_new_tokens; a quick look, not the protocol). */
+  readonly maxNewTokens?: number;
   /** VLM tasks: what relative image paths are resolved against (default: each data file's folder). */
   readonly imageDir?: string;
 }

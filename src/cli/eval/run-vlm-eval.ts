@@ -74,7 +74,7 @@ export async function runVlmEval(o: RunEvalOptions, steps: readonly number[]): P
       for (const l of todo) {
         const key: EvalRunKey = { runId, step, task: l.task.name, itemLimit: limit };
         const t0 = performance.now();
-        const answerer = new ModelVlmAnswerer(model, tok, { ...(o.routing ? { routing: true } : {}) });
+        const answerer = new ModelVlmAnswerer(model, tok, { ...(o.routing ? { routing: true } : {}), ...(o.maxNewTokens !== undefined ? { maxNewTokens: o.maxNewTokens } : {}) });
         const scored = await scoreVlmTask(l.items, answerer, { task: l.task, batchSize: o.batchSize ?? 8 });
         const seconds = (performance.now() - t0) / 1000;
         const c = l.counts;

@@ -40,6 +40,8 @@ export interface ModelAnswererOptions {
   readonly processor?: ProcessorSpec;
   /** Collect the tower's and projector's routing per item (read back with `info`). */
   readonly routing?: boolean;
+  /** Cap on each prompt's maxNewTokens (a quick look; the protocol's limit is the task's). */
+  readonly maxNewTokens?: number;
 }
 
 export class ModelVlmAnswerer implements VlmAnswerer {
@@ -85,7 +87,8 @@ export class ModelVlmAnswerer implements VlmAnswerer {
     for (const p of prompts) {
       const ids = await this.promptIds(p.text);
       const hasImage = ids.includes(IMAGE_TOKEN_INDEX);
-      const g = greedyGenerate(this.model, { ids, maxNewTokens: p.maxNewTokens, ...(hasImage ? { pixels: await this.pixels(p) } : {}) },
+      const maxNewTokens = Math.min(p.maxNewTokens, this.opts.maxNewTokens ?? Infinity);
+      const g = greedyGenerate(this.model, { ids, maxNewTokens, ...(hasImage ? { pixels: await this.pixels(p) } : {}) },
         { stopIds: this.stopIds, ...(this.opts.routing ? { routing: true } : {}) });
       this.info.set(p.id, { newTokens: g.tokens.length, finish: g.finish, routing: g.routing });
       out.push(await decodeIds(this.tokenizer, g.tokens));

@@ -137,7 +137,7 @@ describe('pipeline eval on a VLM run', () => {
 
   const run = async (tasks: string, ...extra: string[]) => {
     let err = '';
-    const code = await evalCommand([runDir, '--tasks', tasks, '--data', FIX, ...extra], { err: (s) => { err += s; }, out: () => {} });
+    const code = await evalCommand([runDir, '--tasks', tasks, '--data', FIX, '--max-new-tokens', '2', ...extra], { err: (s) => { err += s; }, out: () => {} });
     return { code, err };
   };
 
@@ -155,16 +155,23 @@ describe('pipeline eval on a VLM run', () => {
       assert.equal(count('read'), count('used') + count('skipped') + count('excluded'), task);
       assert.ok(results.some((x) => x['task'] === task && x['protocol'] !== 'moeflow'), `${task}: metric rows`);
       // The model always says "yes" (max_new_tokens of these tasks bounds the repetition).
-      for (const it of its) assert.match(String(it['output']), /^yes( yes)*$/);
+      for (const it of its) {
+        assert.equal(it['output'], 'yes yes');
+        assert.equal(Number(it['new_tokens']), 2);
+        assert.equal(it['finish'], 'length');
+      }
       const rt = routing.filter((x) => x['task'] === task);
       assert.equal(rt.length, its.length * 3, `${task}: two vision layers and the projector per item`);
       assert.deepEqual([...new Set(rt.map((x) => `${x['component']}${x['layer']}`))].sort(), ['projector0', 'vision0', 'vision1']);
     }
-    // POPE: every "yes" item is right (lmms-eval reads "yes" exactly when the answer is one word).
-    const pope = items.filter((x) => x['task'] === 'pope');
-    for (const it of pope) {
-      if (it['output'] === 'yes') assert.equal(Number(it['correct']), it['gold'] === 'yes' ? 1 : 0);
+    // POPE: lmms-eval compares "yes yes" with the gold word (never equal); POPE's own rule reads it as "yes".
+    for (const it of items.filter((x) => x['task'] === 'pope')) {
+      assert.equal(Number(it['correct']), 0);
+      assert.equal(it['llava_parsed'], 'yes');
+      assert.equal(Number(it['llava_correct']), it['gold'] === 'yes' ? 1 : 0);
     }
+    // MME: "yes" in the first 4 characters reads as yes.
+    for (const it of items.filter((x) => x['task'] === 'mme')) assert.equal(Number(it['correct']), it['gold'] === 'yes' ? 1 : 0);
     // ScienceQA: "yes" is no letter.
     for (const it of items.filter((x) => x['task'] === 'scienceqa_img')) assert.equal(Number(it['correct']), 0);
 
@@ -179,5 +186,15 @@ describe('pipeline eval on a VLM run', () => {
     const r = await run('piqa');
     assert.notEqual(r.code, 0);
     assert.match(r.err, /VLM run.*piqa is a language-model task/);
+  });
+
+  it('a VLM task on a language-model run is a clear error', async () => {
+    const lmRun = join(root, 'runs', 'lm-tiny');
+    await mkdir(join(lmRun, 'checkpoints', 'step-1'), { recursive: true });
+    await writeFile(join(lmRun, 'config.yaml'), 'run:\n  id: lm-tiny\n');
+    let err = '';
+    const code = await evalCommand([lmRun, '--tasks', 'pope', '--data', FIX], { err: (s) => { err += s; }, out: () => {} });
+    assert.notEqual(code, 0);
+    assert.match(err, /language-model run: pope is a VLM task/);
   });
 });
