@@ -61,6 +61,31 @@ function constantAnswer(model: VisionLanguageModel, token: number): void {
   });
 }
 
+/**
+ * Says "yes", then <|end|>: every decoder block's weights 0 (each block adds nothing, so the last
+ * position's state is its token's embedding), the embedding of "yes" one-hot at dim 1 and every
+ * other token's at dim 0; after LN_f the hot dim is the largest, and lm_head maps dim 0 to "yes"
+ * and dim 1 to <|end|>.
+ */
+function yesThenEnd(model: VisionLanguageModel): void {
+  const d = 16;
+  const keep = new Set(['language_model.embedding.weight', 'language_model.ln_f.weight', 'language_model.ln_f.bias', 'language_model.lm_head.weight']);
+  tf.tidy(() => {
+    for (const [name, v] of model.params) if (name.startsWith('language_model.') && !keep.has(name)) v.assign(tf.zerosLike(v));
+    model.params.get('language_model.ln_f.weight')!.assign(tf.ones([d]));
+    model.params.get('language_model.ln_f.bias')!.assign(tf.zeros([d]));
+    const emb = new Float32Array(VOCAB.length * d);
+    for (let t = 0; t < VOCAB.length; t++) emb[t * d + (t === id('yes') ? 1 : 0)] = 1;
+    const e = model.params.get('language_model.embedding.weight')!;
+    assert.deepEqual(e.shape, [VOCAB.length, d]);
+    e.assign(tf.tensor2d(emb, [VOCAB.length, d]));
+    const w = new Float32Array(d * VOCAB.length);
+    w[0 * VOCAB.length + id('yes')] = 1;
+    w[1 * VOCAB.length + id('<|end|>')] = 1;
+    model.params.get('language_model.lm_head.weight')!.assign(tf.tensor2d(w, [d, VOCAB.length]));
+  });
+}
+
 const pixels = (): Float32Array => Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.sin(i));
 
 before(async () => {
@@ -95,6 +120,11 @@ describe('greedyGenerate', () => {
       const b = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 2 }, { stopIds: [id('<|end|>')] });
       assert.deepEqual(a.tokens, b.tokens);
       assert.deepEqual(a.tokens, [id('no'), id('no')]);
+      // "yes", then <|end|> ends the answer.
+      yesThenEnd(model);
+      const y = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 10 }, { stopIds: [id('<|end|>')] });
+      assert.deepEqual(y.tokens, [id('yes')]);
+      assert.equal(y.finish, 'stop');
     } finally {
       model.dispose();
     }
@@ -127,7 +157,7 @@ describe('pipeline eval on a VLM run', () => {
     await writeFile(join(runDir, 'config.yaml'), 'trainer:\n  backend: cpu\nrun:\n  id: vlm-tiny\n');
     await writeFile(join(runDir, 'tokenizer.json'), tokenizerJson());
     const model = VisionLanguageModel.create(CONFIG);
-    constantAnswer(model, id('yes'));
+    yesThenEnd(model);
     await saveVlmWeights(join(runDir, 'checkpoints', 'step-2'), model);
     model.dispose();
   });
@@ -137,7 +167,7 @@ describe('pipeline eval on a VLM run', () => {
 
   const run = async (tasks: string, ...extra: string[]) => {
     let err = '';
-    const code = await evalCommand([runDir, '--tasks', tasks, '--data', FIX, '--max-new-tokens', '2', ...extra], { err: (s) => { err += s; }, out: () => {} });
+    const code = await evalCommand([runDir, '--tasks', tasks, '--data', FIX, ...extra], { err: (s) => { err += s; }, out: () => {} });
     return { code, err };
   };
 
@@ -154,23 +184,26 @@ describe('pipeline eval on a VLM run', () => {
       assert.equal(count('used'), its.length, task);
       assert.equal(count('read'), count('used') + count('skipped') + count('excluded'), task);
       assert.ok(results.some((x) => x['task'] === task && x['protocol'] !== 'moeflow'), `${task}: metric rows`);
-      // The model always says "yes" (max_new_tokens of these tasks bounds the repetition).
+      // The model says "yes" and stops at <|end|>.
       for (const it of its) {
-        assert.equal(it['output'], 'yes yes');
-        assert.equal(Number(it['new_tokens']), 2);
-        assert.equal(it['finish'], 'length');
+        assert.equal(it['output'], 'yes');
+        assert.equal(Number(it['new_tokens']), 1);
+        assert.equal(it['finish'], 'stop');
       }
       const rt = routing.filter((x) => x['task'] === task);
       assert.equal(rt.length, its.length * 3, `${task}: two vision layers and the projector per item`);
       assert.deepEqual([...new Set(rt.map((x) => `${x['component']}${x['layer']}`))].sort(), ['projector0', 'vision0', 'vision1']);
     }
-    // POPE: lmms-eval compares "yes yes" with the gold word (never equal); POPE's own rule reads it as "yes".
+    // POPE: "yes" is right exactly on the gold-yes items, under both readings.
     for (const it of items.filter((x) => x['task'] === 'pope')) {
-      assert.equal(Number(it['correct']), 0);
+      assert.equal(Number(it['correct']), it['gold'] === 'yes' ? 1 : 0);
       assert.equal(it['llava_parsed'], 'yes');
       assert.equal(Number(it['llava_correct']), it['gold'] === 'yes' ? 1 : 0);
     }
-    // MME: "yes" in the first 4 characters reads as yes.
+    const acc = results.find((x) => x['task'] === 'pope' && x['group'] === 'all' && x['metric'] === 'pope_accuracy');
+    const popeItems = items.filter((x) => x['task'] === 'pope');
+    assert.equal(Number(acc?.['value']), popeItems.filter((x) => x['gold'] === 'yes').length / popeItems.length);
+    // MME: "yes" reads as yes.
     for (const it of items.filter((x) => x['task'] === 'mme')) assert.equal(Number(it['correct']), it['gold'] === 'yes' ? 1 : 0);
     // ScienceQA: "yes" is no letter.
     for (const it of items.filter((x) => x['task'] === 'scienceqa_img')) assert.equal(Number(it['correct']), 0);
@@ -197,4 +230,26 @@ describe('pipeline eval on a VLM run', () => {
     assert.notEqual(code, 0);
     assert.match(err, /language-model run: pope is a VLM task/);
   });
+});
+
+it('--max-new-tokens caps the answer of a model that never stops', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'moeflow-vlm-eval-cap-'));
+  try {
+    const runDir = join(root, 'run');
+    await mkdir(runDir, { recursive: true });
+    await writeFile(join(runDir, 'config.yaml'), 'run:\n  id: cap\n');
+    await writeFile(join(runDir, 'tokenizer.json'), tokenizerJson());
+    const model = VisionLanguageModel.create(CONFIG);
+    constantAnswer(model, id('yes'));
+    await saveVlmWeights(join(runDir, 'checkpoints', 'step-1'), model);
+    model.dispose();
+    let err = '';
+    const code = await evalCommand([runDir, '--tasks', 'pope', '--data', FIX, '--max-new-tokens', '2', '--backend', 'cpu'], { err: (s) => { err += s; }, out: () => {} });
+    assert.equal(code, 0, err);
+    const items = (await query(`SELECT output, new_tokens, finish FROM '${runDir}/eval/vlm-items-*.parquet'`)).rows;
+    assert.ok(items.length > 0);
+    for (const it of items) assert.deepEqual([it['output'], Number(it['new_tokens']), it['finish']], ['yes yes', 2, 'length']);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
