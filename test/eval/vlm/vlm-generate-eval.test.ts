@@ -6,7 +6,7 @@
  * fixtures in fixtures/eval/vlm.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -213,6 +213,31 @@ describe('pipeline eval on a VLM run', () => {
     assert.match(again.err, /already in eval\/results/);
     const parts = (await readdir(join(runDir, 'eval'))).filter((n) => n.startsWith('vlm-items-'));
     assert.equal(parts.length, 3);
+  });
+
+  it('an interrupted eval (items written, results not) is redone without duplicate rows; Parquet image bytes answer like files', async () => {
+    const evalDir = join(runDir, 'eval');
+    const results = (await readdir(evalDir)).filter((n) => n.startsWith('results-')).sort();
+    // Drop the last task's results part: its item and routing rows are then an unfinished task's.
+    await rm(join(evalDir, results[results.length - 1]!));
+    const r = await run('pope,scienceqa_img,mme', '--routing');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /removed \d+ item rows/);
+    const dup = (await query(`SELECT task, item_id, count(*) AS n FROM '${runDir}/eval/vlm-items-*.parquet' GROUP BY task, item_id HAVING count(*) > 1`)).rows;
+    assert.deepEqual(dup, []);
+    const routingDup = (await query(`SELECT task, item_id, component, layer, count(*) AS n FROM '${runDir}/eval/vlm-routing-*.parquet' GROUP BY ALL HAVING count(*) > 1`)).rows;
+    assert.deepEqual(routingDup, []);
+
+    const fromFiles = (await query(`SELECT item_id, output FROM '${runDir}/eval/vlm-items-*.parquet' WHERE task = 'pope' ORDER BY item_id`)).rows;
+    const bytesRun = join(root, 'runs', 'vlm-bytes');
+    await mkdir(bytesRun, { recursive: true });
+    for (const f of ['config.yaml', 'tokenizer.json']) await writeFile(join(bytesRun, f), await readFile(join(runDir, f)));
+    await cp(join(runDir, 'checkpoints'), join(bytesRun, 'checkpoints'), { recursive: true });
+    let err = '';
+    const code = await evalCommand([bytesRun, '--tasks', 'pope', '--file', `pope=${join(FIX, 'pope.parquet')}`], { err: (s) => { err += s; }, out: () => {} });
+    assert.equal(code, 0, err);
+    const fromBytes = (await query(`SELECT item_id, output FROM '${bytesRun}/eval/vlm-items-*.parquet' ORDER BY item_id`)).rows;
+    assert.deepEqual(fromBytes, fromFiles);
   });
 
   it('an LM task on a VLM run is a clear error', async () => {
