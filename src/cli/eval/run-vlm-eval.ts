@@ -7,6 +7,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricRow } from '../../eval/scoring/task-metrics.js';
+import type { VlmItemResult } from '../../eval/vlm/results.js';
 import { loadVlmItems, type LoadedVlmTask } from '../../eval/vlm/load-vlm-items.js';
 import { scoreVlmTask } from '../../eval/vlm/score-vlm-task.js';
 import { vlmTask } from '../../eval/vlm/tasks/registry.js';
@@ -32,10 +33,12 @@ export async function isVlmCheckpoint(runDir: string, step: number): Promise<boo
   }
 }
 
-/** LibMoE's headline for a VLM task: lmms-eval's overall accuracy (MME: the perception + cognition total is in its rows). */
-export function vlmHeadline(metrics: readonly MetricRow[]): number | undefined {
-  const acc = metrics.filter((m) => m.metric === 'accuracy' && m.protocol !== 'moeflow');
-  return (acc.find((m) => m.group === 'all' || m.group === 'total' || m.group === 'overall') ?? acc[0])?.value;
+/**
+ * The headline of a VLM task: the share of items lmms-eval's reading gets right (POPE's
+ * `pope_accuracy`, ScienceQA's `exact_match`; MME's question accuracy, beside its scores).
+ */
+export function vlmHeadline(results: readonly VlmItemResult[]): number | undefined {
+  return results.length ? results.filter((r) => r.lmmsEval.correct).length / results.length : undefined;
 }
 
 export async function runVlmEval(o: RunEvalOptions, steps: readonly number[]): Promise<EvalSummary> {
@@ -87,7 +90,7 @@ export async function runVlmEval(o: RunEvalOptions, steps: readonly number[]): P
           ...(o.routing ? { vlmRouting: vlmRoutingRows(key, scored.results.map((r) => r.id), answerer.info) } : {}),
           results: evalResultRows(key, metrics),
         });
-        const headline = vlmHeadline(scored.metrics);
+        const headline = vlmHeadline(scored.results);
         outcomes.push({ step, task: l.task.name, status: 'done', items: scored.results.length, seconds, ...(headline !== undefined ? { headline } : {}) });
         log(`step ${step} ${l.task.name}: accuracy ${headline === undefined ? '—' : (100 * headline).toFixed(2)} on ${scored.results.length} items (${(scored.results.length / seconds).toFixed(1)} items/s)\n`);
       }

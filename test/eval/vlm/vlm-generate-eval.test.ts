@@ -174,6 +174,8 @@ describe('pipeline eval on a VLM run', () => {
   it('scores POPE, ScienceQA-IMG and MME: eval/vlm-items, eval/results, eval/vlm-routing; a rerun skips', async () => {
     const r = await run('pope,scienceqa_img,mme', '--routing', '--batch-size', '3');
     assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /step 2 pope: accuracy \d+\.\d\d on \d+ items/);
+    assert.match(r.err, /step 2 scienceqa_img: accuracy 0\.00/);
     const items = (await query(`SELECT * FROM '${runDir}/eval/vlm-items-*.parquet' ORDER BY task, item_id`)).rows;
     const results = (await query(`SELECT * FROM '${runDir}/eval/results-*.parquet'`)).rows;
     const routing = (await query(`SELECT * FROM '${runDir}/eval/vlm-routing-*.parquet'`)).rows;
