@@ -17,7 +17,7 @@ import { tf } from '../../../src/models/tf.js';
 import { VisionLanguageModel } from '../../../src/models/vlm/model/vision-language-model.js';
 import { saveVlmWeights } from '../../../src/models/vlm/model/vlm-checkpoint.js';
 import type { VlmConfig } from '../../../src/models/vlm/model/vlm-config.js';
-import { greedyGenerate } from '../../../src/models/vlm/model/vlm-generate.js';
+import { greedyGenerate, greedyGenerateBatch } from '../../../src/models/vlm/model/vlm-generate.js';
 import { IMAGE_TOKEN_INDEX } from '../../../src/models/vlm/splice/constants.js';
 import { tokenizerFromJson } from '../../../src/tokenizer/tokenizer.js';
 import { query } from '../../sinks/duckdb.js';
@@ -125,6 +125,28 @@ describe('greedyGenerate', () => {
       const y = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 10 }, { stopIds: [id('<|end|>')] });
       assert.deepEqual(y.tokens, [id('yes')]);
       assert.equal(y.finish, 'stop');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('batched (right-padded) generation gives each prompt the answer and routing it gets alone', () => {
+    const model = VisionLanguageModel.create(CONFIG);
+    try {
+      const px = (v: number) => Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.sin(i * 0.3 + v));
+      const reqs = [
+        { ids: Int32Array.from([id('<|user|>'), IMAGE_TOKEN_INDEX, id('Is'), id('<|end|>'), id('<|assistant|>')]), pixels: px(0), maxNewTokens: 4 },
+        { ids: Int32Array.from([id('<|user|>'), IMAGE_TOKEN_INDEX, id('Is'), id('there'), id('a'), id('A'), id('<|end|>'), id('<|assistant|>')]), pixels: px(1), maxNewTokens: 6 },
+        { ids: Int32Array.from([id('<|user|>'), id('B'), id('<|assistant|>')]), maxNewTokens: 3 },
+        { ids: Int32Array.from([id('<|user|>'), IMAGE_TOKEN_INDEX, id('<|assistant|>')]), pixels: px(2), maxNewTokens: 1 },
+      ];
+      const opts = { stopIds: [id('<|end|>')], routing: true };
+      const alone = reqs.map((r) => greedyGenerate(model, r, opts));
+      const together = greedyGenerateBatch(model, reqs, opts);
+      assert.deepEqual(together.map((g) => g.tokens), alone.map((g) => g.tokens));
+      assert.deepEqual(together.map((g) => g.finish), alone.map((g) => g.finish));
+      assert.deepEqual(together.map((g) => g.routing), alone.map((g) => g.routing));
+      assert.ok(alone.some((g) => g.tokens.length > 1));
     } finally {
       model.dispose();
     }
