@@ -4,14 +4,15 @@
  * operator (LLaVA's pad to a square, then the tower's CLIP/SigLIP processor), the user turn goes
  * into the phi35 template up to `<|assistant|>\n`, the text around `<image>` is tokenised with
  * the run's tokenizer (the image one `IMAGE_TOKEN_INDEX`), and the model generates greedily
- * until `<|end|>` / EOS or the task's `max_new_tokens`.
+ * until `<|end|>` / EOS or the task's `max_new_tokens`, the prompts of one call as one
+ * right-padded batch.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VlmPrompt } from '../../eval/vlm/items.js';
 import type { VlmAnswerer } from '../../eval/vlm/score-vlm-task.js';
-import { greedyGenerate } from '../../models/vlm/model/vlm-generate.js';
+import { greedyGenerateBatch, type GenerateRequest } from '../../models/vlm/model/vlm-generate.js';
 import type { VisionLanguageModel } from '../../models/vlm/model/vision-language-model.js';
 import { IMAGE_TOKEN_INDEX } from '../../models/vlm/splice/constants.js';
 import { preprocessImage } from '../../ops/image/preprocess.js';
@@ -82,15 +83,18 @@ export class ModelVlmAnswerer implements VlmAnswerer {
     }
   }
 
+  /** Answers the prompts as one right-padded batch (answers equal those of one prompt at a time). */
   async answer(prompts: readonly VlmPrompt[]): Promise<string[]> {
-    const out: string[] = [];
+    const reqs: GenerateRequest[] = [];
     for (const p of prompts) {
       const ids = await this.promptIds(p.text);
-      const hasImage = ids.includes(IMAGE_TOKEN_INDEX);
       const maxNewTokens = Math.min(p.maxNewTokens, this.opts.maxNewTokens ?? Infinity);
-      const g = greedyGenerate(this.model, { ids, maxNewTokens, ...(hasImage ? { pixels: await this.pixels(p) } : {}) },
-        { stopIds: this.stopIds, ...(this.opts.routing ? { routing: true } : {}) });
-      this.info.set(p.id, { newTokens: g.tokens.length, finish: g.finish, routing: g.routing });
+      reqs.push({ ids, maxNewTokens, ...(ids.includes(IMAGE_TOKEN_INDEX) ? { pixels: await this.pixels(p) } : {}) });
+    }
+    const gens = greedyGenerateBatch(this.model, reqs, { stopIds: this.stopIds, ...(this.opts.routing ? { routing: true } : {}) });
+    const out: string[] = [];
+    for (const [i, g] of gens.entries()) {
+      this.info.set(prompts[i]!.id, { newTokens: g.tokens.length, finish: g.finish, routing: g.routing });
       out.push(await decodeIds(this.tokenizer, g.tokens));
     }
     return out;
