@@ -27,7 +27,8 @@ and RUN_DIR/eval/items-*.parquet (each option's score, gold, prediction), with r
 checkpoint step. Re-running skips what eval/results already holds; a killed eval resumes.
 
 Tasks: lambada, blimp, cbt, hellaswag, piqa, arc_easy, arc_challenge, openbookqa, commonsenseqa,
-siqa, race, winogrande, mmlu. In DIR a task finds its file by name (piqa.jsonl, arc_easy.jsonl,
+siqa, race, winogrande, mmlu. On a VLM run (checkpoints with vlm.json): pope, scienceqa_img, mme
+(lmms-eval rows, JSONL or Parquet; greedy answers → eval/vlm-items, --routing → eval/vlm-routing). In DIR a task finds its file by name (piqa.jsonl, arc_easy.jsonl,
 hellaswag.jsonl, lambada_openai.jsonl, blimp/ with one file per phenomenon, ...; .parquet too),
 as HuggingFace dataset rows or llm-foundry ICL JSONL (detected from the fields).
 Docs: docs/eval.md (protocol, formats, tables, differences from lm-evaluation-harness).`)
@@ -40,6 +41,8 @@ Docs: docs/eval.md (protocol, formats, tables, differences from lm-evaluation-ha
     .option('batch-size', { type: 'string', requiresArg: true, coerce: integerAtLeast('batch-size', 1), describe: 'options scored per forward pass (default 32)' })
     .option('backend', { type: 'string', requiresArg: true, choices: ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'], describe: 'default: the run\'s trainer.backend' })
     .option('on-bad-row', { type: 'string', requiresArg: true, choices: ['fail', 'skip'], describe: 'fail: stop at the first bad row, naming file and line (default); skip: count it' })
+    .option('max-new-tokens', { type: 'string', requiresArg: true, coerce: integerAtLeast('max-new-tokens', 1), describe: 'VLM tasks: cap on the tokens generated per answer (default: each task\'s max_new_tokens)' })
+    .option('images', { type: 'string', requiresArg: true, coerce: single('images'), describe: 'VLM tasks: folder relative image paths are resolved against (default: the data file\'s folder)' })
     .option('routing', { type: 'boolean', describe: 'also write eval-time routing logs: eval/routing (item × option × MoE layer) and eval/routes (per-token routes of a sample of items); one sequence per forward' })
     .option('routes-sample', { type: 'string', requiresArg: true, coerce: single('routes-sample'), describe: 'share of items whose per-token routes are kept (default 0.05; with --routing)' })
     .epilog(EXIT_CODES_HELP);
@@ -59,11 +62,13 @@ export function parseCheckpoint(v: string | undefined): CheckpointChoice {
 
 export async function evaluate(args: EvalArgs, io: Io): Promise<number> {
   if (args.runDir === undefined) throw new UsageError('missing RUN_DIR', 'eval');
-  const { evalTaskNames } = await import('../../eval/tasks/registry.js');
-  if (!args.tasks) throw new UsageError(`missing --tasks (any of: ${evalTaskNames().join(', ')})`, 'eval');
+  const { evalTaskNames: lmTaskNames } = await import('../../eval/tasks/registry.js');
+  const { vlmTaskNames } = await import('../../eval/vlm/tasks/registry.js');
+  const known: string[] = [...lmTaskNames(), ...vlmTaskNames()];
+  if (!args.tasks) throw new UsageError(`missing --tasks (any of: ${known.join(', ')})`, 'eval');
   const tasks = args.tasks.split(',').map((t) => t.trim()).filter(Boolean);
-  const unknown = tasks.filter((t) => !evalTaskNames().includes(t));
-  if (unknown.length) throw new UsageError(`unknown task ${unknown.join(', ')}; known: ${evalTaskNames().join(', ')}`, 'eval');
+  const unknown = tasks.filter((t) => !known.includes(t));
+  if (unknown.length) throw new UsageError(`unknown task ${unknown.join(', ')}; known: ${known.join(', ')}`, 'eval');
   const taskFiles: Record<string, string[]> = {};
   for (const f of args.file ?? []) {
     const eq = f.indexOf('=');
@@ -88,6 +93,8 @@ export async function evaluate(args: EvalArgs, io: Io): Promise<number> {
     ...(args.backend !== undefined ? { backend: args.backend as BackendRequest } : {}),
     ...(args.onBadRow !== undefined ? { onBadRow: args.onBadRow as 'fail' | 'skip' } : {}),
     ...(args.routing ? { routing: { tokenSampleRate: rate } } : {}),
+    ...(args.maxNewTokens !== undefined ? { maxNewTokens: args.maxNewTokens as unknown as number } : {}),
+    ...(args.images !== undefined ? { imageDir: resolve(args.images) } : {}),
     log: io.err,
   });
   const done = summary.outcomes.filter((x) => x.status === 'done').length;

@@ -9,6 +9,7 @@ import { loadTaskItems, type BadRowPolicy, type LoadedTask } from '../../eval/da
 import { scoreItems, type EvalTokenizer } from '../../eval/scoring/score-items.js';
 import { taskMetrics, type MetricRow } from '../../eval/scoring/task-metrics.js';
 import { evalTask } from '../../eval/tasks/registry.js';
+import { vlmTaskNames } from '../../eval/vlm/tasks/registry.js';
 import { selectBackend, type BackendRequest } from '../../models/backend.js';
 import { modelFromCheckpoint } from '../../models/checkpoint/load-lm-weights.js';
 import { EvalRoutingRecorder } from '../../models/lm/eval-routing.js';
@@ -42,6 +43,10 @@ export interface RunEvalOptions {
   /** Eval-time routing logs (eval/routing, eval/routes): one sequence per forward, routes for this share of items. */
   readonly routing?: { readonly tokenSampleRate: number };
   readonly log?: (line: string) => void;
+  /** VLM tasks: at most this many new tokens per answer (below the task's own max_new_tokens; a quick look, not the protocol). */
+  readonly maxNewTokens?: number;
+  /** VLM tasks: what relative image paths are resolved against (default: each data file's folder). */
+  readonly imageDir?: string;
 }
 
 export interface TaskOutcome {
@@ -80,9 +85,21 @@ export async function chooseSteps(runDir: string, choice: CheckpointChoice): Pro
 export async function runEval(o: RunEvalOptions): Promise<EvalSummary> {
   const log = o.log ?? (() => undefined);
   const saved = await readRunConfig(o.runDir);
+  const steps = await chooseSteps(o.runDir, o.checkpoints ?? 'last');
+  // A VLM run (checkpoints with vlm.json) takes the VLM tasks, an LM run the LM tasks.
+  const { isVlmCheckpoint, runVlmEval } = await import('./run-vlm-eval.js');
+  const vlmTasks = new Set<string>(vlmTaskNames());
+  const vlmSteps = await Promise.all(steps.map((s) => isVlmCheckpoint(o.runDir, s)));
+  if (vlmSteps.some((v) => v !== vlmSteps[0])) throw new Error(`${o.runDir}: the chosen checkpoints mix VLM (vlm.json) and language-model checkpoints`);
+  if (vlmSteps[0]) {
+    const lmOnly = o.tasks.filter((t) => !vlmTasks.has(t));
+    if (lmOnly.length) throw new Error(`${o.runDir} is a VLM run (checkpoints/step-N/vlm.json): ${lmOnly.join(', ')} ${lmOnly.length > 1 ? 'are language-model tasks' : 'is a language-model task'}; its tasks are ${[...vlmTasks].join(', ')}`);
+    return runVlmEval(o, steps);
+  }
+  const vlmOnly = o.tasks.filter((t) => vlmTasks.has(t));
+  if (vlmOnly.length) throw new Error(`${o.runDir} is a language-model run: ${vlmOnly.join(', ')} ${vlmOnly.length > 1 ? 'are VLM tasks' : 'is a VLM task'} and need a VLM checkpoint (vlm.json)`);
   const config = validatePipeline(saved.pipeline, join(o.runDir, 'config.yaml'), { algorithms: moeAlgorithms() });
   const runId = saved.run?.id ?? o.runDir.split('/').filter(Boolean).pop()!;
-  const steps = await chooseSteps(o.runDir, o.checkpoints ?? 'last');
   const limit = o.limit ?? 0;
   const tasks = o.tasks.map(evalTask);
 

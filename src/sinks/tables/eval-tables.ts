@@ -16,9 +16,10 @@ import type { Row, TableSpec } from '../table-spec.js';
 import { EVAL_ITEMS } from './eval-items.js';
 import { EVAL_RESULTS, type EvalRunKey } from './eval-results.js';
 import { EVAL_ROUTES, EVAL_ROUTING } from './eval-routing.js';
+import { EVAL_VLM_ITEMS, EVAL_VLM_ROUTING } from './eval-vlm.js';
 
 /** Tables written before the results part, in this order. */
-const PAYLOAD: readonly TableSpec[] = [EVAL_ITEMS, EVAL_ROUTING, EVAL_ROUTES];
+const PAYLOAD: readonly TableSpec[] = [EVAL_ITEMS, EVAL_ROUTING, EVAL_ROUTES, EVAL_VLM_ITEMS, EVAL_VLM_ROUTING];
 
 const keyOf = (step: number, task: string, limit: number): string => `${step}\t${task}\t${limit}`;
 
@@ -55,7 +56,7 @@ export class EvalTables {
         const rows = tableRows(table);
         const keep = rows.filter((r) => done.has(r.key));
         if (keep.length === rows.length) continue;
-        if (spec === EVAL_ITEMS) dropped += rows.length - keep.length;
+        if (spec === EVAL_ITEMS || spec === EVAL_VLM_ITEMS) dropped += rows.length - keep.length;
         const buf = new TableBuffer({ path: spec.path, columns: columnsOf(table) });
         for (const r of keep) buf.append(r.row);
         const batch = buf.take();
@@ -71,8 +72,10 @@ export class EvalTables {
   }
 
   /** Items (and routing logs) first, results last: the results part is the commit. */
-  async write(key: EvalRunKey, rows: { items: readonly Row[]; results: readonly Row[]; routing?: readonly Row[]; routes?: readonly Row[] }): Promise<void> {
-    await this.writePart(EVAL_ITEMS, rows.items);
+  async write(key: EvalRunKey, rows: { items?: readonly Row[]; results: readonly Row[]; routing?: readonly Row[]; routes?: readonly Row[]; vlmItems?: readonly Row[]; vlmRouting?: readonly Row[] }): Promise<void> {
+    if (rows.items) await this.writePart(EVAL_ITEMS, rows.items);
+    if (rows.vlmItems) await this.writePart(EVAL_VLM_ITEMS, rows.vlmItems);
+    if (rows.vlmRouting) await this.writePart(EVAL_VLM_ROUTING, rows.vlmRouting);
     if (rows.routing) await this.writePart(EVAL_ROUTING, rows.routing);
     if (rows.routes) await this.writePart(EVAL_ROUTES, rows.routes);
     await this.writePart(EVAL_RESULTS, rows.results);
