@@ -78,3 +78,18 @@ test('sync read-back guard: throws on webgpu naming the site, reads on cpu', asy
   assert.deepEqual(Array.from(readSyncGuarded(t, 'test') as Float32Array), [1, 2, 3]);
   t.dispose();
 });
+
+test('tfjs-backend-webgpu registers "webgpu" only when navigator.gpu was installed before its import', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const models = new URL('../../src/models/', import.meta.url).href;
+  const script = (install: boolean): string => `
+    const { installNavigatorGpu } = await import('${models}webgpu-shim.js');
+    const { tf } = await import('${models}tf.js');
+    ${install ? 'installNavigatorGpu({ async requestAdapter() { return null; } });' : ''}
+    await import('${models}webgpu-register.js');
+    process.stdout.write(String(Boolean(tf.engine().registryFactory['webgpu'])));`;
+  for (const install of [true, false]) {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script(install)], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.stdout, String(install), run.stderr);
+  }
+});
