@@ -6,10 +6,13 @@
 # Layout (limit 64 MiB, checked at the end):
 #   gpu-check.sh                 the runner (copy of scripts/gpu-check.sh)
 #   app/js/*.js                  esbuild ESM bundles: gpu-check.js, moe-layer.js, shared chunks
-#   app/js/pipelines, golden, moe_layer_torch_gpu.py      the step inputs
+#   app/js/pipelines, moe_layer_torch_gpu.py      the step inputs (golden vectors: the checkout's
+#                                test/fixtures/golden, found from the bundle's parent; GPU_BUNDLE_GOLDEN=1 copies them in, +14 MB)
 #   vendor/tfjs-gradients.js     tfjs-core's gradients, where src/models/tf.ts looks (../../vendor)
-#   node_modules/webgpu          Dawn: package.json, index.js and dist/linux-x64/dawn.node only
+#   node_modules/webgpu          Dawn: package.json, index.js and dist/linux-x64/dawn.node.xz (unpacked by gpu-check.sh)
+#   bin/node.xz                  this machine's Node (linux-x64), for GPU machines without Node (unpacked to /tmp when needed)
 #   vulkan/libvulkan.so.1        Debian's Vulkan loader (libvulkan1), used when the machine has none
+# Sizes: ~33 MB; with the checkout's tracked files (~18 MB) that travel with it, under 64 MiB.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$ROOT/.gpu-bundle}
@@ -32,11 +35,16 @@ node_modules/.bin/esbuild scripts/gpu-check.ts bench/moe-layer.ts \
   --ignore-annotations --log-level=warning
 cp dist/vendor/tfjs-gradients.js "$OUT/vendor/"
 cp -r pipelines "$OUT/app/js/pipelines"
-cp -r test/fixtures/golden "$OUT/app/js/golden"
+[ "${GPU_BUNDLE_GOLDEN:-0}" = 1 ] && cp -r test/fixtures/golden "$OUT/app/js/golden"
 cp scripts/gpu/moe_layer_torch_gpu.py "$OUT/app/js/"
 cp scripts/gpu-check.sh "$OUT/gpu-check.sh"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/LICENSE.md "$OUT/node_modules/webgpu/"
-cp node_modules/webgpu/dist/linux-x64/dawn.node "$OUT/node_modules/webgpu/dist/linux-x64/"
+xz -T2 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$OUT/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
+# Node for machines without it (the GPU image has Python/CUDA, not Node): the official-style static build.
+NODE_BIN=${NODE_BIN:-$(command -v node)}
+case "$(file -L "$NODE_BIN")" in *x86-64*) ;; *) echo "gpu-bundle: $NODE_BIN is not an x86-64 binary" >&2; exit 1;; esac
+if ldd "$NODE_BIN" | grep -q libnode; then echo "gpu-bundle: $NODE_BIN needs libnode (a distro build); set NODE_BIN to an official node binary" >&2; exit 1; fi
+mkdir -p "$OUT/bin"; xz -T2 -6 -c "$NODE_BIN" > "$OUT/bin/node.xz"; "$NODE_BIN" --version > "$OUT/bin/NODE_VERSION"
 echo '{"type":"module"}' > "$OUT/app/package.json"
 
 # Debian's Vulkan loader: from apt here (amd64 lists, as /work/.library/device/README.md does it),

@@ -76,11 +76,13 @@ function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0]!;
 }
 
-/** Where the bundle (or checkout) keeps a file: the bundle's own layout first, then the repo's. */
+/**
+ * Where the bundle (or checkout) keeps a file: in the bundle (app/js/…), else in the checkout
+ * that holds the bundle (.gpu-bundle/app/js → three folders up) or the build (dist/scripts → two up).
+ */
 function asset(bundled: string, repo: string): string {
-  const a = join(HERE, bundled);
-  if (existsSync(a)) return a;
-  return resolve(HERE, '..', '..', repo);
+  const candidates = [join(HERE, bundled), resolve(HERE, '..', '..', '..', repo), resolve(HERE, '..', '..', repo)];
+  return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1]!;
 }
 
 // ---------------------------------------------------------------- steps (child processes)
