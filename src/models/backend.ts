@@ -5,6 +5,7 @@ import { tf } from './tf.js';
 import { shareIdentityOnWasm } from './kernels/wasm-identity.js';
 import { sliceFromHeapOnWasm } from './kernels/wasm-slice.js';
 import { dawnRuntimeDir, probeDawnAdapter } from './dawn-probe.js';
+import { installNavigatorGpu, type GpuLike } from './webgpu-shim.js';
 
 /** Backends in order of preference when the user asks for `auto`. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -120,16 +121,24 @@ async function tryWebgpu(): Promise<Probe> {
     const adapter = await gpu.requestAdapter();
     if (adapter === null || adapter === undefined) return { ok: false, why: 'no WebGPU adapter in this process (the probe found one)' };
     Object.assign(globalThis, dawn.globals);
-    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-    if (nav === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
-    else if (nav.gpu === undefined) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
-    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    // Before the import: tfjs-backend-webgpu registers only if navigator.gpu exists then; the
+    // wrapper flattens the nested ['bgra8unorm-storage'] it puts in requiredFeatures (webgpu-shim.ts).
+    installNavigatorGpu(gpu as unknown as GpuLike);
+    await importWebgpuBackend();
+    if (!(tf.engine().registryFactory as Record<string, unknown>)['webgpu']) {
+      return { ok: false, why: 'tfjs-backend-webgpu loaded but registered no "webgpu" backend (navigator.gpu missing at import?)' };
+    }
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tf.setBackend("webgpu") returned false' };
     await tf.ready();
     return { ok: true, detail: `Dawn adapter: ${probe.description}` };
   } catch (e) {
     return { ok: false, why: `webgpu init failed: ${firstLine(e)}` };
   }
+}
+
+/** tfjs-backend-webgpu (an optional dependency), through a module esbuild can bundle. */
+async function importWebgpuBackend(): Promise<void> {
+  await import('./webgpu-register.js');
 }
 
 /** Whether libvulkan.so.1 is in a standard library folder or on LD_LIBRARY_PATH. */

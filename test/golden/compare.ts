@@ -1,6 +1,8 @@
 /** Tolerances of ../shared/golden/README.md §3 for a float32 implementation. */
-export const FORWARD = { rtol: 1e-4, atol: 1e-5 } as const;
-export const GRADIENT = { rtol: 5e-3, atol: 2e-5 } as const;
+export const FORWARD: Tolerance = { rtol: 1e-4, atol: 1e-5 };
+export const GRADIENT: Tolerance = { rtol: 5e-3, atol: 2e-5 };
+
+export interface Tolerance { rtol: number; atol: number }
 /** Extra bound on every aux entry: |got − want| ≤ 1e-3·|want|. */
 export const AUX_REL = 1e-3;
 

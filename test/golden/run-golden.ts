@@ -1,8 +1,10 @@
 /**
  * `npm run golden`: one PASS/FAIL line per golden case and backend, failures explained,
  * exit status 1 on any failure. GOLDEN_DIR=/some/folder picks the vectors; GOLDEN_BACKENDS
- * (comma list, default cpu,wasm) the backends.
+ * (comma list, default cpu,wasm) the backends; `webgpu` is accepted and compared with the looser
+ * fp32-GPU tolerances of backend-tolerance.ts (docs/gpu.md).
  */
+import type { GoldenBackend } from './backend-tolerance.js';
 import { goldenDir } from './golden-format.js';
 import { describeFailure, listCases, runOnBackend } from './suite.js';
 import { listImageCases, runImageCase } from './image-case.js';
@@ -13,7 +15,7 @@ import { runModelCase } from './model/run-model-case.js';
 if (process.env['NODE_TEST_CONTEXT']) process.exit(0);
 
 const { dir, why } = goldenDir();
-const backends = (process.env['GOLDEN_BACKENDS'] ?? 'cpu,wasm').split(',').map((b) => b.trim()) as ('cpu' | 'wasm')[];
+const backends = (process.env['GOLDEN_BACKENDS'] ?? 'cpu,wasm').split(',').map((b) => b.trim()) as GoldenBackend[];
 console.log(`golden vectors: ${dir} (${why}); backends: ${backends.join(', ')}`);
 let failed = 0;
 let total = 0;

@@ -1,4 +1,5 @@
 /** Runs every golden case of a directory on one backend; shared by the test and the CLI. */
+import { useTolerancesFor, type GoldenBackend } from './backend-tolerance.js';
 import { selectBackend } from '../../src/models/backend.js';
 import { tf } from '../../src/models/tf.js';
 import type { Check } from './compare.js';
@@ -17,7 +18,8 @@ export function listCases(dir: string): GoldenCase[] {
   return loadGoldenDir(dir).flatMap((f) => f.cases);
 }
 
-export async function runOnBackend(backend: 'cpu' | 'wasm', c: GoldenCase): Promise<CaseResult> {
+export async function runOnBackend(backend: GoldenBackend, c: GoldenCase): Promise<CaseResult> {
+  useTolerancesFor(backend);
   await selectBackend(backend);
   const live = tf.memory().numTensors;
   try {

@@ -1,11 +1,12 @@
 /** Runs one model-level golden case on one backend, with a leak check; shared by the test and the CLI. */
+import { useTolerancesFor, type GoldenBackend } from '../backend-tolerance.js';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf } from '../../../src/models/tf.js';
 import type { CaseResult } from '../suite.js';
 import type { ModelCase } from './model-case.js';
 import { MODEL_RUNNERS } from './runners.js';
 
-export async function runModelCase(backend: 'cpu' | 'wasm', c: ModelCase): Promise<CaseResult> {
+export async function runModelCase(backend: GoldenBackend, c: ModelCase): Promise<CaseResult> {
   const runner = MODEL_RUNNERS[c.kind];
   if (!runner) return { id: c.id, backend, checks: [], error: `${c.file}: no runner for model-level kind '${c.kind}' (moeflow does not build this component yet)`, ok: false };
   await selectBackend(backend);

@@ -1,5 +1,6 @@
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
+import { readSyncGuarded } from '../../readback.js';
 import { geluExact } from '../../kernels/gelu-exact.js';
 import { ParamFactory } from '../../moe/init.js';
 import type { DenseFfnWeights } from '../../moe/upcycle-ffn.js';
@@ -50,7 +51,7 @@ export class Mlp2xGeluProjector {
 
   /** Host copy of the weights: what sparse upcycling copies into every expert. */
   weights(): DenseFfnWeights {
-    const f = (v: Variable): Float32Array => Float32Array.from(v.dataSync() as Float32Array);
+    const f = (v: Variable): Float32Array => Float32Array.from(readSyncGuarded(v, 'projector weights for upcycling (mlp2x-gelu.ts weights)') as Float32Array);
     return { w1: f(this.w1), b1: f(this.b1), w2: f(this.w2), b2: f(this.b2), hidden: this.dims.llmHidden };
   }
 

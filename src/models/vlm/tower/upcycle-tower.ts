@@ -1,3 +1,4 @@
+import { readSyncGuarded } from '../../readback.js';
 import type { TowerMoeConfig } from './tower-config.js';
 import { VisionTower } from './vision-tower.js';
 
@@ -16,7 +17,7 @@ export function upcycleTower(dense: VisionTower, moe: TowerMoeConfig, seed = 0):
     .filter((m): m is RegExpExecArray => m !== null);
   const params: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
   for (const [name, v] of dense.variables) {
-    const entry = { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) };
+    const entry = { shape: v.shape, data: Float32Array.from(readSyncGuarded(v, 'tower weights for upcycling (upcycle-tower.ts)') as Float32Array) };
     const mlp = /^(.*\.)mlp\.(fc[12]\.(?:weight|bias))$/.exec(name);
     if (!mlp) {
       params[name] = entry;
