@@ -9,14 +9,16 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import { resolveFiles } from '../../streams/index.js';
 import { InputError } from '../shared/errors.js';
-import { RUN_TOKENIZER, imageTextProblem } from './data-plan.js';
+import { RUN_TOKENIZER, flowOutput, imageTextProblem } from './data-plan.js';
 import type { RunPlan } from './resolve-run.js';
 
 /** Every problem found, one line each naming its key and path; empty when the run can start. */
 export function runInputProblems(plan: RunPlan): string[] {
   const { data, out } = plan.config;
   const problems: string[] = [];
-  const imageText = imageTextProblem(data);
+  const imageText = plan.config.model.vlm
+    ? (flowOutput(data) === 'sampleBatch' ? undefined : 'data.flow: a VLM run (model.vlm) trains on padded image-text batches: a llava source with flow [{op: conversation}, {op: image}] and data.flow [{op: padBatch}]')
+    : imageTextProblem(data);
   if (imageText) problems.push(imageText);
   if (data.files) problems.push(...globProblems('data.files', data.files));
   (data.sources ?? []).forEach((src, i) => {

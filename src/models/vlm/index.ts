@@ -24,3 +24,4 @@ export type { EmbeddingLayout, LanguageModel, LanguageModelForward } from './lan
 export { splitVlmBatch } from './model/split-vlm-batch.js';
 export { loadVlmCheckpoint, saveVlmCheckpoint, VLM_TRAINER_FORMAT } from './model/vlm-training-checkpoint.js';
 export { VlmRoutingAccumulator, type VlmRoutingStats } from './model/vlm-routing.js';
+export { answerAccuracy, type AnswerAccuracy } from './model/answer-accuracy.js';
