@@ -53,6 +53,9 @@ export interface HeldOutReport {
   /** Rows whose every answer token is the argmax (teacher-forced exact match). */
   readonly rows: number;
   readonly exactMatch: number;
+  /** Assistant turns (each answer with its end token) whose every token is the argmax: comparable to majorityBaseline. */
+  readonly answers: number;
+  readonly answerExactMatch: number;
   readonly loss: number;
   /** Chance: the share of held-out answers equal to the most common training answer (majority baseline). */
   readonly majorityBaseline: number;
@@ -101,7 +104,7 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
       await writeFileAtomic(join(ctx.runDir, 'heldout.json'), Buffer.from(JSON.stringify(report, null, 2) + '\n'));
       await ctx.emit({ kind: 'eval', runId: ctx.runId, step: trainer.step, result: { loss: report.loss, perplexity: Math.exp(report.loss), accuracy: report.tokenAccuracy, tokens: report.answerTokens }, time: Date.now() });
       ctx.log(`held-out (${report.records} records, ${report.metric}): token accuracy ${(100 * report.tokenAccuracy).toFixed(1)}%, ` +
-        `exact match ${(100 * report.exactMatch).toFixed(1)}% of ${report.rows} rows; chance: majority answer ${(100 * report.majorityBaseline).toFixed(1)}%, uniform token ${(100 * report.uniformTokenChance).toFixed(2)}%\n`);
+        `answer exact match ${(100 * report.answerExactMatch).toFixed(1)}% of ${report.answers} answers, ${(100 * report.exactMatch).toFixed(1)}% of ${report.rows} rows; chance: majority answer ${(100 * report.majorityBaseline).toFixed(1)}%, uniform token ${(100 * report.uniformTokenChance).toFixed(2)}%\n`);
     }
   } finally {
     await stage?.close?.();
@@ -161,7 +164,7 @@ export function vlmConfigOf(c: PipelineConfig, vocab: number): VlmConfig {
 }
 
 /** The stage's model: fresh, or the previous stage's weights (checked to be the same dense model), upcycled for stage 3. */
-async function buildVlm(c: PipelineConfig, vocab: number, initDir: string | undefined): Promise<VisionLanguageModel> {
+export async function buildVlm(c: PipelineConfig, vocab: number, initDir: string | undefined): Promise<VisionLanguageModel> {
   const v = c.model.vlm!;
   const cfg = vlmConfigOf(c, vocab);
   const build = (config: VlmConfig): VisionLanguageModel => {
@@ -328,24 +331,24 @@ async function heldOut(c: PipelineConfig, trainer: VlmTrainer, encoder: ReturnTy
   for await (const r of llava({ files: c.data.heldOut.files!, imageRoot: src.images!, onError: c.data.onError })()) records.push(r);
   const steps: FlowStep[] = [...(src.flow ?? []), ...flowSteps(c.data).filter((s) => s.op !== 'shuffle')];
   const flow = assembleFlow(fromArray(records), steps, flowContext(c, encoder, tok, true), { from: SOURCE_ITEMS.llava });
-  let correct = 0, tokens = 0, rowsExact = 0, rows = 0, lossSum = 0;
+  let correct = 0, tokens = 0, rowsExact = 0, rows = 0, lossSum = 0, answers = 0, answersExact = 0;
   const stage = flow();
   for await (const b of stage as AsyncIterable<VlmBatch>) {
     const a = await answerAccuracy(trainer.model, b, trainer.step);
-    correct += a.correct; tokens += a.tokens; rowsExact += a.rowsExact; rows += a.rows; lossSum += a.lossSum;
+    correct += a.correct; tokens += a.tokens; rowsExact += a.rowsExact; rows += a.rows; lossSum += a.lossSum; answers += a.answers; answersExact += a.answersExact;
   }
   await stage.close?.();
   // Chance: the most common answer of the training records, scored on the held-out answers.
-  const answers = (rs: Iterable<ImageTextRecord>) => [...rs].flatMap((r) => r.conversations.filter((x) => x.from === 'gpt').map((x) => x.value.trim()));
+  const answerTexts = (rs: Iterable<ImageTextRecord>) => [...rs].flatMap((r) => r.conversations.filter((x) => x.from === 'gpt').map((x) => x.value.trim()));
   const trainAnswers: string[] = [];
-  for await (const r of llava({ files: src.files, imageRoot: src.images!, onError: 'skip' })()) trainAnswers.push(...answers([r]));
+  for await (const r of llava({ files: src.files, imageRoot: src.images!, onError: 'skip' })()) trainAnswers.push(...answerTexts([r]));
   const freq = new Map<string, number>();
   for (const a of trainAnswers) freq.set(a, (freq.get(a) ?? 0) + 1);
   const top = [...freq].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const held = answers(records);
+  const held = answerTexts(records);
   return {
     metric: 'teacher-forced answer-token accuracy', step: trainer.step, records: records.length,
-    answerTokens: tokens, tokenAccuracy: tokens ? correct / tokens : 0, rows, exactMatch: rows ? rowsExact / rows : 0,
+    answerTokens: tokens, tokenAccuracy: tokens ? correct / tokens : 0, rows, exactMatch: rows ? rowsExact / rows : 0, answers, answerExactMatch: answers ? answersExact / answers : 0,
     loss: tokens ? lossSum / tokens : NaN,
     majorityBaseline: held.length ? held.filter((a) => a === top).length / held.length : 0,
     uniformTokenChance: 1 / tok.vocabSize,

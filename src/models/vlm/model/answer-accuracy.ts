@@ -2,7 +2,8 @@
  * Held-out answer accuracy of a VLM, teacher-forced (no generation): at every position whose
  * next label is an answer token (label ≠ −100 after the splice), whether the argmax of the
  * logits is that token. `rowsExact` counts rows whose every answer token is right (an exact
- * match of the argmax answer under teacher forcing).
+ * match of the argmax answer under teacher forcing), `answersExact` the answers (assistant turns)
+ * whose every token is right.
  */
 import { tf } from '../../tf.js';
 import type { VisionLanguageModel } from './vision-language-model.js';
@@ -13,6 +14,9 @@ export interface AnswerAccuracy {
   readonly tokens: number;
   readonly rowsExact: number;
   readonly rows: number;
+  /** Answers (maximal runs of consecutive target positions: one assistant turn each) all of whose tokens are right. */
+  readonly answersExact: number;
+  readonly answers: number;
   /** Σ cross-entropy over the answer tokens (nats). */
   readonly lossSum: number;
 }
@@ -31,20 +35,27 @@ export async function answerAccuracy(model: VisionLanguageModel, batch: VlmBatch
   tf.dispose([pred!, logp!]);
   const labels = plan!.labels!;
   const b = plan!.batchSize, l = plan!.seqLen;
-  let correct = 0, tokens = 0, rowsExact = 0, rows = 0, lossSum = 0;
+  let correct = 0, tokens = 0, rowsExact = 0, rows = 0, lossSum = 0, answers = 0, answersExact = 0;
   for (let r = 0; r < b; r++) {
     let rowTokens = 0, rowCorrect = 0;
+    let inAnswer = false, answerOk = true;
     for (let t = 0; t + 1 < l; t++) {
       const target = labels[r * l + t + 1]!;
-      if (target < 0) continue;
+      if (target < 0) {
+        if (inAnswer) { answers++; if (answerOk) answersExact++; inAnswer = false; }
+        continue;
+      }
+      if (!inAnswer) { inAnswer = true; answerOk = true; }
       const i = r * l + t;
       rowTokens++;
       if (predicted[i] === target) rowCorrect++;
+      else answerOk = false;
       lossSum -= lp[i * vocab + target]!;
     }
+    if (inAnswer) { answers++; if (answerOk) answersExact++; }
     if (rowTokens === 0) continue;
     rows++; tokens += rowTokens; correct += rowCorrect;
     if (rowCorrect === rowTokens) rowsExact++;
   }
-  return { correct, tokens, rowsExact, rows, lossSum };
+  return { correct, tokens, rowsExact, rows, answersExact, answers, lossSum };
 }
