@@ -11,6 +11,7 @@ import { resolveFiles } from '../../streams/index.js';
 import { InputError } from '../shared/errors.js';
 import { RUN_TOKENIZER, flowOutput, imageTextProblem } from './data-plan.js';
 import type { RunPlan } from './resolve-run.js';
+import { initCheckpoint } from './vlm-init.js';
 
 /** Every problem found, one line each naming its key and path; empty when the run can start. */
 export function runInputProblems(plan: RunPlan): string[] {
@@ -25,6 +26,10 @@ export function runInputProblems(plan: RunPlan): string[] {
     problems.push(...globProblems(`data.sources[${i}].files`, src.files));
     if (src.images !== undefined && !isDirectory(src.images)) problems.push(`data.sources[${i}].images: ${src.images} is not a folder`);
   });
+  const from = plan.config.model.vlm?.init.from;
+  if (from !== undefined) {
+    try { initCheckpoint(from); } catch (e) { problems.push((e as Error).message); }
+  }
   if (data.heldOut.files?.length) problems.push(...globProblems('data.heldOut.files', data.heldOut.files));
   // A resumed run uses the tokenizer it saved; the configured file matters only without one.
   const ownTokenizer = plan.kind === 'resume' && existsSync(join(plan.runDir, RUN_TOKENIZER));

@@ -8,7 +8,7 @@
  * `data.heldOut.files` is emitted as an eval event and written to RUN_DIR/heldout.json.
  */
 import { copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PipelineConfig } from '../../config/schema.js';
 import { selectBackend } from '../../models/backend.js';
@@ -32,6 +32,8 @@ import { lmConfigOf } from './build-model.js';
 import { dataCountsBetween } from './data-counts.js';
 import { RUN_TOKENIZER, dataFlow, flowContext, flowSteps, type RunTokenizer } from './data-plan.js';
 import { removeIncompleteCheckpoints } from './run-checkpoint.js';
+import { initCheckpoint } from './vlm-init.js';
+export { initCheckpoint };
 import type { TrainContext, TrainerDriver } from './train-context.js';
 
 export const VLM_RUN_CHECKPOINT_FORMAT = 'moeflow-vlm-run-checkpoint/1';
@@ -112,30 +114,6 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
     trainer.model.dispose();
   }
 };
-
-/**
- * A checkpoint folder (has vlm.json), or a run directory (its last complete checkpoint), or
- * OUT/NAME where no such folder exists: the newest run OUT/NAME-<date>-<time> of pipeline NAME.
- */
-export function initCheckpoint(from: string): string {
-  let dir = resolve(from);
-  if (!existsSync(dir)) {
-    const prefix = `${basename(dir)}-`;
-    const runs = readdirSyncSafe(dirname(dir)).filter((n) => n.startsWith(prefix) && /^\d{8}-\d{6}(-\d+)?$/.test(n.slice(prefix.length))).sort();
-    if (runs.length) dir = join(dirname(dir), runs[runs.length - 1]!);
-  }
-  if (existsSync(join(dir, 'vlm.json'))) return dir;
-  const cps = join(dir, 'checkpoints');
-  if (existsSync(cps) && statSync(cps).isDirectory()) {
-    const steps = readdirSyncSafe(cps).map((n) => /^step-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
-    if (steps.length) return join(cps, `step-${Math.max(...steps)}`);
-  }
-  throw new Error(`model.vlm.init.from: ${from} is neither a VLM checkpoint folder (with vlm.json) nor a run directory with checkpoints/step-N`);
-}
-
-function readdirSyncSafe(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
-}
 
 /** The run directory a checkpoint folder belongs to (…/RUN/checkpoints/step-N → RUN). */
 function runDirOf(checkpoint: string): string {
