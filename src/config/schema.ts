@@ -56,6 +56,50 @@ const moe = z.strictObject({
   options: z.record(z.string(), z.unknown(), { error: 'expected a map of LibMoE option name → value' }).prefault({}),
 });
 
+/**
+ * The vision-language model (docs/vlm-run.md): `model.vlm` makes the run a VLM run; the rest of
+ * `model` (dModel, nLayers, …) is its language model. Stage settings: `init` (the previous
+ * stage's checkpoint by path, and sparse upcycling for stage 3); freezing is `trainer.trainable`.
+ */
+const vlmMoe = z.strictObject({
+  algorithm: text(),
+  nExperts: positiveInt(),
+  topK: positiveInt(),
+  options: z.record(z.string(), z.unknown(), { error: 'expected a map of LibMoE option name → value' }).prefault({}),
+});
+const vlm = z.strictObject({
+  tower: z.strictObject({
+    arch: oneOf(['clip', 'siglip']),
+    imageSize: positiveInt().prefault(224),
+    patchSize: positiveInt(),
+    hidden: positiveInt(),
+    intermediate: positiveInt(),
+    layers: positiveInt(),
+    heads: positiveInt(),
+    scales: z.array(positiveInt(), { error: 'expected a list of S² scales, e.g. [1] or [1, 2]' }).min(1).prefault([1]),
+    layerNormEps: positiveNumber().optional(),
+    moe: vlmMoe.optional(),
+  }),
+  projector: z.strictObject({
+    kind: oneOf(['mlp2x_gelu', 'moe']).prefault('mlp2x_gelu'),
+    moe: vlmMoe.optional(),
+  }).prefault({}),
+  /** tokenizer_model_max_length: spliced sequences are cut to it; absent: no cut. */
+  maxLength: positiveInt().optional(),
+  textOnlyRows: oneOf(['zero-features', 'zero-image']).prefault('zero-features'),
+  init: z.strictObject({
+    /** The previous stage's checkpoint folder, or its run directory (its last checkpoint). */
+    from: text().optional(),
+    upcycle: z.strictObject({
+      algorithm: text(),
+      nExperts: positiveInt().prefault(4),
+      topK: positiveInt().prefault(2),
+      routerSeed: nonNegativeInt().prefault(42),
+      options: z.record(z.string(), z.unknown(), { error: 'expected a map of LibMoE option name → value' }).prefault({}),
+    }).optional(),
+  }).prefault({}),
+});
+
 const model = z.strictObject({
   vocab: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (the tokenizer\'s size)' }).prefault('auto'),
   dModel: positiveInt(),
@@ -65,6 +109,7 @@ const model = z.strictObject({
   dense: bool().prefault(false),
   ffMultiplier: positiveNumber().prefault(2),
   moe: moe.optional(),
+  vlm: vlm.optional(),
 });
 
 const trainer = z.strictObject({
@@ -85,6 +130,8 @@ const trainer = z.strictObject({
   seed: nonNegativeInt().prefault(42),
   /** Data-parallel gradient workers (threads with their own backend and model replica); "auto": one per core. */
   workers: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (one worker per core)' }).prefault(1),
+  /** VLM runs: name patterns of the parameters that train (`*` spans dots); every other one is frozen. Default all. */
+  trainable: textList().optional(),
 });
 
 const stats = z.strictObject({
@@ -132,9 +179,14 @@ export const pipelineSchema = z.strictObject({
   // Cross-field rules only compare values that passed their own checks.
   const m = cfg.model;
   const ok = (x: unknown): x is number => typeof x === 'number' && x > 0;
-  if (!m.dense && !m.moe) ctx.addIssue({ code: 'custom', path: ['model', 'moe'], message: 'expected a moe section (or model.dense: true for the dense baseline)', input: undefined });
+  if (!m.dense && !m.moe && !m.vlm) ctx.addIssue({ code: 'custom', path: ['model', 'moe'], message: 'expected a moe section (or model.dense: true for the dense baseline)', input: undefined });
   if (m.moe && ok(m.moe.topK) && ok(m.moe.nExperts) && m.moe.topK > m.moe.nExperts) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'topK'], message: `expected at most nExperts (${m.moe.nExperts})`, input: m.moe.topK });
   if (m.moe && ok(m.moe.every) && ok(m.nLayers) && m.moe.every > m.nLayers) ctx.addIssue({ code: 'custom', path: ['model', 'moe', 'every'], message: `expected at most nLayers (${m.nLayers})`, input: m.moe.every });
+  const v = m.vlm;
+  if (v && v.projector.kind === 'moe' && !v.projector.moe) ctx.addIssue({ code: 'custom', path: ['model', 'vlm', 'projector', 'moe'], message: 'expected the projector\'s router {algorithm, nExperts, topK} for kind: moe', input: undefined });
+  if (v?.init.upcycle && ok(v.init.upcycle.topK) && ok(v.init.upcycle.nExperts) && v.init.upcycle.topK > v.init.upcycle.nExperts) ctx.addIssue({ code: 'custom', path: ['model', 'vlm', 'init', 'upcycle', 'topK'], message: `expected at most nExperts (${v.init.upcycle.nExperts})`, input: v.init.upcycle.topK });
+  if (v?.init.upcycle && !v.init.from) ctx.addIssue({ code: 'custom', path: ['model', 'vlm', 'init', 'from'], message: 'upcycling starts from the dense model: expected init.from (the stage-2 checkpoint folder or run directory)', input: undefined });
+  if (cfg.trainer.trainable && !v) ctx.addIssue({ code: 'custom', path: ['trainer', 'trainable'], message: 'only a VLM run (model.vlm) freezes parameters by name', input: cfg.trainer.trainable });
   const d = cfg.data;
   const t = cfg.trainer;
   if (typeof t.workers === 'number' && t.workers > 1 && ok(d.batchSize) && ok(t.accumulate)) {

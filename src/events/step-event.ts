@@ -45,6 +45,8 @@ export interface StepEvent {
   readonly timing: StepTiming;
   /** The micro-batches of this step, in the order their tokens were routed (domain ids, token ids). */
   readonly batches: readonly TokenBatch[];
+  /** A vision-language step (its batches are image-text, not token batches): images and the batch's modality. */
+  readonly imageText?: { readonly images: number; readonly modality: 'image' | 'text' | 'mixed' };
   /** Steps the run will make in total (for progress and ETA). */
   readonly totalSteps: number;
   /** Milliseconds since the epoch when the step finished. */

@@ -121,7 +121,7 @@ export class RunStatsSink implements EventSink {
     // (a bad batch) must not leave the first layers' rows buffered, to be flushed as a partial step.
     const out: [TableSpec, Row[]][] = [[this.metrics.spec, metricsRows(this.metrics, ev)], [DATA, dataRows(ev)]];
     // Domain and token tables need the step's batches; without them they would silently stay empty.
-    if (r.routing.length > 0 && ev.batches.length === 0) throw new Error(`step ${r.step}: StepEvent.batches is empty, but the domain and token tables need the step's token batches`);
+    if (r.routing.length > 0 && ev.batches.length === 0 && !ev.imageText) throw new Error(`step ${r.step}: StepEvent.batches is empty, but the domain and token tables need the step's token batches`);
     const idx = ev.batches.length > 0 ? indexTokens(ev.batches) : undefined;
     const sampled = idx && this.opts.tokenSampleRate > 0 ? sampledTokens(this.opts.seed, r.step, idx.count, this.opts.tokenSampleRate) : undefined;
     for (let i = 0; i < r.routing.length; i++) {

@@ -61,7 +61,7 @@ export async function run(args: RunArgs, deps: RunCommandDeps, io: Io): Promise<
     (await import('./dry-run.js')).dryRunReport(plan, io);
     return 0;
   }
-  const trainer = deps.trainer ?? (await import('./driver.js')).trainDriver;
+  const trainer = deps.trainer ?? (plan.config.model.vlm ? (await import('./vlm-driver.js')).vlmDriver : (await import('./driver.js')).trainDriver);
   const started = await (await import('./start-run.js')).startRun(plan, deps.now);
   const tty = deps.tty ?? Boolean(process.stderr.isTTY);
   const trained = await (await import('./train-with-signals.js')).trainWithSignals(started, io, {

@@ -9,20 +9,27 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import { resolveFiles } from '../../streams/index.js';
 import { InputError } from '../shared/errors.js';
-import { RUN_TOKENIZER, imageTextProblem } from './data-plan.js';
+import { RUN_TOKENIZER, flowOutput, imageTextProblem } from './data-plan.js';
 import type { RunPlan } from './resolve-run.js';
+import { initCheckpoint } from './vlm-init.js';
 
 /** Every problem found, one line each naming its key and path; empty when the run can start. */
 export function runInputProblems(plan: RunPlan): string[] {
   const { data, out } = plan.config;
   const problems: string[] = [];
-  const imageText = imageTextProblem(data);
+  const imageText = plan.config.model.vlm
+    ? (flowOutput(data) === 'sampleBatch' ? undefined : 'data.flow: a VLM run (model.vlm) trains on padded image-text batches: a llava source with flow [{op: conversation}, {op: image}] and data.flow [{op: padBatch}]')
+    : imageTextProblem(data);
   if (imageText) problems.push(imageText);
   if (data.files) problems.push(...globProblems('data.files', data.files));
   (data.sources ?? []).forEach((src, i) => {
     problems.push(...globProblems(`data.sources[${i}].files`, src.files));
     if (src.images !== undefined && !isDirectory(src.images)) problems.push(`data.sources[${i}].images: ${src.images} is not a folder`);
   });
+  const from = plan.config.model.vlm?.init.from;
+  if (from !== undefined) {
+    try { initCheckpoint(from); } catch (e) { problems.push((e as Error).message); }
+  }
   if (data.heldOut.files?.length) problems.push(...globProblems('data.heldOut.files', data.heldOut.files));
   // A resumed run uses the tokenizer it saved; the configured file matters only without one.
   const ownTokenizer = plan.kind === 'resume' && existsSync(join(plan.runDir, RUN_TOKENIZER));

@@ -2,6 +2,7 @@
  * Run a resolved pipeline in an existing run directory: open the statistics sink, wire the
  * event plane (sink, progress, summary counters) and hand the trainer its context.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineConfig } from '../../config/schema.js';
 import { EventPlane } from '../../events/event-plane.js';
@@ -39,6 +40,11 @@ export interface RunSummary {
   readonly workers: number;
   /** The sources' read/used/skipped counts at the last step (whole run, resumes included). */
   readonly data?: DataCounts;
+  /** VLM runs with held-out records: RUN_DIR/heldout.json (teacher-forced answer accuracy, chance). */
+  readonly heldOut?: {
+    readonly records: number; readonly tokenAccuracy: number; readonly exactMatch: number; readonly rows: number; readonly answers: number; readonly answerExactMatch: number;
+    readonly majorityBaseline: number; readonly uniformTokenChance: number; readonly metric: string;
+  };
 }
 
 /** Run a resolved pipeline in an existing run directory (config.yaml already written). */
@@ -94,7 +100,11 @@ export async function runPipeline(config: PipelineConfig, opts: RunPipelineOptio
     throw e;
   }
   if (trainError) throw trainError;
-  return { runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, workers, tables: sink.written(), ...(data ? { data } : {}) };
+  let heldOut: RunSummary['heldOut'];
+  try {
+    heldOut = config.model.vlm ? JSON.parse(await readFile(join(opts.runDir, 'heldout.json'), 'utf8')) as RunSummary['heldOut'] : undefined;
+  } catch { heldOut = undefined; }
+  return { ...(heldOut ? { heldOut } : {}), runId: opts.runId, runDir: opts.runDir, steps, lastStep, tokens, wallMs: Date.now() - t0, lastLoss, lastEval, workers, tables: sink.written(), ...(data ? { data } : {}) };
 }
 
 

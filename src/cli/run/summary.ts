@@ -23,6 +23,8 @@ export function summaryText(s: RunSummary): string {
       `, ${s.workers === 1 ? '1 thread' : `${s.workers} data-parallel workers`}`,
     s.lastLoss !== undefined ? `final train loss ${s.lastLoss.toFixed(4)}` : 'no step finished',
     s.lastEval ? `last eval (step ${s.lastEval.step}): loss ${s.lastEval.loss.toFixed(4)}, perplexity ${s.lastEval.perplexity.toFixed(2)}` : '',
+    s.heldOut ? `held-out answers (${s.heldOut.records} records, ${s.heldOut.metric}): ${(100 * s.heldOut.tokenAccuracy).toFixed(1)}% of answer tokens, ` +
+      `${(100 * s.heldOut.answerExactMatch).toFixed(1)}% of ${s.heldOut.answers} answers exact; chance: majority answer ${(100 * s.heldOut.majorityBaseline).toFixed(1)}%, uniform token ${(100 * s.heldOut.uniformTokenChance).toFixed(2)}%` : '',
     ...(s.data ? dataSummary(s.data, s.runDir) : []),
     `statistics: ${tables || 'none'}`,
     `report: pipeline report ${s.runDir}`,

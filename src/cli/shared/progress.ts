@@ -39,7 +39,10 @@ export function progressLine(ev: StepEvent, opts: { totalSteps: number; elapsedM
   // Skipped records are shown as soon as there are any (data.onError: skip), never hidden.
   const skipped = ev.data && ev.data.skipped > 0 ? ` | skipped ${ev.data.skipped}/${ev.data.read} records` : '';
   const workers = opts.workers !== undefined && opts.workers > 1 ? ` (${opts.workers} workers)` : '';
-  return `step ${r.step}/${opts.totalSteps} (${pct}%) | ${si(tokensPerSecond(ev))} tok/s${workers} | loss ${r.loss.toFixed(4)}${aux ? ` | ${aux}` : ''}${skipped} | ETA ${eta}`;
+  // A VLM step (image-text batch) also shows images/s.
+  const ms = ev.timing.msData + ev.timing.msCompute + ev.timing.msStats + ev.timing.msSinks;
+  const images = ev.imageText ? ` | ${si(ms > 0 ? (ev.imageText.images * 1000) / ms : 0)} img/s` : '';
+  return `step ${r.step}/${opts.totalSteps} (${pct}%) | ${si(tokensPerSecond(ev))} tok/s${images}${workers} | loss ${r.loss.toFixed(4)}${aux ? ` | ${aux}` : ''}${skipped} | ETA ${eta}`;
 }
 
 /**

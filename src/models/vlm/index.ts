@@ -25,3 +25,4 @@ export { splitVlmBatch } from './model/split-vlm-batch.js';
 export { loadVlmCheckpoint, saveVlmCheckpoint, VLM_TRAINER_FORMAT } from './model/vlm-training-checkpoint.js';
 export { VlmRoutingAccumulator, type VlmRoutingStats } from './model/vlm-routing.js';
 export { greedyGenerate, greedyGenerateBatch, type ComponentRouting, type GenerateOptions, type GenerateRequest, type Generation } from './model/vlm-generate.js';
+export { answerAccuracy, type AnswerAccuracy } from './model/answer-accuracy.js';
