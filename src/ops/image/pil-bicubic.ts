@@ -228,9 +228,9 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
       let s0 = HALF, s1 = HALF, s2 = HALF;
       for (let k = 0; k < n; k++, p += 3) {
         const w = hw[kOff + k]!;
-        s0 = (s0 + src[p]! * w) | 0;
-        s1 = (s1 + src[p + 1]! * w) | 0;
-        s2 = (s2 + src[p + 2]! * w) | 0;
+        s0 = (s0 + Math.imul(src[p]!, w)) | 0;
+        s1 = (s1 + Math.imul(src[p + 1]!, w)) | 0;
+        s2 = (s2 + Math.imul(src[p + 2]!, w)) | 0;
       }
       out[o] = clip8(s0); out[o + 1] = clip8(s1); out[o + 2] = clip8(s2);
     }
@@ -251,45 +251,53 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
     }
   }
 
-  // Vertical pass, each byte through the table into the float output.
+  // Vertical pass, each byte through the table into the float output. Tap by tap over whole
+  // rows (contiguous reads, one running int32 sum per byte of the row): the same integer sums
+  // as PIL's per-pixel loop, as integer addition is exact here (no sum leaves int32).
   const plane = rows * cols;
   const out = new Float32Array(plane * 3);
+  const acc = new Int32Array(stride);
+  const t1 = table.subarray(256), t2 = table.subarray(512);
   for (let y = 0; y < rows; y++) {
     const yy = window.top + y;
     const n = vb[yy * 2 + 1]!;
     const kOff = yy * vk;
     const ymin = vb[yy * 2]!;
-    const base = (ymin - firstRow) * stride;
     // Taps all on background rows: every column reads one value n times, Σ b·w = b·Σw exactly.
-    const backgroundRow = ymin + n <= top || ymin >= top + height;
-    let wsum = 0;
-    for (let k = 0; k < n; k++) wsum += vw[kOff + k]!;
-    for (let x = 0; x < cols; x++) {
-      let p = base + x * 3;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
-      if (backgroundRow || constant[x] === 1) {
-        // The same for a background column: its value is background0's in every row.
-        s0 = (s0 + background0[x * 3]! * wsum) | 0;
-        s1 = (s1 + background0[x * 3 + 1]! * wsum) | 0;
-        s2 = (s2 + background0[x * 3 + 2]! * wsum) | 0;
-      } else {
-        for (let k = 0; k < n; k++, p += stride) {
-          const w = vw[kOff + k]!;
-          s0 = (s0 + tmp[p]! * w) | 0;
-          s1 = (s1 + tmp[p + 1]! * w) | 0;
-          s2 = (s2 + tmp[p + 2]! * w) | 0;
-        }
+    if (ymin + n <= top || ymin >= top + height) {
+      let wsum = 0;
+      for (let k = 0; k < n; k++) wsum += vw[kOff + k]!;
+      for (let i = 0; i < stride; i++) acc[i] = (HALF + Math.imul(background0[i]!, wsum)) | 0;
+    } else {
+      let base = (ymin - firstRow) * stride;
+      const w0 = vw[kOff]!;
+      for (let i = 0; i < stride; i++) acc[i] = (HALF + Math.imul(tmp[base + i]!, w0)) | 0;
+      let k = 1;
+      for (; k + 1 < n; k += 2) {
+        const wa = vw[kOff + k]!, wb = vw[kOff + k + 1]!;
+        const ra = base + stride, rb = ra + stride;
+        base = rb;
+        for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + Math.imul(tmp[ra + i]!, wa) + Math.imul(tmp[rb + i]!, wb)) | 0;
       }
-      if (layout === 'chw') {
-        const q = y * cols + x;
-        out[q] = table[clip8(s0)]!;
-        out[plane + q] = table[256 + clip8(s1)]!;
-        out[2 * plane + q] = table[512 + clip8(s2)]!;
-      } else {
-        const q = (y * cols + x) * 3;
-        out[q] = table[clip8(s0)]!;
-        out[q + 1] = table[256 + clip8(s1)]!;
-        out[q + 2] = table[512 + clip8(s2)]!;
+      if (k < n) {
+        const wa = vw[kOff + k]!;
+        base += stride;
+        for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + Math.imul(tmp[base + i]!, wa)) | 0;
+      }
+    }
+    if (layout === 'chw') {
+      let q = y * cols;
+      for (let x = 0, i = 0; x < cols; x++, i += 3, q++) {
+        out[q] = table[clip8(acc[i]!)]!;
+        out[plane + q] = t1[clip8(acc[i + 1]!)]!;
+        out[2 * plane + q] = t2[clip8(acc[i + 2]!)]!;
+      }
+    } else {
+      const q = y * stride;
+      for (let i = 0; i < stride; i += 3) {
+        out[q + i] = table[clip8(acc[i]!)]!;
+        out[q + i + 1] = t1[clip8(acc[i + 1]!)]!;
+        out[q + i + 2] = t2[clip8(acc[i + 2]!)]!;
       }
     }
   }
