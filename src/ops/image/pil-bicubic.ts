@@ -367,3 +367,9 @@ function verticalSimd(): VerticalSimd | undefined {
   }
   return simdState ?? undefined;
 }
+
+/** Tests: turn the WebAssembly passes off (the JavaScript ones run) or back on; says whether they are in use now. */
+export function useResampleWasm(enabled: boolean): boolean {
+  simdState = enabled ? undefined : null;
+  return verticalSimd() !== undefined;
+}
