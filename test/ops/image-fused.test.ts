@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { useResampleWasm } from '../../src/ops/image/pil-bicubic.js';
 import { CLIP_336, type Layout, type ProcessorSpec, type RgbImage, SIGLIP_224, expandToSquare, normalise, padColour, preprocessRgb, resizeAndCrop } from '../../src/ops/image/processor.js';
 
 /** Deterministic noise: every pixel differs, so any change in rounding or taps shows. */
@@ -60,5 +61,28 @@ test('a constant image stays constant through the fused path (background rows an
   for (let c = 0; c < 3; c++) {
     const v = out[c * plane]!;
     assert.ok(out.subarray(c * plane, (c + 1) * plane).every((x) => x === v), `channel ${c} is constant`);
+  }
+});
+
+test('the WebAssembly SIMD passes and the JavaScript ones give the same floats', () => {
+  assert.equal(useResampleWasm(true), true, 'WebAssembly SIMD is available in Node 20');
+  const sizes: [number, number][] = [[1, 1], [7, 1], [100, 100], [336, 200], [200, 336], [570, 380], [1000, 667], [333, 1001], [5, 400]];
+  try {
+    sizes.forEach(([w, h], i) => {
+      const image = noise(w, h, 1000 + i);
+      for (const spec of [CLIP_336, SIGLIP_224, ...CUSTOM]) {
+        for (const aspect of ['pad', 'resize'] as const) {
+          for (const layout of ['chw', 'hwc'] as const) {
+            useResampleWasm(true);
+            const simd = preprocessRgb(image, spec, aspect, layout);
+            useResampleWasm(false);
+            const js = preprocessRgb(image, spec, aspect, layout);
+            assert.deepEqual(simd, js, `${w}×${h} ${spec.name} ${aspect} ${layout}`);
+          }
+        }
+      }
+    });
+  } finally {
+    useResampleWasm(true);
   }
 });

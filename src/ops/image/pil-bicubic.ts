@@ -9,6 +9,8 @@
  * images (measured on shared/data/llava/images). This one matches PIL bit for bit.
  */
 
+import { WASM_BASE64 } from './wasm/resample-wasm.js';
+
 const PRECISION_BITS = 32 - 8 - 2;
 const HALF = 1 << (PRECISION_BITS - 1);
 const ONE = 1 << PRECISION_BITS; // weights are fractions of ONE
@@ -201,7 +203,26 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
 
   // Horizontal pass into `tmp` (rows [firstRow, lastRow) × window columns × 3).
   const stride = cols * 3;
-  const tmp = new Uint8Array((lastRow - firstRow) * stride);
+  // With WebAssembly, `tmp` lives in the module's memory (no copy for the vertical pass).
+  const tmpLength = (lastRow - firstRow) * stride;
+  const simd = verticalSimd();
+  let tmp: Uint8Array;
+  let weightsAt = 0, rowAt = 0, hBoundsAt = 0, hWeightsAt = 0, srcAt = 0;
+  let srcView: Uint8Array | undefined;
+  if (simd !== undefined) {
+    // Memory: tmp | vertical weights | one output row | horizontal bounds, weights | one source row.
+    weightsAt = align16(tmpLength + 16);
+    rowAt = align16(weightsAt + vw.length * 4);
+    hBoundsAt = align16(rowAt + stride + 16);
+    hWeightsAt = align16(hBoundsAt + cols * 8);
+    srcAt = align16(hWeightsAt + cols * hk * 4);
+    const memory = simd.reserve(srcAt + canvasWidth * 3 + 16);
+    tmp = new Uint8Array(memory, 0, tmpLength);
+    new Int32Array(memory, weightsAt, vw.length).set(vw);
+    new Int32Array(memory, hBoundsAt, cols * 2).set(hb.subarray(window.left * 2, (window.left + cols) * 2));
+    new Int32Array(memory, hWeightsAt, cols * hk).set(hw.subarray(window.left * hk, (window.left + cols) * hk));
+    srcView = new Uint8Array(memory, srcAt, canvasWidth * 3 + 16);
+  } else tmp = new Uint8Array(tmpLength);
   const padded = width !== canvasWidth;
   const line = padded ? new Uint8Array(canvasWidth * 3) : undefined;
   if (line !== undefined) {
@@ -228,9 +249,9 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
       let s0 = HALF, s1 = HALF, s2 = HALF;
       for (let k = 0; k < n; k++, p += 3) {
         const w = hw[kOff + k]!;
-        s0 = (s0 + src[p]! * w) | 0;
-        s1 = (s1 + src[p + 1]! * w) | 0;
-        s2 = (s2 + src[p + 2]! * w) | 0;
+        s0 = (s0 + Math.imul(src[p]!, w)) | 0;
+        s1 = (s1 + Math.imul(src[p + 1]!, w)) | 0;
+        s2 = (s2 + Math.imul(src[p + 2]!, w)) | 0;
       }
       out[o] = clip8(s0); out[o + 1] = clip8(s1); out[o + 2] = clip8(s2);
     }
@@ -240,10 +261,19 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
   const bgLine = line ?? new Uint8Array(canvasWidth * 3);
   if (line === undefined) for (let x = 0; x < canvasWidth; x++) { bgLine[x * 3] = background[0]; bgLine[x * 3 + 1] = background[1]; bgLine[x * 3 + 2] = background[2]; }
   horizontalRow(bgLine, 0, background0, 0, undefined);
+  // With WebAssembly, the source row goes on a line of background in the module's memory (the
+  // columns of pure background then come out as background0, the same bytes) and `hrow` writes
+  // its output row straight into `tmp`.
+  if (srcView !== undefined) srcView.set(bgLine);
   for (let y = firstRow; y < lastRow; y++) {
     const o = (y - firstRow) * stride;
     if (y < top || y >= top + height) { tmp.set(background0, o); continue; }
     const imageRow = (y - top) * width * 3;
+    if (srcView !== undefined) {
+      srcView.set(data.subarray(imageRow, imageRow + width * 3), left * 3);
+      simd!.hrow(srcAt, cols, hBoundsAt, hWeightsAt, hk, o);
+      continue;
+    }
     if (line === undefined) horizontalRow(data, imageRow, tmp, o, constant);
     else {
       line.set(data.subarray(imageRow, imageRow + width * 3), left * 3);
@@ -251,47 +281,95 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
     }
   }
 
-  // Vertical pass, each byte through the table into the float output.
+  // Vertical pass, each byte through the table into the float output: one output row of bytes
+  // at a time (WebAssembly SIMD `vrow`, or the same integers in JavaScript), then the table.
   const plane = rows * cols;
   const out = new Float32Array(plane * 3);
+  const acc = simd === undefined ? new Int32Array(stride) : undefined;
+  const row8 = simd !== undefined ? new Uint8Array(simd.memory(), rowAt, stride) : new Uint8Array(stride);
+  const t1 = table.subarray(256), t2 = table.subarray(512);
   for (let y = 0; y < rows; y++) {
     const yy = window.top + y;
     const n = vb[yy * 2 + 1]!;
     const kOff = yy * vk;
     const ymin = vb[yy * 2]!;
-    const base = (ymin - firstRow) * stride;
-    // Taps all on background rows: every column reads one value n times, Σ b·w = b·Σw exactly.
-    const backgroundRow = ymin + n <= top || ymin >= top + height;
-    let wsum = 0;
-    for (let k = 0; k < n; k++) wsum += vw[kOff + k]!;
-    for (let x = 0; x < cols; x++) {
-      let p = base + x * 3;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
-      if (backgroundRow || constant[x] === 1) {
-        // The same for a background column: its value is background0's in every row.
-        s0 = (s0 + background0[x * 3]! * wsum) | 0;
-        s1 = (s1 + background0[x * 3 + 1]! * wsum) | 0;
-        s2 = (s2 + background0[x * 3 + 2]! * wsum) | 0;
-      } else {
-        for (let k = 0; k < n; k++, p += stride) {
-          const w = vw[kOff + k]!;
-          s0 = (s0 + tmp[p]! * w) | 0;
-          s1 = (s1 + tmp[p + 1]! * w) | 0;
-          s2 = (s2 + tmp[p + 2]! * w) | 0;
-        }
+    if (ymin + n <= top || ymin >= top + height) {
+      // Taps all on background rows: every column reads one value n times, Σ b·w = b·Σw exactly.
+      let wsum = 0;
+      for (let k = 0; k < n; k++) wsum += vw[kOff + k]!;
+      for (let i = 0; i < stride; i++) row8[i] = clip8((HALF + Math.imul(background0[i]!, wsum)) | 0);
+    } else if (simd !== undefined) {
+      simd.vrow((ymin - firstRow) * stride, stride, weightsAt + kOff * 4, n, rowAt);
+    } else {
+      // Tap by tap over whole rows (contiguous reads, one int32 sum per byte of the row): the
+      // same integer sums as PIL's per-pixel loop (no sum leaves int32).
+      let base = (ymin - firstRow) * stride;
+      const w0 = vw[kOff]!;
+      for (let i = 0; i < stride; i++) acc![i] = (HALF + Math.imul(tmp[base + i]!, w0)) | 0;
+      for (let k = 1; k < n; k++) {
+        const w = vw[kOff + k]!;
+        base += stride;
+        for (let i = 0; i < stride; i++) acc![i] = (acc![i]! + Math.imul(tmp[base + i]!, w)) | 0;
       }
-      if (layout === 'chw') {
-        const q = y * cols + x;
-        out[q] = table[clip8(s0)]!;
-        out[plane + q] = table[256 + clip8(s1)]!;
-        out[2 * plane + q] = table[512 + clip8(s2)]!;
-      } else {
-        const q = (y * cols + x) * 3;
-        out[q] = table[clip8(s0)]!;
-        out[q + 1] = table[256 + clip8(s1)]!;
-        out[q + 2] = table[512 + clip8(s2)]!;
+      for (let i = 0; i < stride; i++) row8[i] = clip8(acc![i]!);
+    }
+    if (layout === 'chw') {
+      let q = y * cols;
+      for (let i = 0; i < stride; i += 3, q++) {
+        out[q] = table[row8[i]!]!;
+        out[plane + q] = t1[row8[i + 1]!]!;
+        out[2 * plane + q] = t2[row8[i + 2]!]!;
+      }
+    } else {
+      const q = y * stride;
+      for (let i = 0; i < stride; i += 3) {
+        out[q + i] = table[row8[i]!]!;
+        out[q + i + 1] = t1[row8[i + 1]!]!;
+        out[q + i + 2] = t2[row8[i + 2]!]!;
       }
     }
   }
   return out;
+}
+
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/** The WebAssembly SIMD vertical pass (wasm/vertical.wat), one instance per thread; undefined where WebAssembly SIMD is missing or MOEFLOW_IMAGE_WASM=0. */
+interface VerticalSimd {
+  /** Makes the memory at least `bytes` long and returns its buffer (views made before are stale after a growth). */
+  reserve(bytes: number): ArrayBuffer;
+  memory(): ArrayBuffer;
+  vrow(src: number, stride: number, weights: number, n: number, dst: number): void;
+  hrow(src: number, cols: number, bounds: number, weights: number, ksize: number, dst: number): void;
+}
+let simdState: VerticalSimd | null | undefined;
+function verticalSimd(): VerticalSimd | undefined {
+  if (simdState === undefined) {
+    simdState = null;
+    if (process.env['MOEFLOW_IMAGE_WASM'] !== '0') {
+      try {
+        const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')));
+        const memory = instance.exports['memory'] as WebAssembly.Memory;
+        const vrow = instance.exports['vrow'] as VerticalSimd['vrow'];
+        const hrow = instance.exports['hrow'] as VerticalSimd['hrow'];
+        simdState = {
+          reserve(bytes) {
+            const missing = bytes - memory.buffer.byteLength;
+            if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+            return memory.buffer;
+          },
+          memory: () => memory.buffer,
+          vrow,
+          hrow,
+        };
+      } catch { simdState = null; }
+    }
+  }
+  return simdState ?? undefined;
+}
+
+/** Tests: turn the WebAssembly passes off (the JavaScript ones run) or back on; says whether they are in use now. */
+export function useResampleWasm(enabled: boolean): boolean {
+  simdState = enabled ? undefined : null;
+  return verticalSimd() !== undefined;
 }
