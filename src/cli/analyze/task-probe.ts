@@ -9,6 +9,7 @@
  * scored as `pipeline eval` scores them, intact and under each DropTop ablation, for the
  * accuracy LibMoE's DropTop figures report.
  */
+import { loadedTaskLog } from '../../eval/data/bad-rows.js';
 import { loadTaskItems, type BadRowPolicy, type LoadedTask } from '../../eval/data/load-task-items.js';
 import type { EvalItem } from '../../eval/items.js';
 import { scoreItems, type EvalTokenizer } from '../../eval/scoring/score-items.js';
@@ -61,9 +62,7 @@ export async function loadTaskProbe(o: TaskProbeOptions): Promise<TaskProbe> {
       onBadRow: o.onBadRow ?? 'fail',
       ...(o.limit ? { limit: o.limit } : {}),
     });
-    const c = l.counts;
-    o.log?.(`${name}: ${c.used} items from ${l.files.map((f) => f.path).join(', ')}${c.skipped ? `; ${c.skipped} bad rows skipped` : ''}${c.excluded ? `; ${c.excluded} excluded by the protocol` : ''}\n`);
-    for (const ex of l.skippedExamples) o.log?.(`  skipped ${ex}\n`);
+    o.log?.(loadedTaskLog(name, l.counts, l.files.map((f) => f.path).join(', '), l.skippedExamples));
     loaded.push(l);
     for (const item of l.items) records.push({ text: goldText(item), domain: name, provenance: { file: item.source.file, line: item.source.record } });
   }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { validatePipeline } from '../../config/load.js';
 import { loadTaskItems, type BadRowPolicy, type LoadedTask } from '../../eval/data/load-task-items.js';
+import { loadedTaskLog } from '../../eval/data/bad-rows.js';
 import { scoreItems, type EvalTokenizer } from '../../eval/scoring/score-items.js';
 import { taskMetrics, type MetricRow } from '../../eval/scoring/task-metrics.js';
 import { evalTask } from '../../eval/tasks/registry.js';
@@ -111,9 +112,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalSummary> {
       onBadRow: o.onBadRow ?? 'fail',
       ...(limit > 0 ? { limit } : {}),
     });
-    const c = l.counts;
-    log(`${task.name}: ${c.used} items from ${l.files.map((f) => `${f.path} (${f.format})`).join(', ')}${c.skipped ? `; ${c.skipped} bad rows skipped` : ''}${c.excluded ? `; ${c.excluded} excluded by the protocol` : ''}\n`);
-    for (const ex of l.skippedExamples) log(`  skipped ${ex}\n`);
+    log(loadedTaskLog(task.name, l.counts, l.files.map((f) => `${f.path} (${f.format})`).join(', '), l.skippedExamples));
     loaded.push(l);
   }
 

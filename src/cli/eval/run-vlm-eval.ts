@@ -6,6 +6,7 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadedTaskLog } from '../../eval/data/bad-rows.js';
 import type { MetricRow } from '../../eval/scoring/task-metrics.js';
 import type { VlmItemResult } from '../../eval/vlm/results.js';
 import { loadVlmItems, type LoadedVlmTask } from '../../eval/vlm/load-vlm-items.js';
@@ -56,9 +57,7 @@ export async function runVlmEval(o: RunEvalOptions, steps: readonly number[]): P
       onBadRow: o.onBadRow ?? 'fail',
       ...(limit > 0 ? { limit } : {}),
     });
-    const c = l.counts;
-    log(`${task.name}: ${c.used} items from ${l.files.join(', ')}${c.skipped ? `; ${c.skipped} bad rows skipped` : ''}${c.excluded ? `; ${c.excluded} excluded by the protocol` : ''}\n`);
-    for (const ex of l.skippedExamples) log(`  skipped ${ex}\n`);
+    log(loadedTaskLog(task.name, l.counts, l.files.join(', '), l.skippedExamples));
     loaded.push(l);
   }
   const tables = await EvalTables.open(o.runDir);

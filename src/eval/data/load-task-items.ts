@@ -5,11 +5,11 @@
  */
 import type { EvalItem } from '../items.js';
 import { ExcludedRow, RowError, type EvalTask } from '../task.js';
-import { findTaskFiles } from './find-task-files.js';
+import { badRows, taskFilePaths, type BadRowPolicy, type RowCounts } from './bad-rows.js';
 import { readRows } from './read-rows.js';
 import { detectRowFormat, type RowFormat } from './row-format.js';
 
-export type BadRowPolicy = 'fail' | 'skip';
+export { BadRowError, type BadRowPolicy, type RowCounts } from './bad-rows.js';
 
 export interface LoadTaskOptions {
   /** Folder laid out as ../shared/data/eval (piqa.jsonl, blimp/, ...). */
@@ -23,13 +23,6 @@ export interface LoadTaskOptions {
   readonly limit?: number;
 }
 
-export interface RowCounts {
-  read: number;
-  used: number;
-  skipped: number;
-  excluded: number;
-}
-
 export interface LoadedTask {
   readonly task: EvalTask;
   readonly items: EvalItem[];
@@ -39,29 +32,11 @@ export interface LoadedTask {
   readonly skippedExamples: readonly string[];
 }
 
-/** A bad row under policy 'fail': names file, record and reason. */
-export class BadRowError extends Error {
-  constructor(readonly file: string, readonly record: number, reason: string) {
-    super(`${file}:${record}: ${reason}`);
-    this.name = 'BadRowError';
-  }
-}
-
 export async function loadTaskItems(task: EvalTask, opts: LoadTaskOptions): Promise<LoadedTask> {
-  const policy = opts.onBadRow ?? 'fail';
-  let paths: readonly string[];
-  if (opts.files && opts.files.length > 0) paths = opts.files;
-  else if (opts.dataDir !== undefined) paths = await findTaskFiles(task, opts.dataDir);
-  else throw new Error(`task ${task.name}: give a data folder or the task's files`);
-  const counts: RowCounts = { read: 0, used: 0, skipped: 0, excluded: 0 };
+  const paths = await taskFilePaths(task, opts);
+  const { counts, skippedExamples, bad } = badRows(opts.onBadRow ?? 'fail');
   const items: EvalItem[] = [];
   const files: { path: string; format: RowFormat }[] = [];
-  const skippedExamples: string[] = [];
-  const bad = (file: string, record: number, reason: string): void => {
-    if (policy === 'fail') throw new BadRowError(file, record, reason);
-    counts.skipped++;
-    if (skippedExamples.length < 5) skippedExamples.push(`${file}:${record}: ${reason}`);
-  };
   for (const path of paths) {
     const rows = await readRows(path);
     const first = rows.find((r) => 'row' in r);

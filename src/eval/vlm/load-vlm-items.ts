@@ -9,8 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BadRowError, type BadRowPolicy, type RowCounts } from '../data/load-task-items.js';
-import { findTaskFiles } from '../data/find-task-files.js';
+import { badRows, taskFilePaths, type BadRowPolicy, type RowCounts } from '../data/bad-rows.js';
 import { readRows } from '../data/read-rows.js';
 import { ExcludedRow, RowError } from '../task.js';
 import type { VlmItem } from './items.js';
@@ -47,19 +46,9 @@ async function isImageFile(path: string): Promise<boolean> {
 }
 
 export async function loadVlmItems(task: VlmTask, opts: LoadVlmOptions): Promise<LoadedVlmTask> {
-  const policy = opts.onBadRow ?? 'fail';
-  let paths: readonly string[];
-  if (opts.files && opts.files.length > 0) paths = opts.files;
-  else if (opts.dataDir !== undefined) paths = await findTaskFiles(task, opts.dataDir);
-  else throw new Error(`task ${task.name}: give a data folder or the task's files`);
-  const counts: RowCounts = { read: 0, used: 0, skipped: 0, excluded: 0 };
+  const paths = await taskFilePaths(task, opts);
+  const { counts, skippedExamples, bad } = badRows(opts.onBadRow ?? 'fail');
   let items: VlmItem[] = [];
-  const skippedExamples: string[] = [];
-  const bad = (file: string, record: number, reason: string): void => {
-    if (policy === 'fail') throw new BadRowError(file, record, reason);
-    counts.skipped++;
-    if (skippedExamples.length < 5) skippedExamples.push(`${file}:${record}: ${reason}`);
-  };
   for (const path of paths) {
     const rows = await readRows(path);
     const imageDir = opts.imageDir ?? dirname(path);

@@ -1,8 +1,8 @@
 import type { Json } from '../../../base/json.js';
-import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor3D, type Variable } from '../../tf.js';
+import { tf, type Scalar, type Tensor3D, type Variable } from '../../tf.js';
 import { createMoeLayer } from '../../moe/registry.js';
 import { upcycleDenseFfn, type DenseFfnWeights } from '../../moe/upcycle-ffn.js';
-import type { MoeCallContext, MoeLayer, MoeLayerSpec, RoutingStatTensors } from '../../moe/types.js';
+import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from '../../moe/types.js';
 import { projectorInWidth, type ProjectorDims } from './dims.js';
 
 /** LibMoE's `MLPMoE` (`mm_projector_type 'moe'`): which router, how many experts. */
@@ -18,26 +18,13 @@ export interface MoeProjectorSpec {
   readonly seed: number;
 }
 
-export interface MoeProjectorOutput {
-  /** [B, T, llm_hidden]. */
-  readonly y: Tensor3D;
-  /**
-   * The layer's losses (`balance_loss`, `router_z_loss`, `aux_total`, …) and LibMoE's logged
-   * `infor_aux` as `reported_<component>`: the same values, which LibMoE detaches for logging.
-   */
-  readonly aux: Readonly<Record<string, Scalar>>;
-  /** What enters the training loss (LibMoE's `aux_mlp`). */
-  readonly auxTotal: Scalar;
-  /** Host copy of the picks, [B·T·K] row-major, descending. */
-  readonly selected: Int32Array;
-  readonly k: number;
-  /** The routing statistics every MoE layer reports (expert load, probability mass, …). */
-  /** [B·T, K] gate weights as used in the combine (statistics only). */
-  readonly gates: Tensor2D;
-  readonly stats: RoutingStatTensors;
-  /** Router internals under LibMoE's names when `ctx.collectInternals`. */
-  readonly internals?: Readonly<Record<string, Tensor | Int32Array | Float32Array | number>>;
-}
+/**
+ * The MoE layer's output (y: [B, T, llm_hidden]). Its `aux` holds the layer's losses
+ * (`balance_loss`, `router_z_loss`, `aux_total`, …) and LibMoE's logged `infor_aux` as
+ * `reported_<component>` (the same values, which LibMoE detaches for logging); `auxTotal` is what
+ * enters the training loss (LibMoE's `aux_mlp`). No ReLU experts here, so no `hiddenActive`.
+ */
+export type MoeProjectorOutput = Omit<MoeOutput, 'hiddenActive'>;
 
 /** LibMoE's attribute name of the MoE layer inside `MLPMoE`: its parameters are `moelayer.*`. */
 const PREFIX = 'moelayer.';
