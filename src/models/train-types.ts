@@ -29,6 +29,12 @@ export interface TokenBatch {
 /** Routing statistics of one MoE layer for one step, read back once per step. */
 export interface LayerRoutingStats {
   readonly layer: number;
+  /** Which part of the model routes (the tables' `component`): "vision layer i", "projector",
+   *  "lm layer i"; absent for a language model's decoder block `layer` ("lm layer <layer>"). */
+  readonly component?: string;
+  /** The tokens these statistics cover: image tokens (tower patches, projector rows, a VLM
+   *  decoder's image-feature rows) or text tokens; absent = text. */
+  readonly modality?: 'image' | 'text';
   readonly nExperts: number;
   /** K the step's selections were made with (MoeOutput.k): Hyper-R's dynamic K in training,
    *  the routed K−1 for shared-expert variants; `selected` holds tokens·topK entries. */

@@ -13,6 +13,8 @@ import { expertRows, expertsTable } from './tables/routing-experts.js';
 import { layerRows, layersTable, type LayerSource } from './tables/routing-layers.js';
 import { sampledTokens, tokenRows, tokensTable } from './tables/routing-tokens.js';
 import type { StatsTable } from './tables/stats-table.js';
+import { componentOf } from './tables/key-columns.js';
+import type { LayerRoutingStats } from '../models/train-types.js';
 import type { Row, TableSpec } from './table-spec.js';
 import { indexTokens } from './token-index.js';
 
@@ -128,7 +130,7 @@ export class RunStatsSink implements EventSink {
       const s = r.routing[i]!;
       checkKnown(`routing/layers (layer ${s.layer})`, Object.keys(s.aux), this.layerAux);
       out.push([expertsTable.spec, expertRows(runId, r.step, s)]);
-      out.push([this.layers.spec, layerRows(this.layers, runId, r.step, s, i > 0 ? r.routing[i - 1] : undefined)]);
+      out.push([this.layers.spec, layerRows(this.layers, runId, r.step, s, previousLayer(r.routing, i))]);
       if (idx) {
         out.push([domainsTable.spec, domainRows(runId, r.step, s, idx)]);
         if (sampled) out.push([tokensTable.spec, tokenRows(runId, r.step, s, idx, sampled)]);
@@ -172,6 +174,18 @@ export class RunStatsSink implements EventSink {
   written(): Record<string, { rows: number; parts: number }> {
     return Object.fromEntries([...this.tables].map(([k, t]) => [k, { rows: t.rowsWritten, parts: t.partsWritten }]));
   }
+}
+
+/**
+ * The MoE layer before entry i that routed the same tokens (for overlap_prev): the previous
+ * entry of the same kind of component (vision layer, decoder layer) and modality; none for the
+ * projector or the first layer of a kind. In a language-model run: the previous entry.
+ */
+function previousLayer(routing: readonly LayerRoutingStats[], i: number): LayerRoutingStats | undefined {
+  const kind = (s: LayerRoutingStats) => `${componentOf(s).replace(/ \d+$/, '')}/${s.modality ?? 'text'}`;
+  const k = kind(routing[i]!);
+  for (let j = i - 1; j >= 0; j--) if (kind(routing[j]!) === k) return k.startsWith('projector/') ? undefined : routing[j];
+  return undefined;
 }
 
 /** The aux columns are fixed by the first step; a new name later would be silently lost, so it is an error. */

@@ -35,9 +35,15 @@ test('every table is written as rolling ZSTD Parquet parts that DuckDB reads wit
 
   const ex = await query(`SELECT * FROM read_parquet('${dir}/routing/experts-*.parquet')`);
   assert.equal(ex.rows.length, 10 * shape.layers * shape.experts);
-  assert.deepEqual(ex.types, { run_id: 'VARCHAR', step: 'INTEGER', layer: 'SMALLINT', expert: 'SMALLINT', token_slots: 'INTEGER', top1_count: 'INTEGER', prob_mass: 'FLOAT', gate_mass: 'FLOAT', bias: 'FLOAT' });
+  assert.deepEqual(ex.types, { run_id: 'VARCHAR', step: 'INTEGER', layer: 'SMALLINT', component: 'VARCHAR', modality: 'VARCHAR', expert: 'SMALLINT', token_slots: 'INTEGER', top1_count: 'INTEGER', prob_mass: 'FLOAT', gate_mass: 'FLOAT', bias: 'FLOAT' });
   const slots = await query(`SELECT step, layer, sum(token_slots)::INT s, sum(top1_count)::INT t1 FROM read_parquet('${dir}/routing/experts-*.parquet') GROUP BY ALL`);
   for (const r of slots.rows) { assert.equal(r.s, T * shape.topK); assert.equal(r.t1, T); }
+
+  // A language model's MoE layers: component "lm layer i" (its block), every token a text token, in every routing table.
+  for (const t of ['experts', 'layers', 'domains', 'tokens']) {
+    const parts = await query(`SELECT DISTINCT layer, component, modality FROM read_parquet('${dir}/routing/${t}-*.parquet') ORDER BY layer`);
+    assert.deepEqual(parts.rows, Array.from({ length: shape.layers }, (_, l) => ({ layer: l, component: `lm layer ${l}`, modality: 'text' })), t);
+  }
 
   const ly = await query(`SELECT * FROM read_parquet('${dir}/routing/layers-*.parquet') ORDER BY step, layer`);
   assert.equal(ly.rows.length, 10 * shape.layers);

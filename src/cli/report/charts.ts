@@ -73,13 +73,14 @@ function expertAxis(nExperts: number): Record<string, unknown> {
   return nExperts <= 24 ? { labelAngle: 0 } : { labelAngle: 0, values: Array.from({ length: Math.ceil(nExperts / 8) }, (_, i) => i * 8) };
 }
 
-/** Share of token-slots per expert over binned steps: one row per layer, steps on x. Rows: {layer, step_lo, step_hi, expert, share}. */
-export function expertLoadChart(runId: string, rows: Rows, nExperts: number, note = ''): TopLevelSpec {
+/** Share of token-slots per expert over binned steps: one row per layer, steps on x. Rows: {layer, step_lo, step_hi, expert, share}.
+ *  `names`: a panel title per layer (a VLM's "vision layer 0", "projector", …); others read "layer i". */
+export function expertLoadChart(runId: string, rows: Rows, nExperts: number, note = '', names: ReadonlyMap<number, string> = new Map()): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Expert load per layer over training', subtitle: [runId, `share of the layer's token-slots per expert (uniform = ${(1 / Math.max(1, nExperts)).toFixed(3)})${note}`] },
     data: { values: rows },
-    facet: { row: { field: 'layer', type: 'ordinal', title: null, header: { labelExpr: "'layer ' + datum.value", labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'layer', type: 'ordinal', title: null, header: { labelExpr: layerLabel(names), labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
     spec: {
       width: 720, height: expertRowsHeight(nExperts),
       mark: 'rect',
@@ -91,6 +92,13 @@ export function expertLoadChart(runId: string, rows: Rows, nExperts: number, not
       },
     },
   } as TopLevelSpec;
+}
+
+/** A vega expression naming panel `datum.value` (a layer index): its name in `names`, else "layer i". */
+function layerLabel(names: ReadonlyMap<number, string>): string {
+  let expr = "'layer ' + datum.value";
+  for (const [layer, name] of [...names].reverse()) expr = `datum.value == ${layer} ? ${JSON.stringify(`layer ${layer} · ${name}`)} : ${expr}`;
+  return expr;
 }
 
 /** Router entropies per layer over steps (top-k normalised by log K; full in nats). Rows: {step, layer, measure, value}. */

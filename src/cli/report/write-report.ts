@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auxChart, auxPanels, domainChart, entropyChart, evalChart, expertLoadChart, lossChart, maxVioChart } from './charts.js';
 import { analysisSection } from './analysis-section.js';
+import { componentSection } from './component-section.js';
 import { evalChartRows, evalMarkdown, readTaskScores } from './eval-section.js';
 import { evalTaskNames } from '../../eval/tasks/registry.js';
 import { renderPng } from './render.js';
@@ -74,7 +75,10 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
       const load = await db.all(`WITH b AS (SELECT layer, expert, ${first} + ((step - ${first}) // ${width}) * ${width} AS step_lo, sum(token_slots) AS slots
           FROM experts WHERE layer IN (${shown.join(',')}) GROUP BY ALL)
         SELECT layer, expert, step_lo, step_lo + ${width} AS step_hi, slots / sum(slots) OVER (PARTITION BY layer, step_lo) AS share FROM b ORDER BY layer, step_lo, expert`);
-      await png('expert-load.png', expertLoadChart(runId, load, nExperts!, shown.length < layerIds.length ? ` · layers ${shown.join(', ')} of ${layerIds.length}` : ''));
+      // A VLM's layers are named by component (a decoder block's panel sums its image and text rows).
+      const parts = (await db.columns('experts')).includes('component') ? await db.all(`SELECT DISTINCT layer, component FROM experts`) : [];
+      const names = parts.every((r) => r.component === `lm layer ${num(r.layer)}`) ? new Map<number, string>() : new Map(parts.map((r) => [num(r.layer), String(r.component)]));
+      await png('expert-load.png', expertLoadChart(runId, load, nExperts!, shown.length < layerIds.length ? ` · layers ${shown.join(', ')} of ${layerIds.length}` : '', names));
     }
 
     let layerTable: Rows = [];
@@ -87,6 +91,9 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
         avg(dead_experts) AS dead, avg(usage_perplexity) AS usage_ppl, avg(overlap_prev) AS overlap, sum(dropped_slots) AS dropped
         FROM layers WHERE step >= ${tail} GROUP BY layer ORDER BY layer`);
     }
+
+    // A VLM's routing per component (vision layers, projector, decoder) and modality.
+    const componentMd = await componentSection(db, runId, { first, last, tail, stepBin }, png);
 
     let domainTop: Rows = [];
     if (db.has('domains')) {
@@ -124,6 +131,7 @@ export async function writeReport(runDir: string, outDir = join(runDir, 'report'
       md.push('| layer | top-k entropy / log K | full entropy | margin | MaxVio | dead experts | usage perplexity | overlap prev | dropped |', '|---|---|---|---|---|---|---|---|---|');
       for (const r of layerTable) md.push(`| ${num(r.layer)} | ${fmt(r.entropy_topk, 3)} | ${fmt(r.entropy_full, 3)} | ${fmt(r.margin, 3)} | ${fmt(r.maxvio, 3)} | ${fmt(r.dead, 1)} | ${fmt(r.usage_ppl, 3)} | ${fmt(r.overlap, 3)} | ${num(r.dropped)} |`);
     }
+    md.push(...componentMd);
     if (domainTop.length) {
       md.push('', '## Most-used expert per domain (second half of training)', '');
       md.push('| domain | layer | expert | share of the domain\'s token-slots |', '|---|---|---|---|');

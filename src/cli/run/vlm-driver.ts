@@ -33,6 +33,7 @@ import { dataCountsBetween } from './data-counts.js';
 import { RUN_TOKENIZER, dataFlow, flowContext, flowSteps, type RunTokenizer } from './data-plan.js';
 import { removeIncompleteCheckpoints } from './run-checkpoint.js';
 import { initCheckpoint } from './vlm-init.js';
+import { flatRouting } from './vlm-flat-routing.js';
 export { initCheckpoint };
 import type { TrainContext, TrainerDriver } from './train-context.js';
 
@@ -98,7 +99,6 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
     for (const p of model.params.values()) n += p.size;
     ctx.log(`backend ${backend.name}; tokenizer ${tok.vocabSize} ids (${tok.origin}); VLM ${(n / 1e6).toFixed(2)}M parameters, ` +
       `${trainer.trainable.length} of ${model.params.size} tensors train${initDir ? `; from ${initDir}${v.init.upcycle ? ` upcycled (${v.init.upcycle.algorithm}, E=${v.init.upcycle.nExperts}, K=${v.init.upcycle.topK})` : ''}` : ''}\n`);
-    await writeComponents(ctx.runDir, model.config);
     stage = dataFlow(c, flowContext(c, encoder, tok, false))(resumeState) as Stage<VlmBatch>;
     await loop(ctx, trainer, stage);
     if (!ctx.signal.aborted && trainer.step >= t.steps && c.data.heldOut.files?.length) {
@@ -204,29 +204,6 @@ async function vlmTokenizer(c: PipelineConfig, runDir: string, initDir: string |
   return { json, vocabSize: vocabSize(tok), separatorId: separatorId(tok), origin };
 }
 
-/** Which component each routing `layer` index of this run is (RUN_DIR/routing/components.json). */
-function components(cfg: VlmConfig): { layer: number; component: string; modality: 'image' | 'text' }[] {
-  const out: { layer: number; component: string; modality: 'image' | 'text' }[] = [];
-  if (cfg.tower.moe) for (let i = 0; i < cfg.tower.layers; i++) out.push({ layer: i, component: `vision layer ${i}`, modality: 'image' });
-  if (cfg.projector.kind === 'moe') out.push({ layer: out.length, component: 'projector', modality: 'image' });
-  return out;
-}
-
-async function writeComponents(runDir: string, cfg: VlmConfig): Promise<void> {
-  const list = components(cfg);
-  if (!list.length) return;
-  await writeFileAtomic(join(runDir, 'routing-components.json'), Buffer.from(JSON.stringify(list, null, 2) + '\n'));
-}
-
-/** The VLM step's routing as one list: vision layers 0..L−1, then the projector, then decoder blocks. */
-function flatRouting(r: VlmStepResult): LayerRoutingStats[] {
-  const out: LayerRoutingStats[] = [];
-  for (const s of r.routing.vision) out.push({ ...s, layer: out.length });
-  for (const s of r.routing.projector) out.push({ ...s, layer: out.length });
-  for (const s of r.routing.languageModel) out.push({ ...s, layer: out.length });
-  return out;
-}
-
 async function loop(ctx: TrainContext, trainer: VlmTrainer, stage: Stage<VlmBatch>): Promise<void> {
   const c = ctx.config;
   const total = c.trainer.steps;
@@ -266,7 +243,7 @@ async function loop(ctx: TrainContext, trainer: VlmTrainer, stage: Stage<VlmBatc
       const auxTotal = Object.entries(res.aux).filter(([k]) => k.startsWith('auxiliary_loss')).reduce((a, [, x]) => a + x, 0);
       msSinks = await ctx.emit({
         kind: 'step', runId: ctx.runId,
-        result: { step, loss: res.loss, auxTotal, aux, lr: res.lr, gradNorm: res.gradNorm, tokens: res.tokens, flops: 0, msCompute: res.msCompute, msStats: 0, routing: flatRouting(res) },
+        result: { step, loss: res.loss, auxTotal, aux, lr: res.lr, gradNorm: res.gradNorm, tokens: res.tokens, flops: 0, msCompute: res.msCompute, msStats: 0, routing: flatRouting(res.routing) },
         timing: { msData, msCompute: res.msCompute, msStats: 0, msSinks },
         batches: [], imageText: { images: res.images, modality: batchModality(batch) }, totalSteps: total, time: Date.now(), data,
       });

@@ -3,7 +3,7 @@ import { tf, type Tensor, type Tensor2D, type Tensor3D, type Variable } from '..
 import { dispatch } from './dispatch.js';
 import { joinBanks, type ExpertBank } from './experts/expert-bank.js';
 import type { Router } from './router.js';
-import { routingStats } from './stats.js';
+import { groupRoutingStats, routingStats } from './stats.js';
 import type { Internal } from './routing.js';
 import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from './types.js';
 
@@ -56,6 +56,9 @@ export class ComposedMoeLayer implements MoeLayer {
     const internals: Record<string, Internal> = { ...routing.internals };
     const y2 = this.router.finish ? this.router.finish(disp.y, input, internals, this.bank) : disp.y;
     const stats = routingStats(routing.probs, routing.slots, routing.combine, routing.k, disp.dropped);
+    const groupStats = ctx.statGroups
+      ? groupRoutingStats(routing.probs, routing.slots, routing.combine, routing.k, droppedPerToken(expertOf, routing.k, disp.tokenOfRow, b * t), ctx.statGroups)
+      : undefined;
     return {
       y: tf.reshape(y2, [b, t, dOut]) as Tensor3D,
       aux: routing.aux,
@@ -66,6 +69,7 @@ export class ComposedMoeLayer implements MoeLayer {
       stats,
       ...(ctx.collectInternals ? { internals } : {}),
       ...(hiddenActive ? { hiddenActive } : {}),
+      ...(groupStats ? { groupStats } : {}),
     };
   }
 
@@ -84,6 +88,14 @@ export class ComposedMoeLayer implements MoeLayer {
   dispose(): void {
     for (const v of this.variables.values()) v.dispose();
   }
+}
+
+/** Per token, its capacity-dropped slots: the slots given an expert minus the rows dispatch computed for it. */
+function droppedPerToken(expertOf: Int32Array, k: number, tokenOfRow: Int32Array, n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n * k; i++) if (expertOf[i]! >= 0) out[Math.floor(i / k)]!++;
+  for (const t of tokenOfRow) out[t]!--;
+  return out;
 }
 
 /**

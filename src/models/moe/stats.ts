@@ -1,6 +1,6 @@
 import { tf, type Scalar, type Tensor2D } from '../tf.js';
 import { disposeRowIndex, makeRowIndex, scatterRows } from '../kernels/row-select.js';
-import type { RoutingStatTensors } from './types.js';
+import type { GroupStats, RoutingStatTensors, StatGroups } from './types.js';
 
 /**
  * Per-call routing statistics as small tensors over the router's index space [E_r], so a
@@ -47,5 +47,37 @@ export function routingStats(probs: Tensor2D, slots: Int32Array, combine: Tensor
     entropyFullSum,
     marginSum,
     droppedSlots: tf.scalar(dropped),
+  };
+}
+
+/**
+ * `routingStats` per token group (MoeCallContext.statGroups): each group's statistics over its
+ * own tokens, so a VLM decoder layer reports image-feature rows and text rows apart. Tokens of
+ * group −1 count in none. `droppedOfToken[t]` is token t's capacity-dropped slots.
+ */
+export function groupRoutingStats(probs: Tensor2D, slots: Int32Array, combine: Tensor2D, k: number, droppedOfToken: Int32Array, groups: StatGroups): GroupStats[] {
+  const [n, e] = probs.shape;
+  if (groups.groupOf.length !== n) throw new Error(`statGroups: ${groups.groupOf.length} group ids for a call of ${n} tokens`);
+  const members: number[][] = Array.from({ length: groups.count }, () => []);
+  groups.groupOf.forEach((g, t) => { if (g >= 0) members[g]!.push(t); });
+  return members.map((m) => {
+    const tokens = Int32Array.from(m);
+    if (tokens.length === 0) return { tokens, stats: zeroStats(e) };
+    const idx = tf.tensor1d(tokens, 'int32');
+    const sub = new Int32Array(tokens.length * k);
+    let dropped = 0;
+    tokens.forEach((t, i) => {
+      sub.set(slots.subarray(t * k, t * k + k), i * k);
+      dropped += droppedOfToken[t]!;
+    });
+    return { tokens, stats: routingStats(tf.gather(probs, idx) as Tensor2D, sub, tf.gather(combine, idx) as Tensor2D, k, dropped) };
+  });
+}
+
+/** The statistics of no tokens (a group empty in this call). */
+function zeroStats(e: number): RoutingStatTensors {
+  return {
+    tokenSlots: tf.zeros([e]) as tf.Tensor1D, top1Count: tf.zeros([e]) as tf.Tensor1D, probMass: tf.zeros([e]) as tf.Tensor1D, gateMass: tf.zeros([e]) as tf.Tensor1D,
+    entropyTopKSum: tf.scalar(0), entropyFullSum: tf.scalar(0), marginSum: tf.scalar(0), droppedSlots: tf.scalar(0),
   };
 }

@@ -66,6 +66,19 @@ export interface MoeCallContext {
    * whose bank is ReLU (relu-kv) report it; the computation is unchanged.
    */
   readonly countActiveHidden?: boolean;
+  /**
+   * Also reduce the routing statistics per group of tokens into `MoeOutput.groupStats` (a VLM
+   * decoder's image-feature rows and text rows, issue 10 "Statistics"). The routing, the output
+   * and the aux losses are unchanged: this only adds statistics.
+   */
+  readonly statGroups?: StatGroups;
+}
+
+/** Which group each token of a layer call belongs to, for per-group routing statistics. */
+export interface StatGroups {
+  /** [B·T] group of each token in the call's row order, 0..count−1, or −1 for none (padding). */
+  readonly groupOf: Int32Array;
+  readonly count: number;
 }
 
 /**
@@ -90,6 +103,13 @@ export interface RoutingStatTensors {
   readonly droppedSlots: Scalar;
 }
 
+/** The routing statistics of one token group of a call (MoeCallContext.statGroups). */
+export interface GroupStats {
+  /** The group's tokens, ascending indices into the call's B·T rows. */
+  readonly tokens: Int32Array;
+  readonly stats: RoutingStatTensors;
+}
+
 export interface MoeOutput {
   /** [B, T, D_out] layer output (differentiable); D_out = spec.dOut ?? spec.dModel. */
   readonly y: Tensor3D;
@@ -104,6 +124,8 @@ export interface MoeOutput {
   /** [B·T, K] gate weights as used in the combine (signed for TC-MoE). Do not put it in a loss. */
   readonly gates: Tensor2D;
   readonly stats: RoutingStatTensors;
+  /** With `ctx.statGroups`: per group, its tokens (indices into the call's rows) and its statistics. */
+  readonly groupStats?: readonly GroupStats[];
   /** Router internals under LibMoE/golden names (router_logits, gate_weights, ...) when
    *  `ctx.collectInternals`; tensors, host integer arrays or numbers. */
   readonly internals?: Readonly<Record<string, Tensor | Int32Array | Float32Array | number>>;

@@ -2,17 +2,18 @@
 import type { LayerRoutingStats } from '../../models/train-types.js';
 import type { Row } from '../table-spec.js';
 import { UNKNOWN_DOMAIN, UNKNOWN_DOMAIN_NAME, type TokenIndex } from '../token-index.js';
-import { expertColumn, layerColumn, runIdColumn, stepColumn } from './key-columns.js';
+import { componentColumn, expertColumn, layerColumn, modalityColumn, runIdColumn, stepColumn } from './key-columns.js';
 import { column, defineTable } from './stats-table.js';
 
 export interface DomainSource {
   readonly runId: string; readonly step: number; readonly layer: number; readonly expert: number;
   readonly domain: string; readonly slots: number; readonly domainTokens: number;
+  readonly stats: LayerRoutingStats;
 }
 
 const c = column<DomainSource>;
 export const domainsTable = defineTable<DomainSource>('routing/domains', [
-  runIdColumn(), stepColumn(), layerColumn(), expertColumn(),
+  runIdColumn(), stepColumn(), layerColumn(), componentColumn(), modalityColumn(), expertColumn(),
   c('domain', 'dict', 'data domain of the tokens (SlimPajama redpajama_set_name; "unknown" without domain ids)', (s) => s.domain),
   c('token_slots', 'int32', 'token-slots of this domain routed to the expert (rows with 0 are omitted)', (s) => s.slots),
   c('domain_tokens', 'int32', 'tokens of this domain in the step (so token_slots / (domain_tokens·K) = share of the domain routed to the expert)', (s) => s.domainTokens),
@@ -40,7 +41,7 @@ export function domainRows(runId: string, step: number, s: LayerRoutingStats, id
       const slots = counts[e * nd + d]!;
       if (slots === 0) continue;
       const domain = d === nd - 1 ? UNKNOWN_DOMAIN_NAME : idx.domains[d]!;
-      rows.push(domainsTable.row({ runId, step, layer: s.layer, expert: e, domain, slots, domainTokens: perDomain[d]! }));
+      rows.push(domainsTable.row({ runId, step, layer: s.layer, expert: e, domain, slots, domainTokens: perDomain[d]!, stats: s }));
     }
   }
   return rows;

@@ -1,14 +1,14 @@
 /** `routing/experts`: one row per step × layer × expert — load and probability mass. */
 import type { LayerRoutingStats } from '../../models/train-types.js';
 import type { Row } from '../table-spec.js';
-import { expertColumn, layerColumn, runIdColumn, stepColumn } from './key-columns.js';
+import { componentColumn, expertColumn, layerColumn, modalityColumn, runIdColumn, stepColumn } from './key-columns.js';
 import { column, defineTable } from './stats-table.js';
 
 export interface ExpertSource { readonly runId: string; readonly step: number; readonly layer: number; readonly expert: number; readonly stats: LayerRoutingStats }
 
 const c = column<ExpertSource>;
 export const expertsTable = defineTable<ExpertSource>('routing/experts', [
-  runIdColumn(), stepColumn(), layerColumn(), expertColumn(),
+  runIdColumn(), stepColumn(), layerColumn(), componentColumn(), modalityColumn(), expertColumn(),
   c('token_slots', 'int32', 'token-slots routed to the expert (all K picks of every token)', (s) => s.stats.tokenSlots[s.expert]!),
   c('top1_count', 'int32', 'tokens whose first pick is the expert', (s) => s.stats.top1Count[s.expert]!),
   c('prob_mass', 'float32', 'Σ over tokens of the router probability of the expert', (s) => s.stats.probMass[s.expert]!),

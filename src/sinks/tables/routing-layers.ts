@@ -3,7 +3,7 @@ import type { LayerRoutingStats } from '../../models/train-types.js';
 import { summariseLayer } from '../routing-metrics.js';
 import type { Row } from '../table-spec.js';
 import { auxColumns } from './aux-columns.js';
-import { layerColumn, runIdColumn, stepColumn } from './key-columns.js';
+import { componentColumn, layerColumn, modalityColumn, runIdColumn, stepColumn } from './key-columns.js';
 import { column, defineTable, type StatsTable } from './stats-table.js';
 
 export interface LayerSource {
@@ -16,7 +16,7 @@ export interface LayerSource {
 export function layersTable(auxNames: readonly string[]): StatsTable<LayerSource> {
   const c = column<LayerSource>;
   return defineTable<LayerSource>('routing/layers', [
-    runIdColumn(), stepColumn(), layerColumn(),
+    runIdColumn(), stepColumn(), layerColumn(), componentColumn(), modalityColumn(),
     c('n_experts', 'int16', 'E routed experts', (s) => s.stats.nExperts),
     c('top_k', 'int16', 'K the step selected per token (Hyper-R: dynamic K; smoe_share/v3: K−1 routed)', (s) => s.stats.topK),
     c('tokens', 'int32', 'tokens routed in the step', (s) => s.stats.tokens),

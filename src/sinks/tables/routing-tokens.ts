@@ -2,7 +2,7 @@
 import type { LayerRoutingStats } from '../../models/train-types.js';
 import type { Row } from '../table-spec.js';
 import { UNKNOWN_DOMAIN, UNKNOWN_DOMAIN_NAME, sampledToken, type TokenIndex } from '../token-index.js';
-import { layerColumn, runIdColumn, stepColumn } from './key-columns.js';
+import { componentColumn, layerColumn, modalityColumn, runIdColumn, stepColumn } from './key-columns.js';
 import { column, defineTable } from './stats-table.js';
 
 export interface TokenSource {
@@ -16,7 +16,7 @@ export interface TokenSource {
 const c = column<TokenSource>;
 const picks = (s: TokenSource): [number, number] => [s.t * s.stats.topK, s.t * s.stats.topK + s.stats.topK];
 export const tokensTable = defineTable<TokenSource>('routing/tokens', [
-  runIdColumn(), stepColumn(), layerColumn(),
+  runIdColumn(), stepColumn(), layerColumn(), componentColumn(), modalityColumn(),
   c('token_index', 'int32', 'index of the token among the tokens routed in the step', (s) => s.t),
   c('sequence', 'int32', 'row of the token across the step\'s micro-batches', (s) => s.idx.sequence[s.t]!),
   c('position', 'int32', 'position of the token in its row (0-based)', (s) => s.idx.position[s.t]!),

@@ -20,6 +20,7 @@ import type { LanguageModel } from '../language-model.js';
 import type { MoeProjectorOutput } from '../projector/moe-projector.js';
 import { spliceMultimodal } from '../splice/splice.js';
 import type { SplicePlan } from '../splice/plan.js';
+import { lmStatGroups } from './vlm-routing.js';
 import { patchesPerImage } from '../tower/tower-config.js';
 import { VisionTower, type TowerForward } from '../tower/vision-tower.js';
 import { subSeed } from '../../lm/seeded-draws.js';
@@ -122,7 +123,9 @@ export class VisionLanguageModel {
     );
     const { plan } = spliced;
     const h = tf.reshape(spliced.inputsEmbeds, [plan.batchSize * plan.seqLen, d]) as Tensor2D;
-    const lm = this.languageModel.forwardEmbeddings(h, plan.batchSize, plan.seqLen, ctx, plan.attentionMask ? { attentionMask: Uint8Array.from(plan.attentionMask) } : undefined);
+    // Training steps report a decoder MoE block's routing per modality (vlm-routing.ts).
+    const lmCtx = ctx.training ? { ...ctx, statGroups: lmStatGroups(plan) } : ctx;
+    const lm = this.languageModel.forwardEmbeddings(h, plan.batchSize, plan.seqLen, lmCtx, plan.attentionMask ? { attentionMask: Uint8Array.from(plan.attentionMask) } : undefined);
     return {
       logits: lm.logits, plan, languageModel: lm.moe, images: nImg,
       ...(towerOut ? { tower: towerOut } : {}),
