@@ -71,6 +71,10 @@ test('the three VLM stages run from a clean folder: stage 1 trains only the proj
     assert.ok(existsSync(join(run3, 'heldout.json')));
     const routing = (await query(`SELECT count(DISTINCT layer)::INT AS n FROM read_parquet('${join(run3, 'routing/layers')}-*.parquet')`)).rows;
     assert.equal(routing[0]!['n'], 3, 'two vision layers and the projector route');
+    const parts = (await query(`SELECT DISTINCT layer, component, modality FROM read_parquet('${join(run3, 'routing/experts')}-*.parquet') ORDER BY layer`)).rows;
+    assert.deepEqual(parts, [
+      { layer: 0, component: 'vision layer 0', modality: 'image' }, { layer: 1, component: 'vision layer 1', modality: 'image' }, { layer: 2, component: 'projector', modality: 'image' },
+    ]);
     const aux = (await query(`SELECT * FROM read_parquet('${join(run3, 'metrics')}-*.parquet') LIMIT 1`)).rows[0]!;
     assert.ok(Object.keys(aux).some((k) => /balance_loss_clip/.test(k)), `logged aux: ${Object.keys(aux).join(', ')}`);
 
@@ -88,6 +92,56 @@ test('the three VLM stages run from a clean folder: stage 1 trains only the proj
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(a[i]!)));
     assert.ok(worst < 1e-4, `upcycled logits differ by ${worst}`);
     dense.dispose(); moe.dispose();
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('a VLM whose tower, projector and language model are all MoE: routing per component, the decoder\'s per modality, drawn by the report', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'moeflow-vlm-parts-'));
+  try {
+    const moe = '{algorithm: smoe, nExperts: 4, topK: 2}';
+    const r = await runPipelineCli(['run', 'pipelines/vlm-stage1.yaml', '--out', out, ...TINY, '--set', 'trainer.trainable=["*"]', '--set', 'model.dense=false',
+      '--set', 'model.moe={algorithm: smoe, nExperts: 4, topK: 2, expertSize: 32, every: 1}', '--set', `model.vlm.tower.moe=${moe}`, '--set', `model.vlm.projector={kind: moe, moe: ${moe}}`]);
+    assert.equal(r.code, 0, r.err);
+    const run = await runOf(out, 'vlm-stage1');
+    const table = (t: string) => `read_parquet('${join(run, 'routing', t)}-*.parquet')`;
+    const parts = (await query(`SELECT DISTINCT layer, component, modality FROM ${table('layers')} ORDER BY layer, modality`)).rows;
+    assert.deepEqual(parts.map((p) => `${p.layer} ${p.component} ${p.modality}`), [
+      '0 vision layer 0 image', '1 vision layer 1 image', '2 projector image', '3 lm layer 0 image', '3 lm layer 0 text', '4 lm layer 1 image', '4 lm layer 1 text',
+    ]);
+    assert.ok(!existsSync(join(run, 'routing-components.json')), 'the columns replace the side file');
+    // Per step: the decoder's image rows are the projector's rows (every feature row is spliced
+    // in), its image and text rows together are the step's real (non-padding) rows.
+    const steps = (await query(`SELECT m.step, m.tokens::INT AS real_rows,
+        max(l.tokens) FILTER (WHERE l.component = 'projector')::INT AS projector,
+        max(l.tokens) FILTER (WHERE l.component = 'lm layer 1' AND l.modality = 'image')::INT AS lm_image,
+        max(l.tokens) FILTER (WHERE l.component = 'lm layer 1' AND l.modality = 'text')::INT AS lm_text
+      FROM read_parquet('${join(run, 'metrics')}-*.parquet') m JOIN ${table('layers')} l USING (step) GROUP BY m.step, m.tokens ORDER BY m.step`)).rows;
+    assert.equal(steps.length, 3);
+    for (const s of steps) {
+      assert.ok((s.lm_image as number) > 0 && (s.lm_text as number) > 0, JSON.stringify(s));
+      assert.equal(s.lm_image, s.projector, JSON.stringify(s));
+      assert.equal((s.lm_image as number) + (s.lm_text as number), s.real_rows, JSON.stringify(s));
+    }
+    // The experts table counts each component × modality's own token-slots: K per token.
+    const slots = (await query(`SELECT e.step, e.layer, e.modality, sum(e.token_slots)::INT AS slots, any_value(l.tokens)::INT AS tokens
+      FROM ${table('experts')} e JOIN ${table('layers')} l USING (step, layer, modality) GROUP BY ALL`)).rows;
+    assert.equal(slots.length, 3 * 7);
+    for (const s of slots) assert.equal(s.slots, 2 * (s.tokens as number), JSON.stringify(s));
+    // overlap_prev compares a layer with the previous one of its kind on the same tokens.
+    const overlap = (await query(`SELECT component, modality, bool_and(isnan(overlap_prev)) AS none FROM ${table('layers')} GROUP BY ALL ORDER BY component, modality`)).rows;
+    assert.deepEqual(overlap.map((o) => `${o.component} ${o.modality} ${o.none}`), [
+      'lm layer 0 image true', 'lm layer 0 text true', 'lm layer 1 image false', 'lm layer 1 text false', 'projector image true', 'vision layer 0 image true', 'vision layer 1 image false',
+    ]);
+
+    const rep = await runPipelineCli(['report', run]);
+    assert.equal(rep.code, 0, rep.err);
+    const md = await readFile(join(run, 'report', 'report.md'), 'utf8');
+    assert.match(md, /## Routing per component and modality/);
+    for (const row of ['vision layer 0 \\| image', 'projector \\| image', 'lm layer 1 \\| image', 'lm layer 1 \\| text']) assert.match(md, new RegExp(`^\\| ${row} \\| \\d+ \\| \\d+ \\|`, 'm'), row);
+    assert.match(md, /!\[component-load\]\(component-load\.png\)/);
+    assert.match(md, /!\[component-balance\]\(component-balance\.png\)/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

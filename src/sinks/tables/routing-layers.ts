@@ -26,9 +26,9 @@ export function layersTable(auxNames: readonly string[]): StatsTable<LayerSource
     c('maxvio', 'float32', 'max_e load_e / mean load − 1 over token-slots (0 = balanced)', (s) => s.summary.maxVio),
     c('dead_experts', 'int16', 'experts with 0 token-slots in the step', (s) => s.summary.deadExperts),
     c('usage_perplexity', 'float32', 'exp(H(u))/E, u = token-slot share per expert (1 = uniform)', (s) => s.summary.usagePerplexity),
-    c('overlap_prev', 'float32', 'mean over tokens of |S_l ∩ S_prev| / K, S = selected experts, prev = previous MoE layer (NaN for the first)', (s) => s.summary.overlapPrev),
+    c('overlap_prev', 'float32', 'mean over tokens of |S_l ∩ S_prev| / K, S = selected experts, prev = previous MoE layer of the same kind and modality (NaN for the first, and for the projector)', (s) => s.summary.overlapPrev),
     c('dropped_slots', 'int32', 'token-slots dropped by a capacity factor (0 when dropless)', (s) => s.stats.droppedSlots),
-    ...auxColumns<LayerSource>(auxNames, [], (s) => s.stats.aux, (n) => `aux loss component "${n}" of this layer, as reported by the router (NaN when absent)`),
+    ...auxColumns<LayerSource>(auxNames, [], (s) => s.stats.aux, (n) => `aux loss component "${n}" of this layer, as reported by the router (NaN when absent; a VLM decoder block's image and text rows both carry the layer's loss over all its tokens)`),
   ]);
 }
 

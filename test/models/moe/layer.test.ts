@@ -174,6 +174,43 @@ test('a capacity factor on the layer drops slots and reports them in the statist
   layer.dispose();
 });
 
+test('statGroups: each token group gets the statistics of its own tokens, the groups add up to the call, and nothing else changes', async () => {
+  await selectBackend('cpu');
+  // A capacity factor, so dropped slots are split too; 10 tokens: group 0, group 1, and one in neither (−1, padding).
+  const layer = createMoeLayer({ ...lmSpec('moe_layer'), capacityFactor: 0.5 });
+  const groupOf = Int32Array.from([0, 1, 1, 0, -1, 1, 0, 0, 1, 1]);
+  tf.tidy(() => {
+    const x = input();
+    const whole = layer.apply(x, CTX);
+    const split = layer.apply(x, { ...CTX, statGroups: { groupOf, count: 2 } });
+    assert.equal(whole.groupStats, undefined, 'no groups asked, none computed');
+    assert.deepEqual(Array.from(split.y.dataSync()), Array.from(whole.y.dataSync()), 'the output is unchanged');
+    assert.deepEqual(Array.from(split.selected), Array.from(whole.selected));
+    const groups = split.groupStats!;
+    assert.deepEqual(groups.map((g) => Array.from(g.tokens)), [[0, 3, 6, 7], [1, 2, 5, 8, 9]]);
+    const vec = (t: tf.Tensor) => Array.from(t.dataSync());
+    const one = (t: tf.Tensor) => t.dataSync()[0]!;
+    // Group 0 alone: its first picks and slots are those of its tokens in the call's selections.
+    const k = split.k;
+    const top1 = new Array(8).fill(0);
+    for (const t of groups[0]!.tokens) top1[split.selected[t * k]!]++;
+    assert.deepEqual(vec(groups[0]!.stats.top1Count), top1);
+    // The groups plus the padding token (10 − 9 = 1 token) make the whole call.
+    const padding = layer.apply(x, { ...CTX, statGroups: { groupOf: Int32Array.from(groupOf, (g) => (g < 0 ? 0 : -1)), count: 1 } }).groupStats![0]!.stats;
+    const parts = [groups[0]!.stats, groups[1]!.stats, padding];
+    for (const key of ['tokenSlots', 'top1Count', 'probMass', 'gateMass'] as const) {
+      const sum = parts.map((p) => vec(p[key])).reduce((a, b) => a.map((v, i) => v + b[i]!));
+      vec(whole.stats[key]).forEach((v, i) => assert.ok(Math.abs(v - sum[i]!) < 1e-4, `${key}[${i}]: ${v} vs ${sum[i]}`));
+    }
+    for (const key of ['entropyTopKSum', 'entropyFullSum', 'marginSum', 'droppedSlots'] as const) {
+      const sum = parts.reduce((a, p) => a + one(p[key]), 0);
+      assert.ok(Math.abs(one(whole.stats[key]) - sum) < 1e-4, `${key}: ${one(whole.stats[key])} vs ${sum}`);
+    }
+    assert.ok(one(whole.stats.droppedSlots) > 0, 'the capacity factor drops slots');
+  });
+  layer.dispose();
+});
+
 test('MoE++ with copy experts routes to identity experts and keeps the constant expert last', async () => {
   await selectBackend('cpu');
   const layer = createMoeLayer({ ...vlmSpec('smoe_plus_plus', { n_copy_experts: 2 }), topK: 1 });
