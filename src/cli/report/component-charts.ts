@@ -7,7 +7,8 @@ import type { Rows } from './run-db.js';
 
 /**
  * Expert load per component × modality: one heatmap row each, experts across, colour the
- * share of the row's token-slots. Rows: {panel, expert, share}; `panels` gives the row order.
+ * share of the row's token-slots (expert labels every 8th above 24 experts, as charts.ts).
+ * Rows: {panel, expert, share}; `panels` gives the row order.
  */
 export function componentLoadChart(runId: string, rows: Rows, panels: readonly string[], nExperts: number, steps: string): TopLevelSpec {
   return {
@@ -17,7 +18,7 @@ export function componentLoadChart(runId: string, rows: Rows, panels: readonly s
     data: { values: rows },
     mark: 'rect',
     encoding: {
-      x: { field: 'expert', type: 'ordinal', title: 'expert', axis: { labelAngle: 0 } },
+      x: { field: 'expert', type: 'ordinal', title: 'expert', axis: nExperts <= 24 ? { labelAngle: 0 } : { labelAngle: 0, values: Array.from({ length: Math.ceil(nExperts / 8) }, (_, i) => i * 8) } },
       y: { field: 'panel', type: 'nominal', title: null, sort: [...panels], axis: { labelFontSize: 12, labelLimit: 260 } },
       color: { field: 'share', type: 'quantitative', title: 'load share', scale: { scheme: 'viridis' } },
       tooltip: [{ field: 'panel' }, { field: 'expert' }, { field: 'share', format: '.3f' }],
