@@ -169,6 +169,8 @@ console.log(JSON.stringify({
     method: 'wall time of the MoE layers\' calls and of their ops\' gradient functions (bench/moe-time.ts); the AdamW update is not included',
     forwardMs: round(sum('moeForwardMs')), backwardMs: round(sum('moeBackwardMs')), stepMs: round(sum('ms')),
     shareOfStep: round((sum('moeForwardMs') + sum('moeBackwardMs')) / sum('ms'), 3),
+    // Per step, then the median: one step slowed by another job's burst weighs no more than the rest.
+    shareOfStepMedian: round(median(rows.map((r) => (r.moeForwardMs! + r.moeBackwardMs!) / r.ms!)), 3),
     forwardShareOfForward: round(sum('moeForwardMs') / sum('forwardMs'), 3),
     parameterShare: round(moeParams / trainableParams, 3),
   },

@@ -39,6 +39,7 @@ test('vlm-step: a tiny run of the stage-3 quickstart VLM reports rates, the MoE 
     assert.ok(s.moeForwardMs <= s.forwardMs && s.forwardMs <= s.ms, JSON.stringify(s));
   }
   share(out.moe.shareOfStep, 'moe.shareOfStep');
+  share(out.moe.shareOfStepMedian, 'moe.shareOfStepMedian');
   share(out.moe.forwardShareOfForward, 'moe.forwardShareOfForward');
   share(out.moe.parameterShare, 'moe.parameterShare');
   positive(out.dense.moeOverDense, 'dense.moeOverDense');
