@@ -16,7 +16,7 @@ import { NonFiniteError } from '../../models/lm/non-finite.js';
 import type { LayerRoutingStats } from '../../models/train-types.js';
 import {
   answerAccuracy, loadVlmCheckpoint, loadVlmWeights, readVlmConfig, saveVlmCheckpoint, upcycleVlm,
-  VisionLanguageModel, VlmTrainer, type VlmBatch, type VlmConfig, type VlmStepResult,
+  VisionLanguageModel, VlmTrainer, type VlmBatch, type VlmConfig, type VlmStepResult, type VlmTrainConfig,
 } from '../../models/vlm/index.js';
 import { assembleFlow } from '../../ops/flow/assemble.js';
 import type { FlowStep } from '../../ops/flow/flow-op.js';
@@ -80,12 +80,7 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
   const t = c.trainer;
   let trainer: VlmTrainer;
   try {
-    trainer = new VlmTrainer(model, {
-      lr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrMultiplier: t.minLrRatio,
-      gradClip: t.gradClip > 0 ? t.gradClip : null, microBatches: t.accumulate,
-      trainable: t.trainable ?? ['*'],
-      adamw: { beta1: t.betas[0], beta2: t.betas[1], eps: 1e-8, weightDecay: t.weightDecay },
-    });
+    trainer = new VlmTrainer(model, vlmTrainConfigOf(c));
   } catch (e) {
     model.dispose();
     throw new Error(`trainer.trainable: ${(e as Error).message}`, { cause: e });
@@ -141,6 +136,17 @@ export function vlmConfigOf(c: PipelineConfig, vocab: number): VlmConfig {
   };
 }
 
+/** The VlmTrainer settings of the pipeline's `trainer` section. */
+export function vlmTrainConfigOf(c: PipelineConfig): VlmTrainConfig {
+  const t = c.trainer;
+  return {
+    lr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrMultiplier: t.minLrRatio,
+    gradClip: t.gradClip > 0 ? t.gradClip : null, microBatches: t.accumulate,
+    trainable: t.trainable ?? ['*'],
+    adamw: { beta1: t.betas[0], beta2: t.betas[1], eps: 1e-8, weightDecay: t.weightDecay },
+  };
+}
+
 /** The stage's model: fresh, or the previous stage's weights (checked to be the same dense model), upcycled for stage 3. */
 export async function buildVlm(c: PipelineConfig, vocab: number, initDir: string | undefined): Promise<VisionLanguageModel> {
   const v = c.model.vlm!;
@@ -162,13 +168,21 @@ export async function buildVlm(c: PipelineConfig, vocab: number, initDir: string
     throw new Error(`model.vlm.init.from: ${initDir} does not fit this pipeline's model (state the previous stage's model sizes): ${(e as Error).message}`, { cause: e });
   }
   if (!v.init.upcycle) return model;
-  const u = v.init.upcycle;
+  try {
+    return upcycleAsConfigured(c, model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Stage 3's start: the dense `model` upcycled as `model.vlm.init.upcycle` states (`model` is left as it was). */
+export function upcycleAsConfigured(c: PipelineConfig, model: VisionLanguageModel): VisionLanguageModel {
+  const u = c.model.vlm!.init.upcycle;
+  if (!u) throw new Error('model.vlm.init.upcycle: not set; nothing to upcycle');
   try {
     return upcycleVlm(model, { algorithm: u.algorithm, nExperts: u.nExperts, topK: u.topK, routerSeed: u.routerSeed, options: u.options as Record<string, Json> });
   } catch (e) {
     throw new Error(`model.vlm.init.upcycle: ${(e as Error).message}`, { cause: e });
-  } finally {
-    model.dispose();
   }
 }
 
@@ -176,7 +190,7 @@ export async function buildVlm(c: PipelineConfig, vocab: number, initDir: string
  * The run's tokenizer: this run's (a resume), else the previous stage's (init.from's run), else
  * data.tokenizer.path, else trained on the training records' text. Saved as RUN_DIR/tokenizer.json.
  */
-async function vlmTokenizer(c: PipelineConfig, runDir: string, initDir: string | undefined, log: (s: string) => void): Promise<RunTokenizer> {
+export async function vlmTokenizer(c: PipelineConfig, runDir: string, initDir: string | undefined, log: (s: string) => void): Promise<RunTokenizer> {
   const saved = join(runDir, RUN_TOKENIZER);
   let origin: string;
   if (existsSync(saved)) origin = `${saved} (this run's)`;
