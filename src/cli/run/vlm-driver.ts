@@ -33,6 +33,7 @@ import { dataCountsBetween } from './data-counts.js';
 import { RUN_TOKENIZER, dataFlow, flowContext, flowSteps, type RunTokenizer } from './data-plan.js';
 import { removeIncompleteCheckpoints } from './run-checkpoint.js';
 import { initCheckpoint } from './vlm-init.js';
+import { threadCount } from './workers.js';
 export { initCheckpoint };
 import type { TrainContext, TrainerDriver } from './train-context.js';
 
@@ -73,7 +74,7 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
   }
   const initDir = v.init.from ? initCheckpoint(v.init.from) : undefined;
   const tok = await vlmTokenizer(c, ctx.runDir, initDir, ctx.log);
-  const backend = await selectBackend(c.trainer.backend);
+  const backend = await selectBackend(c.trainer.backend, { threads: threadCount(c, 1) });
   await ctx.recordBackend(backend.name, backend.reason);
   const model = await buildVlm(c, tok.vocabSize, initDir);
   const t = c.trainer;
