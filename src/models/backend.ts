@@ -32,13 +32,22 @@ export interface BackendOptions {
   readonly threads?: number;
 }
 
+/** MOEFLOW_WASM_THREADS: the thread count for callers that pass none (eval, analyze, benches). */
+function threadsFromEnv(): number | undefined {
+  const v = process.env['MOEFLOW_WASM_THREADS'];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`MOEFLOW_WASM_THREADS: expected a positive integer, got "${v}"`);
+  return n;
+}
+
 /**
  * Select and initialise a backend. `auto` tries tensorflow → webgpu → wasm → cpu and keeps
  * the first that initialises, recording why each earlier one was skipped; an explicit name
  * fails loudly (with the reason) if it cannot start.
  */
 export async function selectBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
-  wasmThreads = options.threads ?? 1;
+  wasmThreads = options.threads ?? threadsFromEnv() ?? 1;
   if (request !== 'auto') {
     const probe = await PROBES[request]();
     if (!probe.ok) throw new Error(`backend "${request}" could not start: ${probe.why}`);
