@@ -130,6 +130,8 @@ const trainer = z.strictObject({
   seed: nonNegativeInt().prefault(42),
   /** Data-parallel gradient workers (threads with their own backend and model replica); "auto": one per core. */
   workers: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (one worker per core)' }).prefault(1),
+  /** wasm backend: threads of the matrix kernels' pool (tfjs's threaded SIMD binary); "auto": one per core. Same bits as 1. */
+  threads: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (one thread per core)' }).prefault(1),
   /** VLM runs: name patterns of the parameters that train (`*` spans dots); every other one is frozen. Default all. */
   trainable: textList().optional(),
 });

@@ -6,6 +6,7 @@ import { shareIdentityOnWasm } from './kernels/wasm-identity.js';
 import { sliceFromHeapOnWasm } from './kernels/wasm-slice.js';
 import { dawnRuntimeDir, probeDawnAdapter } from './dawn-probe.js';
 import { installNavigatorGpu, type GpuLike } from './webgpu-shim.js';
+import { useThreadedWasm, wasmThreadsInUse } from './wasm-threads.js';
 
 /** Backends in order of preference when the user asks for `auto`. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -22,12 +23,31 @@ export interface BackendChoice {
 
 type Probe = { ok: true; detail: string } | { ok: false; why: string };
 
+export interface BackendOptions {
+  /**
+   * Threads for the wasm backend's matrix kernels (XNNPACK's pool in tfjs's threaded SIMD
+   * binary; src/models/wasm-threads.ts). 1, the default, is the stock single-threaded binary;
+   * the other backends ignore it (tensorflow and webgpu bring their own parallelism).
+   */
+  readonly threads?: number;
+}
+
+/** MOEFLOW_WASM_THREADS: the thread count for callers that pass none (eval, analyze, benches). */
+function threadsFromEnv(): number | undefined {
+  const v = process.env['MOEFLOW_WASM_THREADS'];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`MOEFLOW_WASM_THREADS: expected a positive integer, got "${v}"`);
+  return n;
+}
+
 /**
  * Select and initialise a backend. `auto` tries tensorflow → webgpu → wasm → cpu and keeps
  * the first that initialises, recording why each earlier one was skipped; an explicit name
  * fails loudly (with the reason) if it cannot start.
  */
-export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+export async function selectBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
+  wasmThreads = options.threads ?? threadsFromEnv() ?? 1;
   if (request !== 'auto') {
     const probe = await PROBES[request]();
     if (!probe.ok) throw new Error(`backend "${request}" could not start: ${probe.why}`);
@@ -44,6 +64,9 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   }
   throw new Error(`no backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
 }
+
+/** The thread count the wasm probe starts with (set by selectBackend's options). */
+let wasmThreads = 1;
 
 const PROBES: Record<BackendName, () => Promise<Probe>> = {
   tensorflow: tryTensorflow,
@@ -158,11 +181,14 @@ async function tryWasm(): Promise<Probe> {
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasmPkg.setWasmPaths(join(dir, 'dist') + '/');
+    if (wasmThreads > 1) useThreadedWasm(wasmThreads);
     shareIdentityOnWasm();
     sliceFromHeapOnWasm();
     const ok = await tf.setBackend('wasm');
     await tf.ready();
-    return ok ? { ok: true, detail: 'wasm SIMD, 1 thread in Node' } : { ok: false, why: 'tf.setBackend("wasm") returned false' };
+    if (!ok) return { ok: false, why: 'tf.setBackend("wasm") returned false' };
+    const threads = wasmThreadsInUse();
+    return { ok: true, detail: threads > 1 ? `wasm SIMD, ${threads} threads (XNNPACK pool, threaded binary)` : 'wasm SIMD, 1 thread' };
   } catch (e) {
     return { ok: false, why: firstLine(e) };
   }

@@ -18,7 +18,7 @@ import type { TrainContext, TrainerDriver } from './train-context.js';
 import { buildTrainer } from './build-model.js';
 import { dataCountsBetween } from './data-counts.js';
 import { documentKey, evalBatches, heldOutDocuments, runTokenizer, trainingFlow } from './data-plan.js';
-import { workerCount } from './workers.js';
+import { threadCount, workerCount } from './workers.js';
 import { RUN_CHECKPOINT_FORMAT, readRunCheckpoint, removeIncompleteCheckpoints, writeRunCheckpoint } from './run-checkpoint.js';
 
 export const trainDriver: TrainerDriver = async (ctx) => {
@@ -33,9 +33,10 @@ export const trainDriver: TrainerDriver = async (ctx) => {
   }
   const heldKeys = new Set(heldDocs.map(documentKey));
   const tok = await runTokenizer(c, ctx.runDir, heldKeys, ctx.log);
-  const backend = await selectBackend(c.trainer.backend);
-  await ctx.recordBackend(backend.name, backend.reason);
   const workers = workerCount(c);
+  const threads = threadCount(c, workers);
+  const backend = await selectBackend(c.trainer.backend, { threads });
+  await ctx.recordBackend(backend.name, backend.reason);
   if (workers > 1 && backend.name !== 'wasm' && backend.name !== 'cpu') {
     throw new Error(`trainer.workers: ${workers} data-parallel workers split the step over CPU cores (backends wasm and cpu); the ${backend.name} backend computes on one device: set trainer.workers: 1 (or trainer.backend: wasm)`);
   }
@@ -55,7 +56,7 @@ export const trainDriver: TrainerDriver = async (ctx) => {
     if (ctx.resumeFromStep !== undefined) resumeState = (await readRunCheckpoint(ctx.checkpointDir(ctx.resumeFromStep), trainer)).flow;
     const evalSet = c.trainer.evalEvery > 0 ? await evalBatches(c, heldDocs, encoder, tok) : [];
     ctx.log(
-      `backend ${backend.name}; tokenizer ${tok.vocabSize} ids (${tok.origin}, ${encoder.kind}); ` +
+      `backend ${backend.name}${threads > 1 && backend.name === 'wasm' ? ` (${threads} threads)` : ''}; tokenizer ${tok.vocabSize} ids (${tok.origin}, ${encoder.kind}); ` +
       `model ${(parameterCount(trainer) / 1e6).toFixed(2)}M parameters; ${heldDocs.length} held-out documents` +
       (evalSet.length ? ` → ${evalSet.length} eval batches` : '') + `; ${workersLine(c, workers, trainer)}\n`,
     );

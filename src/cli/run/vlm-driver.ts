@@ -34,6 +34,7 @@ import { RUN_TOKENIZER, dataFlow, flowContext, flowSteps, type RunTokenizer } fr
 import { removeIncompleteCheckpoints } from './run-checkpoint.js';
 import { initCheckpoint } from './vlm-init.js';
 import { flatRouting } from './vlm-flat-routing.js';
+import { threadCount } from './workers.js';
 export { initCheckpoint };
 import type { TrainContext, TrainerDriver } from './train-context.js';
 
@@ -74,7 +75,7 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
   }
   const initDir = v.init.from ? initCheckpoint(v.init.from) : undefined;
   const tok = await vlmTokenizer(c, ctx.runDir, initDir, ctx.log);
-  const backend = await selectBackend(c.trainer.backend);
+  const backend = await selectBackend(c.trainer.backend, { threads: threadCount(c, 1) });
   await ctx.recordBackend(backend.name, backend.reason);
   const model = await buildVlm(c, tok.vocabSize, initDir);
   const t = c.trainer;
