@@ -65,7 +65,9 @@ export async function compareAnalyses(o: CompareAnalysesOptions): Promise<Compar
   const configs = [];
   for (const dir of o.runDirs) {
     const saved = await readRunConfig(dir);
-    configs.push({ dir, saved, config: validatePipeline(saved.pipeline, join(dir, 'config.yaml'), { algorithms: moeAlgorithms() }) });
+    const config = validatePipeline(saved.pipeline, join(dir, 'config.yaml'), { algorithms: moeAlgorithms() });
+    if (config.model.vlm) throw new Error(`${dir} is a vision-language run: pipeline analyze --compare lines up language-model runs (analyse a VLM run on its own: pipeline analyze ${dir})`);
+    configs.push({ dir, saved, config });
   }
   const first = configs[0]!;
   const firstId = first.saved.run?.id ?? first.dir.split('/').filter(Boolean).pop()!;

@@ -26,3 +26,5 @@ export { loadVlmCheckpoint, saveVlmCheckpoint, VLM_TRAINER_FORMAT } from './mode
 export { VlmRoutingAccumulator, type VlmRoutingStats } from './model/vlm-routing.js';
 export { greedyGenerate, greedyGenerateBatch, type ComponentRouting, type GenerateOptions, type GenerateRequest, type Generation } from './model/vlm-generate.js';
 export { answerAccuracy, type AnswerAccuracy } from './model/answer-accuracy.js';
+export { probeVlmRoutes, type VlmComponent, type VlmLayerRoutes, type VlmProbeOptions, type VlmProbeResult, type VlmTokenSpace } from './model/vlm-probe-routes.js';
+export { vlmMoeLayerWeights } from './model/vlm-moe-weights.js';
