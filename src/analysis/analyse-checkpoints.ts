@@ -80,12 +80,12 @@ export function analyseCheckpoints(probes: readonly CheckpointProbe[], o: Analys
     if (!d) domainTokens.set(c, d = tokensByLabel(spaceOf(c).domains));
     return d;
   };
-  const key = (l: LayerRoutes): string => `${componentOf(l)} ${l.layer}`;
+  const key = (l: LayerRoutes): string => (componentOf(l) === 'language_model' ? `${l.layer}` : `${componentOf(l)} ${l.layer}`);
 
   // Checkpoint dynamics: per layer, over all tokens and per domain.
   const layerKeys = sorted[0]?.layers.map(key) ?? [];
   for (const p of sorted) {
-    if (p.layers.map(key).join() !== layerKeys.join()) throw new Error(`analyse: checkpoint step ${p.step} has MoE layers ${p.layers.map(key).join(', ')}, step ${sorted[0]!.step} has ${layerKeys.join(', ')}`);
+    if (p.layers.map(key).join() !== layerKeys.join()) throw new Error(`analyse: checkpoint step ${p.step} has MoE layers ${p.layers.map(key).join(',')}, step ${sorted[0]!.step} has ${layerKeys.join(',')}`);
   }
   for (const [li, first] of (sorted[0]?.layers ?? []).entries()) {
     const component = componentOf(first);

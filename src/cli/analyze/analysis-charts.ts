@@ -103,7 +103,7 @@ export function specialisationChart(runId: string, rows: readonly Row[]): TopLev
       width: 180, height: { step: 22 }, mark: 'rect',
       encoding: {
         x: { field: 'expert', type: 'ordinal', title: 'expert' },
-        y: { field: 'domain', type: 'nominal', title: null },
+        y: { field: 'domain', type: 'nominal', title: null, sort: [...new Set(at.values.map((r) => r.domain as string))].sort((a, b) => Number(a.endsWith(' tokens')) - Number(b.endsWith(' tokens'))) },
         color: { field: 'vs_uniform', type: 'quantitative', title: '÷ uniform', scale: { scheme: 'blueorange', domainMid: 1 } },
       },
     },

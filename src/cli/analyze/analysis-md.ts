@@ -58,7 +58,8 @@ export function analysisSummaryMarkdown(rows: AnalysisRows, steps: readonly numb
     lines.push(`| ${name} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} | ${f(rows.relu.find((r) => here(r) && r.step === last)?.pass_rate)} |`);
   }
   for (const uni of rows.universality.filter((r) => r.step === last)) {
-    lines.push('', `Universality (LibMoE, over ${uni.layers ?? 0} ${vlm ? `${siteLabel(uni.component as string)} ` : ''}layers): score ${f(uni.score)}, optimist ${f(uni.optimist)}.`);
+    const n = uni.layers as number;
+    lines.push('', `Universality (LibMoE, over ${n} ${vlm ? `${siteLabel(uni.component as string)} ` : ''}layer${n === 1 ? '' : 's'}): score ${f(uni.score)}, optimist ${f(uni.optimist)}.`);
   }
   const mods = rows.specialisation.filter((r) => r.step === last && r.domain === 'all' && (r.modality === 'image' || r.modality === 'text'));
   if (mods.length) {

@@ -16,6 +16,7 @@ import { selectBackend } from '../../models/backend.js';
 import { probeVlmRoutes, vlmFromCheckpoint, vlmMoeLayerWeights, type VlmProbeResult } from '../../models/vlm/index.js';
 import { chooseSteps } from '../eval/run-eval.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
+import { UsageError } from '../shared/errors.js';
 import type { AnalyzeSummary, RunAnalyzeOptions } from './run-analyze.js';
 import { loadVlmProbeSet, type VlmProbeSet } from './vlm-probe-set.js';
 import { writeAnalysis } from './write-analysis.js';
@@ -23,7 +24,7 @@ import { writeAnalysis } from './write-analysis.js';
 export async function runAnalyzeVlm(o: RunAnalyzeOptions, config: PipelineConfig, savedRunId: string | undefined): Promise<AnalyzeSummary> {
   const t0 = performance.now();
   const log = o.log ?? (() => undefined);
-  if (o.probeTasks || o.taskProbe) throw new Error(`${o.runDir} is a VLM run: --probe TASKS names language-model evaluation tasks; give --probe FILES (LLaVA .json/.jsonl) or leave --probe out for the run's held-out records`);
+  if (o.probeTasks || o.taskProbe) throw new UsageError(`${o.runDir} is a VLM run: --probe TASKS names language-model evaluation tasks; give --probe FILES (LLaVA .json/.jsonl) or leave --probe out for the run's held-out records`, 'analyze');
   if (o.probeRecords) throw new Error(`${o.runDir} is a VLM run: pipeline analyze --compare lines up language-model runs only`);
   const runId = savedRunId ?? o.runDir.split('/').filter(Boolean).pop()!;
   const steps = await chooseSteps(o.runDir, o.checkpoints);
@@ -94,7 +95,7 @@ function vlmNotes(r: VlmProbeResult, answerTokens: number): string[] {
   const has = (c: string): boolean => r.layers.some((l) => l.component === c);
   const moe = [has('vision') ? 'vision tower' : '', has('projector') ? 'projector' : '', has('language_model') ? 'language model' : ''].filter(Boolean);
   const lines = [
-    `Vision-language run: MoE in the ${moe.join(', ')}. Tokens routed: vision ${r.spaces.vision.tokens} (every tower token of every S² call), projector ${r.spaces.projector.tokens} (image feature rows), language model ${r.spaces.language_model.tokens} (spliced rows: ${r.spaces.language_model.image!.reduce((n, x) => n + x, 0)} image, the rest text).`,
+    `Vision-language run: MoE in the ${moe.length > 1 ? `${moe.slice(0, -1).join(', ')} and ${moe[moe.length - 1]}` : moe[0]}. Tokens routed: vision ${r.spaces.vision.tokens} (every tower token of every S² call), projector ${r.spaces.projector.tokens} (image feature rows), language model ${r.spaces.language_model.tokens} (spliced rows: ${r.spaces.language_model.image!.reduce((n, x) => n + x, 0)} image, the rest text).`,
   ];
   if (has('language_model')) lines.push('The language model routes image-feature rows and text tokens: specialisation.parquet splits it by modality (rows with domain \'all\' and modality image / text).');
   else lines.push('Only the vision tower and the projector are MoE, and every token they route is an image token: there is no per-modality split to draw (every specialisation row is modality image).');
