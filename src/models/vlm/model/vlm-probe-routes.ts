@@ -6,9 +6,9 @@
  * log-probability of every answer token (for answer perplexity, intact or under DropTop).
  *
  * Each component routes its own tokens, so each has its own token space:
- * - vision: every tower input's tokens (CLIP's class token included) over every S² call, call
- *   by call and batch by batch; an input's position runs on over its crops (crop c of scale s
- *   after the full image's tokens), so a position names the same place in every image;
+ * - vision: each image's tower tokens (CLIP's class token included) over every S² call, image
+ *   by image: the full image's tokens, then each crop's; an image's position runs on over its
+ *   crops, so a position names the same place in every image;
  * - projector: the P feature rows of each image;
  * - language_model: the real rows of the spliced sequence (padding dropped), text or image
  *   feature rows.
@@ -207,9 +207,11 @@ function imageTokens(n: number, perInput: number, inputs: Int32Array, rowBase: n
 }
 
 /**
- * The tower's tokens over every call: call c has `rowsPerCall[c]` = its inputs × T rows, its
- * inputs crop-major (crop j of every input, then crop j + 1: LibMoE's order), so input
- * q → tower input q mod B. An input's position continues over its crops.
+ * The tower's tokens over every call, image by image: call c has `rowsPerCall[c]` = its inputs ×
+ * T rows, its inputs crop-major (crop j of every input, then crop j + 1: LibMoE's order), so
+ * input q is tower input q mod B. Each image's tokens are gathered in call order (the full
+ * image, then each crop), so an image's position runs over all of them and the order does not
+ * depend on which other images share the batch.
  */
 function visionTokens(rowsPerCall: readonly number[], inputs: Int32Array, rowBase: number): { row: Int32Array; id: Int32Array; keep: Int32Array } {
   const b = inputs.length;
@@ -217,18 +219,18 @@ function visionTokens(rowsPerCall: readonly number[], inputs: Int32Array, rowBas
   const row: number[] = [];
   const id: number[] = [];
   const keep: number[] = [];
-  let offset = 0;
-  let positionBase = 0;
-  for (const n of rowsPerCall) {
-    const crops = n / (b * T);
-    for (let q = 0; q < crops * b; q++) {
-      const input = q % b;
-      const crop = Math.floor(q / b);
-      if (inputs[input]! < 0) continue;
-      for (let t = 0; t < T; t++) { row.push(rowBase + inputs[input]!); id.push(positionBase + crop * T + t); keep.push(offset + q * T + t); }
+  for (let input = 0; input < b; input++) {
+    if (inputs[input]! < 0) continue;
+    let offset = 0;
+    let position = 0;
+    for (const n of rowsPerCall) {
+      const crops = n / (b * T);
+      for (let crop = 0; crop < crops; crop++) {
+        const q = crop * b + input;
+        for (let t = 0; t < T; t++) { row.push(rowBase + inputs[input]!); id.push(position++); keep.push(offset + q * T + t); }
+      }
+      offset += n;
     }
-    offset += n;
-    positionBase += crops * T;
   }
   return { row: Int32Array.from(row), id: Int32Array.from(id), keep: Int32Array.from(keep) };
 }
