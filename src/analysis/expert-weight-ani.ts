@@ -9,7 +9,7 @@
  * Added here: `router_rows`, the router weight's own rows (R rows of length D: each expert's
  * selection vector; TC-MoE's R = 2E+K, X-MoE's expert_sel is its ⌊E/2⌋-row input reduction).
  * Experts of the VLM kind (`gelu-mlp`, `experts.{e}.0.weight` [H, D], `experts.{e}.2.weight`
- * [D, H]) give the same views: E·H hidden units' input rows and output rows. The router weight is
+ * [D_out, H]; a projector's D_out is the LM's width) give the same views: E·H hidden units' input rows and output rows. The router weight is
  * `expert_sel` (LM routers) or `gate.weight` (VLM routers); routers with neither (Hyper-R's
  * hypernetwork, X-MoE's VLM cosine router) have no selection rows. Shared experts are left out
  * (LibMoE's keys and values are the routed experts').
@@ -67,18 +67,21 @@ export function expertWeightAni(layers: readonly MoeLayerWeights[]): WeightAni[]
       const w2: Float32Array[] = [];
       let h = 0;
       let d = 0;
+      let dOut = 0;
       for (let x = 0; x < l.nExperts; x++) {
         const a = by.get(`experts.${x}.0.weight`);
         const b = by.get(`experts.${x}.2.weight`);
         if (!a || !b) throw new Error(`expert weight ANI: layer ${l.layer} has no experts.${x}.0.weight / experts.${x}.2.weight (nExperts ${l.nExperts})`);
         [h, d] = a.shape as [number, number];
-        if (a.shape.length !== 2 || b.shape.length !== 2 || b.shape[0] !== d || b.shape[1] !== h) throw shapeError(l.layer, b, `[${d}, ${h}] beside ${a.name} [${a.shape.join(', ')}]`);
+        // The output width may differ from the input's (a VLM projector expert maps the tower's width to the LM's).
+        dOut = b.shape[0]!;
+        if (a.shape.length !== 2 || b.shape.length !== 2 || b.shape[1] !== h) throw shapeError(l.layer, b, `[D_out, ${h}] beside ${a.name} [${a.shape.join(', ')}]`);
         w1.push(a.values);
-        w2.push(transpose(b.values, d, h));
+        w2.push(transpose(b.values, dOut, h));
       }
-      const cat = (xs: Float32Array[]): Float32Array => { const o = new Float32Array(xs.length * h * d); xs.forEach((x, i) => o.set(x, i * h * d)); return o; };
-      push('keys', 'experts.*.0.weight', cat(w1), l.nExperts * h, d);
-      push('values', 'experts.*.2.weight', cat(w2), l.nExperts * h, d);
+      const cat = (xs: Float32Array[], width: number): Float32Array => { const o = new Float32Array(xs.length * h * width); xs.forEach((x, i) => o.set(x, i * h * width)); return o; };
+      push('keys', 'experts.*.0.weight', cat(w1, d), l.nExperts * h, d);
+      push('values', 'experts.*.2.weight', cat(w2, dOut), l.nExperts * h, dOut);
     }
     const sel = by.get('expert_sel') ?? by.get('gate.weight');
     if (sel) {

@@ -55,3 +55,35 @@ test('perplexity skips the positions with nothing to predict', () => {
   assert.deepEqual(perplexityOf(Float32Array.of(-2, NaN, -4)), { tokens: 2, meanNll: 3, perplexity: Math.exp(3) });
   assert.equal(perplexityOf([NaN]).tokens, 0);
 });
+
+test('components: each has its own token space; layers are compared within a component; a decoder routing both modalities is split by modality', () => {
+  // A VLM: two vision layers over 3 image tokens, one decoder layer over 4 rows (2 image feature rows, 2 text tokens).
+  const vision = (l: number, picks: number[][]) => ({ ...layer(l, picks), component: 'vision' as const });
+  const lm = { ...layer(0, [[0, 1], [0, 1], [2, 3], [2, 3]]), component: 'language_model' as const };
+  const p = (step: number): CheckpointProbe => ({ step, layers: [vision(0, [[0, 1], [1, 2], [0, 1]]), vision(1, [[2, 3], [2, 3], [0, 1]]), lm], nextLogprob: new Map([[0, lp(-1)]]) });
+  const rows = analyseCheckpoints([p(1), p(2)], {
+    runId: 'v', tokenIds: [], domains: [], windowTokens: 8, minOccurrences: 1,
+    spaces: {
+      vision: { tokenIds: [0, 1, 0], domains: ['a', 'a', 'b'] },
+      language_model: { tokenIds: [-1, -1, 9, 9], domains: ['a', 'a', 'a', 'b'], modalities: ['image', 'image', 'text', 'text'] },
+    },
+  });
+  const key = (r: Record<string, unknown>) => `${r.component} ${r.layer}`;
+  assert.deepEqual([...new Set(rows.dynamics.map(key))], ['vision 0', 'vision 1', 'language_model 0']);
+  assert.ok(rows.dynamics.filter((r) => r.step === 2).every((r) => r.switch_fraction === 0 && r.saturation === 1), 'identical checkpoints: switch 0, saturation 1 in every component');
+  assert.deepEqual(rows.dynamics.filter((r) => r.step === 1 && r.domain === 'all').map((r) => [key(r), r.tokens]), [['vision 0', 3], ['vision 1', 3], ['language_model 0', 4]]);
+  // Layer similarity and universality per component: the vision pair, and the decoder layer alone.
+  assert.deepEqual(rows.layers.filter((r) => r.step === 1).map((r) => [r.component, r.layer, r.other]), [['vision', 0, 0], ['vision', 0, 1], ['vision', 1, 0], ['vision', 1, 1], ['language_model', 0, 0]]);
+  assert.deepEqual(rows.universality.filter((r) => r.step === 1).map((r) => [r.component, r.layers]), [['vision', 2], ['language_model', 1]]);
+  // Vision tokens are all image tokens: no split. The decoder: by domain (modality all), then by modality (domain all).
+  const spec = rows.specialisation.filter((r) => r.step === 1);
+  assert.deepEqual([...new Set(spec.filter((r) => r.component === 'vision').map((r) => `${r.modality}/${r.domain}`))], ['image/a', 'image/b']);
+  assert.deepEqual([...new Set(spec.filter((r) => r.component === 'language_model').map((r) => `${r.modality}/${r.domain}`))], ['all/a', 'all/b', 'image/all', 'text/all']);
+  const image = spec.filter((r) => r.component === 'language_model' && r.modality === 'image');
+  assert.deepEqual(image.map((r) => [r.expert, r.share]), [[0, 1], [1, 1], [2, 0], [3, 0]], 'both image rows pick experts 0 and 1');
+  // Vocabulary: vision positions as ids; the decoder's image rows (id −1) are left out.
+  assert.deepEqual(rows.vocabulary.filter((r) => r.step === 1 && r.component === 'vision' && r.layer === 0).map((r) => [r.token_id, r.occurrences]), [[0, 2], [1, 1]]);
+  assert.deepEqual(rows.vocabulary.filter((r) => r.step === 1 && r.component === 'language_model').map((r) => [r.token_id, r.occurrences, r.top_share]), [[9, 2, 1]]);
+  // The ablation is measured in the decoder's token space (its domains).
+  assert.deepEqual(rows.ablation.filter((r) => r.step === 1).map((r) => [r.domain, r.tokens]), [['all', 3], ['a', 3], ['b', 0]]);
+});

@@ -44,6 +44,18 @@ test('gelu-mlp: experts.{e}.0.weight rows and experts.{e}.2.weight columns are t
   assert.throws(() => expertWeightAni([{ ...layer, nExperts: 3 }]), /layer 0 has no experts\.2\.0\.weight/);
 });
 
+test('gelu-mlp with an output width other than the input\'s (a VLM projector expert: tower width in, LM width out): values rows have the output width', () => {
+  // E = 2, H = 1, D_in = 2, D_out = 3: W2 [3, 1] columns (1, 0, 0) and (0, 1, 0): orthogonal → 0.
+  const layer: MoeLayerWeights = { layer: 0, algorithm: 'smoe', expertKind: 'gelu-mlp', nExperts: 2, params: [
+    p('experts.0.0.weight', [1, 2], [1, 0]), p('experts.0.2.weight', [3, 1], [1, 0, 0]),
+    p('experts.1.0.weight', [1, 2], [1, 0]), p('experts.1.2.weight', [3, 1], [0, 1, 0]),
+  ] };
+  assert.deepEqual(expertWeightAni([layer]).map((r) => [r.matrix, r.rows, r.cols, r.ani]), [['keys', 2, 2, 1], ['values', 2, 3, 0]]);
+  // The hidden width must agree: W2 [D_out, H] beside W1 [H, D_in].
+  const bad = { ...layer, params: [...layer.params.slice(0, 3), p('experts.1.2.weight', [1, 3], [0, 1, 0])] };
+  assert.throws(() => expertWeightAni([bad]), /experts\.1\.2\.weight has shape \[1, 3\], expected \[D_out, 1\]/);
+});
+
 test('a parameter of the wrong rank is named; aniParameter reads only what ANI needs', () => {
   assert.throws(() => expertWeightAni([{ layer: 1, algorithm: 'moe_layer', expertKind: 'relu-kv', nExperts: 2, params: [p('keys', [4, 2], [1, 0, 0, 1, 1, 0, 0, 1]), p('values', [2, 2, 2], [1, 0, 0, 1, 1, 0, 0, 1])] }]),
     /layer 1 parameter keys has shape \[4, 2\], expected \[E, D, s\]/);

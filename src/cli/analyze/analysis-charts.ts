@@ -8,19 +8,35 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { AnalysisRows } from '../../analysis/analyse-checkpoints.js';
 import type { Row } from '../../sinks/table-spec.js';
 import { renderPng } from '../report/render.js';
+import { siteLabel } from './analysis-md.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** vega's JSON data cannot hold NaN meaningfully: a missing value is dropped from the plot, not drawn at 0. */
 const finite = (rows: readonly Row[], field: string): Row[] => rows.filter((r) => Number.isFinite(r[field] as number));
 const lastStep = (rows: readonly Row[]): number => Math.max(...rows.map((r) => r.step as number));
+const COMPONENT_ORDER: Record<string, number> = { vision: 0, projector: 1, language_model: 2 };
+
+/**
+ * The rows with `site` (and `other_site`), what plots name a layer by: its number in an LM run,
+ * "vision 0", "projector", "LM 1" in a VLM run; `sort` lists the sites in model order.
+ */
+function sited(rows: readonly Row[], otherIsLayer = false): { values: Row[]; sort: (string | number)[] } {
+  const vlm = rows.some((r) => r.component !== undefined && r.component !== 'language_model');
+  const name = (c: unknown, l: unknown): string | number => (vlm ? siteLabel(String(c ?? 'language_model'), l as number) : (l as number));
+  const values = rows.map((r) => ({ ...r, site: name(r.component, r.layer), ...(otherIsLayer ? { other_site: name(r.component, r.other) } : {}) }));
+  const order = [...new Map(rows.map((r) => [`${r.component} ${r.layer}`, r])).values()]
+    .sort((a, b) => (COMPONENT_ORDER[String(a.component)] ?? 2) - (COMPONENT_ORDER[String(b.component)] ?? 2) || (a.layer as number) - (b.layer as number));
+  return { values, sort: order.map((r) => name(r.component, r.layer)) };
+}
 
 export function coActivationChart(runId: string, rows: readonly Row[]): TopLevelSpec {
   const step = lastStep(rows);
+  const at = sited(rows.filter((r) => r.step === step));
   return {
     $schema: SCHEMA,
     title: { text: 'Expert co-activation (row-normalised)', subtitle: `${runId} · step ${step} · row i: of the tokens sent to i, the share also sent to j` },
-    data: { values: rows.filter((r) => r.step === step) },
-    facet: { column: { field: 'layer', type: 'ordinal', title: 'layer' } },
+    data: { values: at.values },
+    facet: { column: { field: 'site', type: 'ordinal', title: 'layer', sort: at.sort } },
     spec: {
       width: 180, height: 180, mark: 'rect',
       encoding: {
@@ -34,25 +50,26 @@ export function coActivationChart(runId: string, rows: readonly Row[]): TopLevel
 
 export function layerSimilarityChart(runId: string, rows: readonly Row[]): TopLevelSpec {
   const step = lastStep(rows);
+  const at = sited(rows.filter((r) => r.step === step), true);
   const heat = (field: string, title: string) => ({
     width: 220, height: 220, mark: 'rect', title,
     encoding: {
-      x: { field: 'other', type: 'ordinal', title: 'layer' },
-      y: { field: 'layer', type: 'ordinal', title: 'layer' },
+      x: { field: 'other_site', type: 'ordinal', title: 'layer', sort: at.sort },
+      y: { field: 'site', type: 'ordinal', title: 'layer', sort: at.sort },
       color: { field, type: 'quantitative', title: null, scale: { domain: [0, 1], scheme: 'viridis' } },
     },
   });
   return {
     $schema: SCHEMA,
-    title: { text: 'Layer similarity', subtitle: `${runId} · step ${step}` },
-    data: { values: rows.filter((r) => r.step === step) },
+    title: { text: 'Layer similarity', subtitle: `${runId} · step ${step}${at.values.some((r) => r.component !== 'language_model') ? ' · layers compared within their component' : ''}` },
+    data: { values: at.values },
     hconcat: [heat('usage_similarity', 'usage similarity (LibMoE)'), heat('token_jaccard', 'token Jaccard')],
     resolve: { scale: { color: 'shared' } },
   } as TopLevelSpec;
 }
 
 export function dynamicsChart(runId: string, rows: readonly Row[]): TopLevelSpec {
-  const all = rows.filter((r) => r.domain === 'all');
+  const { values: all, sort } = sited(rows.filter((r) => r.domain === 'all'));
   const line = (field: string, title: string, values: Row[]) => ({
     width: 420, height: 180, title, data: { values },
     mark: { type: 'line', point: true },
@@ -60,7 +77,7 @@ export function dynamicsChart(runId: string, rows: readonly Row[]): TopLevelSpec
       // Integer steps: with one checkpoint pair vega would label the lone tick "40.000000".
       x: { field: 'step', type: 'quantitative', title: 'checkpoint step', axis: { format: 'd', tickMinStep: 1 } },
       y: { field, type: 'quantitative', title: null, scale: { domain: [0, 1] } },
-      color: { field: 'layer', type: 'nominal', title: 'layer' },
+      color: { field: 'site', type: 'nominal', title: 'layer', sort },
     },
   });
   return {
@@ -75,27 +92,30 @@ export function dynamicsChart(runId: string, rows: readonly Row[]): TopLevelSpec
 
 export function specialisationChart(runId: string, rows: readonly Row[]): TopLevelSpec {
   const step = lastStep(rows);
+  // A VLM decoder's per-modality rows (domain 'all') are drawn as rows "image tokens", "text tokens".
+  const at = sited(rows.filter((r) => r.step === step).map((r) => (r.domain === 'all' ? { ...r, domain: `${r.modality} tokens` } : r)));
   return {
     $schema: SCHEMA,
     title: { text: 'Domain specialisation (share of the domain\'s tokens ÷ uniform k/E)', subtitle: `${runId} · step ${step} · 1 = uniform` },
-    data: { values: rows.filter((r) => r.step === step) },
-    facet: { column: { field: 'layer', type: 'ordinal', title: 'layer' } },
+    data: { values: at.values },
+    facet: { column: { field: 'site', type: 'ordinal', title: 'layer', sort: at.sort } },
     spec: {
       width: 180, height: { step: 22 }, mark: 'rect',
       encoding: {
         x: { field: 'expert', type: 'ordinal', title: 'expert' },
-        y: { field: 'domain', type: 'nominal', title: null },
+        y: { field: 'domain', type: 'nominal', title: null, sort: [...new Set(at.values.map((r) => r.domain as string))].sort((a, b) => Number(a.endsWith(' tokens')) - Number(b.endsWith(' tokens'))) },
         color: { field: 'vs_uniform', type: 'quantitative', title: '÷ uniform', scale: { scheme: 'blueorange', domainMid: 1 } },
       },
     },
   } as TopLevelSpec;
 }
 
-export function ablationChart(runId: string, rows: readonly Row[]): TopLevelSpec {
+/** `measure`: whose perplexity (probe tokens; a VLM's answer tokens). */
+export function ablationChart(runId: string, rows: readonly Row[], measure = 'probe'): TopLevelSpec {
   const values = finite(rows.filter((r) => r.domain === 'all' && r.drop_top !== 0), 'delta_perplexity').map((r) => ({ ...r, ablation: r.drop_top === 1 ? 'DropTop-1' : r.drop_top === 2 ? 'DropTop-1&2' : `DropTop-${r.drop_top}` }));
   return {
     $schema: SCHEMA,
-    title: { text: 'Expert ablation: probe perplexity − intact', subtitle: runId },
+    title: { text: `Expert ablation: ${measure} perplexity − intact`, subtitle: runId },
     data: { values },
     width: { step: 28 }, height: 220,
     mark: 'bar',
@@ -137,12 +157,13 @@ export const ANALYSIS_PLOTS = ['coactivation.png', 'layer-similarity.png', 'dyna
 
 /** Writes the plots whose rows exist; returns their file names. */
 export async function writeAnalysisCharts(dir: string, runId: string, rows: AnalysisRows): Promise<string[]> {
+  const vlm = rows.dynamics.some((r) => r.component !== undefined && r.component !== 'language_model');
   const charts: [string, readonly Row[], (id: string, r: readonly Row[]) => TopLevelSpec][] = [
     ['coactivation.png', rows.cooccurrence, coActivationChart],
     ['layer-similarity.png', rows.layers, layerSimilarityChart],
     ['dynamics.png', rows.dynamics, dynamicsChart],
     ['specialisation.png', rows.specialisation, specialisationChart],
-    ['ablation.png', rows.ablation.filter((r) => r.drop_top !== 0), ablationChart],
+    ['ablation.png', rows.ablation.filter((r) => r.drop_top !== 0), (id, r) => ablationChart(id, r, vlm ? 'answer-token' : 'probe')],
     ['ablation-accuracy.png', rows.ablation_accuracy, ablationAccuracyChart],
   ];
   const written: string[] = [];

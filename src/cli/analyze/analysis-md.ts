@@ -5,7 +5,10 @@ import type { Row } from '../../sinks/table-spec.js';
 export interface AnalysisMdInput {
   readonly runId: string;
   readonly steps: readonly number[];
-  readonly probe: { readonly documents: number; readonly tokens: number; readonly source: string; readonly domains: ReadonlyMap<string, number> };
+  /** `unit`: what `documents` counts (default documents; a VLM probe: records). */
+  readonly probe: { readonly documents: number; readonly tokens: number; readonly source: string; readonly domains: ReadonlyMap<string, number>; readonly unit?: string };
+  /** Paragraph lines after the probe line (a VLM: its components and modalities). */
+  readonly notes?: readonly string[];
   readonly rows: AnalysisRows;
   readonly plots: readonly string[];
   readonly tables: readonly string[];
@@ -17,7 +20,8 @@ export function analysisMarkdown(m: AnalysisMdInput): string {
   const lines: string[] = [
     `# Routing analysis of ${m.runId}`,
     '',
-    `Checkpoints: ${m.steps.map((s) => `step-${s}`).join(', ')}. Probe set: ${m.probe.documents} documents, ${m.probe.tokens} tokens, from ${m.probe.source} (${[...m.probe.domains].map(([d, n]) => `${d} ${n}`).join(', ')}).`,
+    `Checkpoints: ${m.steps.map((s) => `step-${s}`).join(', ')}. Probe set: ${m.probe.documents} ${m.probe.unit ?? 'documents'}, ${m.probe.tokens} tokens, from ${m.probe.source} (${[...m.probe.domains].map(([d, n]) => `${d} ${n}`).join(', ')}).`,
+    ...(m.notes?.length ? ['', ...m.notes] : []),
     'Definitions: docs/analysis.md.',
     '',
     ...analysisSummaryMarkdown(m.rows, m.steps, '##'),
@@ -40,20 +44,37 @@ export function analysisSummaryMarkdown(rows: AnalysisRows, steps: readonly numb
   ];
   const dyn = rows.dynamics.filter((r) => r.domain === 'all');
   const first = steps[0]!;
-  for (const layer of [...new Set(dyn.map((r) => r.layer as number))]) {
-    const atLast = dyn.find((r) => r.layer === layer && r.step === last);
-    const atFirst = dyn.find((r) => r.layer === layer && r.step === first);
-    const use = rows.usage.find((r) => r.layer === layer && r.step === last && r.window === -1);
-    const spec = rows.specialisation.filter((r) => r.layer === layer && r.step === last);
+  const vlm = dyn.some((r) => (r.component ?? 'language_model') !== 'language_model');
+  const sites = [...new Map(dyn.map((r) => [`${r.component} ${r.layer}`, { component: r.component, layer: r.layer as number }])).values()];
+  for (const { component, layer } of sites) {
+    const here = (r: Row): boolean => r.component === component && r.layer === layer;
+    const atLast = dyn.find((r) => here(r) && r.step === last);
+    const atFirst = dyn.find((r) => here(r) && r.step === first);
+    const use = rows.usage.find((r) => here(r) && r.step === last && r.window === -1);
+    const spec = rows.specialisation.filter((r) => here(r) && r.step === last && r.domain !== 'all');
     const top = spec.reduce<Row | undefined>((b, r) => (!b || (r.vs_uniform as number) > (b.vs_uniform as number) ? r : b), undefined);
-    const ani = (matrix: string): string => f(rows.ani.find((r) => r.layer === layer && r.step === last && r.matrix === matrix)?.ani, 4);
-    lines.push(`| ${layer} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} | ${f(rows.relu.find((r) => r.layer === layer && r.step === last)?.pass_rate)} |`);
+    const ani = (matrix: string): string => f(rows.ani.find((r) => here(r) && r.step === last && r.matrix === matrix)?.ani, 4);
+    const name = vlm ? siteLabel(component as string, layer) : String(layer);
+    lines.push(`| ${name} | ${f(atLast?.switch_fraction)} | ${f(atFirst?.saturation)} | ${f(use?.dead_proportion)} | ${f(use?.usage_perplexity)} | ${top ? `${f(top.vs_uniform, 2)} (${top.domain}, expert ${top.expert})` : '—'} | ${ani('keys')} / ${ani('values')} / ${ani('expert_sel')} | ${f(rows.relu.find((r) => here(r) && r.step === last)?.pass_rate)} |`);
   }
-  const uni = rows.universality.find((r) => r.step === last);
-  lines.push('', `Universality (LibMoE, over ${uni?.layers ?? 0} layers): score ${f(uni?.score)}, optimist ${f(uni?.optimist)}.`);
+  for (const uni of rows.universality.filter((r) => r.step === last)) {
+    const n = uni.layers as number;
+    lines.push('', `Universality (LibMoE, over ${n} ${vlm ? `${siteLabel(uni.component as string)} ` : ''}layer${n === 1 ? '' : 's'}): score ${f(uni.score)}, optimist ${f(uni.optimist)}.`);
+  }
+  const mods = rows.specialisation.filter((r) => r.step === last && r.domain === 'all' && (r.modality === 'image' || r.modality === 'text'));
+  if (mods.length) {
+    lines.push('', `${heading} Specialisation by modality at step ${last} (language model)`, '', '| layer | modality | tokens | top expert (share, ÷ uniform) |', '|---|---|---|---|');
+    for (const { component, layer } of sites.filter((x) => x.component === 'language_model')) {
+      for (const m of ['image', 'text']) {
+        const rs = mods.filter((r) => r.layer === layer && r.modality === m && r.component === component);
+        const top = rs.reduce<Row | undefined>((b, r) => (!b || (r.share as number) > (b.share as number) ? r : b), undefined);
+        if (top) lines.push(`| ${siteLabel('language_model', layer)} | ${m} | ${top.domain_tokens} | expert ${top.expert} (${f(top.share)}, ${f(top.vs_uniform, 2)}) |`);
+      }
+    }
+  }
   const abl = rows.ablation.filter((r) => r.domain === 'all');
   if (abl.length) {
-    lines.push('', `${heading} Expert ablation (probe perplexity)`, '', '| step | intact | DropTop-1 | DropTop-1&2 |', '|---|---|---|---|');
+    lines.push('', `${heading} Expert ablation (${vlm ? 'answer-token' : 'probe'} perplexity)`, '', '| step | intact | DropTop-1 | DropTop-1&2 |', '|---|---|---|---|');
     for (const s of steps) {
       const at = (n: number) => abl.find((r) => r.step === s && r.drop_top === n);
       lines.push(`| ${s} | ${f(at(0)?.perplexity, 2)} | ${f(at(1)?.perplexity, 2)} (${f(at(1)?.delta_perplexity, 2)}) | ${f(at(2)?.perplexity, 2)} (${f(at(2)?.delta_perplexity, 2)}) |`);
@@ -71,4 +92,11 @@ export function analysisSummaryMarkdown(rows: AnalysisRows, steps: readonly numb
     }
   }
   return lines;
+}
+
+/** A VLM layer's name: "vision 0", "projector", "LM 1" (component alone: "vision", "projector", "LM"). */
+export function siteLabel(component: string, layer?: number): string {
+  if (component === 'projector') return 'projector';
+  const c = component === 'vision' ? 'vision' : 'LM';
+  return layer === undefined ? c : `${c} ${layer}`;
 }

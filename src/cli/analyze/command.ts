@@ -37,22 +37,30 @@ every token's route in every MoE layer, and writes RUN_DIR/analysis/:
   relu.parquet            ReLU pass rate of ReLU experts' hidden units (LibMoE relu_pass_rate)
   coactivation.png, layer-similarity.png, dynamics.png, specialisation.png, ablation.png,
   ablation-accuracy.png (--probe TASKS), analysis.md
-Every table has run_id and the checkpoint step. Docs: docs/analysis.md.
+Every table has run_id and the checkpoint step; per-layer tables have component and layer.
+
+A vision-language run (model.vlm) is analysed per component: its probe is the run's held-out
+image-text records (data.heldOut.files), or --probe LLaVA .json/.jsonl files (images under
+--images DIR, default the run's llava source's); each probe file is one domain. Every MoE
+layer routes its own tokens: component vision (tower encoder layer i), projector, and
+language_model (decoder block i, image-feature rows and text tokens, specialisation split by
+modality). DropTop measures the answer tokens' perplexity. Docs: docs/analysis.md.
 
 --compare analyses each run on the same probe documents (--probe, else the first run's held-out
 documents) and writes OUT/analysis-compare.md and OUT/analysis-compare.png (runs side by side).`)
     .positional('run-dirs', { type: 'string', array: true, describe: 'the run directory (runs/<run-id>); with --compare, two or more' })
     .option('compare', { type: 'boolean', default: false, describe: 'line several runs up on the same probe set' })
     .option('out', { type: 'string', requiresArg: true, coerce: single('out'), describe: 'with --compare: where to write (default: ./analysis-compare)' })
-    .option('probe', { type: 'string', requiresArg: true, coerce: stringList, describe: 'SlimPajama files, directories or globs, or evaluation task names (pipeline eval --tasks), for the probe set (repeatable, comma-separated; default: the run\'s held-out documents)' })
+    .option('probe', { type: 'string', requiresArg: true, coerce: stringList, describe: 'SlimPajama files, directories or globs, or evaluation task names (pipeline eval --tasks), for the probe set; a VLM run: LLaVA .json/.jsonl files (repeatable, comma-separated; default: the run\'s held-out documents or records)' })
+    .option('images', { type: 'string', requiresArg: true, coerce: single('images'), describe: 'a VLM run with --probe FILES: the folder the records\' image paths are relative to (default: the run\'s llava source\'s images)' })
     .option('data', { type: 'string', requiresArg: true, coerce: single('data'), describe: 'with --probe TASKS: folder holding the task files (default: ./data/eval)' })
     .option('file', { type: 'string', requiresArg: true, coerce: stringList, describe: 'with --probe TASKS: TASK=PATH, a task\'s data file instead of looking in --data (repeatable)' })
     .option('limit', { type: 'string', requiresArg: true, coerce: integerAtLeast('limit', 0), describe: 'with --probe TASKS: only the first N items of each data file (0 = all, the default)' })
     .option('on-bad-row', { type: 'string', requiresArg: true, choices: ['fail', 'skip'], describe: 'with --probe TASKS: fail at the first bad row, naming file and line (default), or skip it, counted' })
     .option('checkpoints', { type: 'string', requiresArg: true, coerce: single('checkpoints'), describe: 'all (default), last, or step-N[,step-M...]' })
-    .option('docs-per-domain', { type: 'string', requiresArg: true, coerce: integerAtLeast('docs-per-domain', 1), describe: 'at most N probe documents per domain (default 32)' })
+    .option('docs-per-domain', { type: 'string', requiresArg: true, coerce: integerAtLeast('docs-per-domain', 1), describe: 'at most N probe documents (a VLM run: records) per domain (default 32)' })
     .option('max-tokens', { type: 'string', requiresArg: true, coerce: integerAtLeast('max-tokens', 1), describe: 'probe tokens kept per document (default: the run\'s data.seqLen)' })
-    .option('batch-size', { type: 'string', requiresArg: true, coerce: integerAtLeast('batch-size', 1), describe: 'probe windows per forward pass (default 8)' })
+    .option('batch-size', { type: 'string', requiresArg: true, coerce: integerAtLeast('batch-size', 1), describe: 'probe windows (a VLM run: records) per forward pass (default 8)' })
     .option('window', { type: 'string', requiresArg: true, coerce: integerAtLeast('window', 1), describe: 'probe tokens per usage window (dead experts, usage perplexity; default 512)' })
     .option('min-occurrences', { type: 'string', requiresArg: true, coerce: integerAtLeast('min-occurrences', 1), describe: 'token ids seen fewer times are left out of vocabulary.parquet (default 3)' })
     .option('ablation', { type: 'boolean', default: true, describe: 'run DropTop-1 and DropTop-1&2 (--no-ablation to skip: two fewer probe passes per checkpoint)' })
@@ -82,6 +90,7 @@ export async function analyze(args: AnalyzeArgs, io: Io): Promise<number> {
   const checkpoints = parseCheckpoints(args.checkpoints);
   const probe = args.probe ? probeKind(args.probe) : undefined;
   const tasks = probe && 'tasks' in probe ? probe.tasks : undefined;
+  if (args.images !== undefined && !(probe && 'files' in probe)) throw new UsageError('--images is for a VLM run\'s --probe FILES (LLaVA .json/.jsonl): the folder their image paths are relative to', 'analyze');
   for (const [flag, given] of [['--data', args.data], ['--file', args.file], ['--limit', args.limit], ['--on-bad-row', args.onBadRow]] as const) {
     if (given !== undefined && !tasks) throw new UsageError(`${flag} is for --probe TASKS (evaluation items); the probe set here is ${probe ? 'SlimPajama files' : 'the run\'s held-out documents'}`, 'analyze');
   }
@@ -95,6 +104,7 @@ export async function analyze(args: AnalyzeArgs, io: Io): Promise<number> {
   const common = {
     checkpoints,
     ...(probe && 'files' in probe ? { probeFiles: probe.files.map((p) => resolve(p)) } : {}),
+    ...(args.images !== undefined ? { images: resolve(args.images) } : {}),
     ...(tasks ? {
       probeTasks: {
         tasks, dataDir: resolve(args.data ?? 'data/eval'), taskFiles,

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../sinks/atomic-file.js';
 import type { Row } from '../../sinks/table-spec.js';
 import { renderPng } from '../report/render.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
+import { UsageError } from '../shared/errors.js';
 import { readRunConfig } from '../shared/run-dir.js';
 import { loadProbeRecords } from './probe-set.js';
 import { runAnalyze, type RunAnalyzeOptions } from './run-analyze.js';
@@ -65,7 +66,9 @@ export async function compareAnalyses(o: CompareAnalysesOptions): Promise<Compar
   const configs = [];
   for (const dir of o.runDirs) {
     const saved = await readRunConfig(dir);
-    configs.push({ dir, saved, config: validatePipeline(saved.pipeline, join(dir, 'config.yaml'), { algorithms: moeAlgorithms() }) });
+    const config = validatePipeline(saved.pipeline, join(dir, 'config.yaml'), { algorithms: moeAlgorithms() });
+    if (config.model.vlm) throw new UsageError(`${dir} is a vision-language run: pipeline analyze --compare lines up language-model runs (analyse a VLM run on its own: pipeline analyze ${dir})`, 'analyze');
+    configs.push({ dir, saved, config });
   }
   const first = configs[0]!;
   const firstId = first.saved.run?.id ?? first.dir.split('/').filter(Boolean).pop()!;

@@ -4,7 +4,6 @@
  * (src/analysis) and write RUN_DIR/analysis/: one Parquet table per family, PNG plots and
  * analysis.md. Reruns recompute everything and replace the files (each written atomically).
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyseCheckpoints, type AnalysisRows, type CheckpointProbe, type LayerRoutes } from '../../analysis/analyse-checkpoints.js';
 import { aniParameter, expertWeightAni } from '../../analysis/expert-weight-ani.js';
@@ -14,23 +13,20 @@ import { modelFromCheckpoint } from '../../models/checkpoint/load-lm-weights.js'
 import { moeLayerWeights } from '../../models/lm/moe-layer-weights.js';
 import { probeRoutes } from '../../models/lm/probe-routes.js';
 import { createMoeLayer, moeAlgorithms } from '../../models/moe/registry.js';
-import { writeFileAtomic } from '../../sinks/atomic-file.js';
-import { encodeParquet } from '../../sinks/parquet-encode.js';
-import { TableBuffer } from '../../sinks/table-buffer.js';
-import { ANALYSIS_TABLES, type AnalysisTableName } from '../../sinks/tables/analysis-tables.js';
 import { decodeIds, encodeTexts, loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { chooseSteps, type CheckpointChoice } from '../eval/run-eval.js';
 import { RUN_TOKENIZER } from '../run/data-plan.js';
 import { readRunConfig } from '../shared/run-dir.js';
-import { ANALYSIS_PLOTS, writeAnalysisCharts } from './analysis-charts.js';
-import { analysisMarkdown } from './analysis-md.js';
 import { loadProbeSet, type ProbeRecords } from './probe-set.js';
+import { writeAnalysis } from './write-analysis.js';
 import { loadTaskProbe, taskAccuracies, type TaskAccuracy, type TaskProbe, type TaskProbeOptions } from './task-probe.js';
 
 export interface RunAnalyzeOptions {
   readonly runDir: string;
   readonly checkpoints: CheckpointChoice;
   readonly probeFiles?: readonly string[];
+  /** A VLM run: the image root of --probe's LLaVA files (default: the run's llava source's). */
+  readonly images?: string;
   /** Evaluation tasks as the probe set (--probe TASKS): their items' gold texts, one "domain" per task, and their accuracy intact and under DropTop. */
   readonly probeTasks?: Omit<TaskProbeOptions, 'log'>;
   /** Probe documents already read (pipeline analyze --compare: the same documents for every run). */
@@ -74,6 +70,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const log = o.log ?? (() => undefined);
   const saved = await readRunConfig(o.runDir);
   const config = validatePipeline(saved.pipeline, join(o.runDir, 'config.yaml'), { algorithms: moeAlgorithms() });
+  if (config.model.vlm) return (await import('./run-analyze-vlm.js')).runAnalyzeVlm(o, config, saved.run?.id);
   const runId = saved.run?.id ?? o.runDir.split('/').filter(Boolean).pop()!;
   const steps = await chooseSteps(o.runDir, o.checkpoints);
   const tokenizer = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
@@ -129,28 +126,9 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
 
   const rows = analyseCheckpoints(probes, { runId, tokenIds: tokenIds ?? [], domains: domains ?? [], windowTokens: o.windowTokens, minOccurrences: o.minOccurrences });
   spent('metrics');
-  const outDir = join(o.runDir, 'analysis');
-  await mkdir(outDir, { recursive: true });
-  const files: string[] = [];
-  for (const [name, spec] of Object.entries(ANALYSIS_TABLES) as [AnalysisTableName, (typeof ANALYSIS_TABLES)[AnalysisTableName]][]) {
-    const table = rows[name];
-    if (table.length === 0) continue;
-    const buf = new TableBuffer(spec);
-    for (const r of table) buf.append(r);
-    const file = `${name}.parquet`;
-    await writeFileAtomic(join(outDir, file), encodeParquet(buf.take()!));
-    files.push(file);
-  }
-  spent('write');
-  const plots = o.plots ? await writeAnalysisCharts(outDir, runId, rows) : [];
-  files.push(...plots);
-  spent('plots');
-  const md = analysisMarkdown({ runId, steps, probe: { documents: probe.documents.length, tokens, source: probe.source, domains: domainCounts }, rows, plots, tables: files.filter((f) => f.endsWith('.parquet')) });
-  await writeFileAtomic(join(outDir, 'analysis.md'), Buffer.from(md, 'utf8'));
-  files.push('analysis.md');
-  // A file an earlier analysis wrote and this one did not (--no-ablation, --no-plots, no ReLU
-  // experts) would describe other checkpoints or options: removed, so analysis/ is this run's.
-  for (const stale of [...Object.keys(ANALYSIS_TABLES).map((t) => `${t}.parquet`), ...ANALYSIS_PLOTS].filter((f) => !files.includes(f))) await rm(join(outDir, stale), { force: true });
-  spent('write');
+  const written = await writeAnalysis(join(o.runDir, 'analysis'), rows, o.plots, { runId, steps, probe: { documents: probe.documents.length, tokens, source: probe.source, domains: domainCounts } });
+  const files = written.files;
+  phases.write += written.writeSeconds;
+  phases.plots += written.plotSeconds;
   return { runId, backend: backend.name, steps, probeTokens: tokens, files, rows, probeSource: probe.source, probeSeconds: phases.probe, totalSeconds: (performance.now() - t0) / 1000, phases };
 }

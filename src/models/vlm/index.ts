@@ -27,3 +27,5 @@ export { VlmRoutingAccumulator, type VlmRoutingStats } from './model/vlm-routing
 export { greedyGenerate, greedyGenerateBatch, type ComponentRouting, type GenerateOptions, type GenerateRequest, type Generation } from './model/vlm-generate.js';
 export { answerAccuracy, type AnswerAccuracy } from './model/answer-accuracy.js';
 export { moeLayerParamCount, projectorParamCount, towerParamCount } from './model/param-count.js';
+export { probeVlmRoutes, type VlmComponent, type VlmLayerRoutes, type VlmProbeOptions, type VlmProbeResult, type VlmTokenSpace } from './model/vlm-probe-routes.js';
+export { vlmMoeLayerWeights } from './model/vlm-moe-weights.js';

@@ -10,7 +10,8 @@ export const ANALYSIS_ANI: TableSpec = {
   columns: [
     { name: 'run_id', type: 'dict', doc: 'run identifier' },
     { name: 'step', type: 'int32', doc: 'checkpoint step' },
-    { name: 'layer', type: 'int32', doc: 'transformer block of the MoE layer' },
+    { name: 'component', type: 'dict', doc: "where the MoE layer sits: language_model (every layer of an LM run; a VLM's decoder), vision (a vision-tower encoder layer), projector (a VLM's MoE projector)" },
+    { name: 'layer', type: 'int32', doc: 'index of the MoE layer within its component: transformer block (language_model), encoder layer (vision), 0 (projector)' },
     { name: 'matrix', type: 'dict', doc: "keys (E·s hidden units' input rows), values (their output rows), expert_sel (LibMoE: the router weight's D columns), router_rows (its rows: one per router index)" },
     { name: 'parameter', type: 'dict', doc: 'LibMoE parameter read (keys, values, expert_sel, gate.weight, experts.*.0.weight, experts.*.2.weight)' },
     { name: 'rows', type: 'int32', doc: 'rows compared' },

@@ -9,7 +9,8 @@ export const ANALYSIS_DYNAMICS: TableSpec = {
   columns: [
     { name: 'run_id', type: 'dict', doc: 'run identifier (directory name under runs/)' },
     { name: 'step', type: 'int32', doc: 'checkpoint step (checkpoints/step-N)' },
-    { name: 'layer', type: 'int32', doc: 'transformer block of the MoE layer' },
+    { name: 'component', type: 'dict', doc: "where the MoE layer sits: language_model (every layer of an LM run; a VLM's decoder), vision (a vision-tower encoder layer), projector (a VLM's MoE projector)" },
+    { name: 'layer', type: 'int32', doc: 'index of the MoE layer within its component: transformer block (language_model), encoder layer (vision), 0 (projector)' },
     { name: 'domain', type: 'dict', doc: "probe domain (meta.redpajama_set_name), or 'all'" },
     { name: 'from_step', type: 'int32', doc: 'previous analysed checkpoint (−1 for the first)' },
     { name: 'switch_fraction', type: 'float64', doc: 'mean over tokens of slots whose expert changed since from_step / k (NaN for the first)' },

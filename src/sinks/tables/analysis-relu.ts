@@ -10,7 +10,8 @@ export const ANALYSIS_RELU: TableSpec = {
   columns: [
     { name: 'run_id', type: 'dict', doc: 'run identifier' },
     { name: 'step', type: 'int32', doc: 'checkpoint step' },
-    { name: 'layer', type: 'int32', doc: 'transformer block of the MoE layer' },
+    { name: 'component', type: 'dict', doc: "where the MoE layer sits: language_model (every layer of an LM run; a VLM's decoder), vision (a vision-tower encoder layer), projector (a VLM's MoE projector)" },
+    { name: 'layer', type: 'int32', doc: 'index of the MoE layer within its component: transformer block (language_model), encoder layer (vision), 0 (projector)' },
     { name: 'slots', type: 'int32', doc: 'token-slots the routed experts computed' },
     { name: 'width', type: 'int32', doc: 'hidden units per expert (expert_size s)' },
     { name: 'active', type: 'int64', doc: 'hidden units > 0, of slots · width' },
