@@ -59,11 +59,15 @@ function writeRecords(file: string, n: number): string {
 }
 const records = writeRecords(join(dir, 'records.jsonl'), count);
 
-async function timed(fn: () => Promise<number>): Promise<{ seconds: number; images: number; imagesPerSecond: number }> {
+type Timing = { seconds: number; images: number; imagesPerSecond: number; cpuMsPerImage: number };
+/** Wall time and CPU time (this process, all its threads) of one side. */
+async function timed(fn: () => Promise<number>): Promise<Timing> {
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const images = await fn();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds: round(seconds), images, imagesPerSecond: round(images / seconds, 1) };
+  const used = process.cpuUsage(cpu);
+  return { seconds: round(seconds), images, imagesPerSecond: round(images / seconds, 1), cpuMsPerImage: round((used.user + used.system) / 1e3 / images) };
 }
 
 const fullPath = async (limit = Infinity, delayMs = 0, sample?: (n: number) => void, files = records): Promise<number> => {
@@ -92,7 +96,7 @@ const sharpRaw = async (): Promise<number> => {
 };
 
 const PILLOW = `
-import sys, time
+import os, sys, time
 from multiprocessing import Pool
 from PIL import Image
 MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -115,19 +119,23 @@ def one(path):
     planes = [ch.convert('F').point(lambda x, a=1 / (255 * STD[c]), b=-MEAN[c] / STD[c]: x * a + b) for c, ch in enumerate(im.split())]
     return len(b''.join(p.tobytes() for p in planes))
 paths = sys.stdin.read().split('\\n')
-start = time.time()
-with Pool(int(sys.argv[1])) as pool:
-    n = sum(1 for _ in pool.imap(one, paths, chunksize=8))
-print(n, time.time() - start)
+start, cpu = time.time(), os.times()
+pool = Pool(int(sys.argv[1]))
+n = sum(1 for _ in pool.imap(one, paths, chunksize=8))
+pool.close()
+pool.join()
+end = os.times()
+# CPU of this process and of its reaped pool processes.
+print(n, time.time() - start, sum(end[:4]) - sum(cpu[:4]))
 `;
 
-function pillow(): { seconds: number; images: number; imagesPerSecond: number; version: string } | { skipped: string } {
+function pillow(): (Timing & { version: string }) | { skipped: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: '/usr/bin/python3 has no PIL (apt-get install python3-pil)' };
   const run = spawnSync('/usr/bin/python3', ['-c', PILLOW, String(workers)], { input: paths.join('\n'), encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) return { skipped: `pillow run failed: ${run.stderr}` };
-  const [n, seconds] = run.stdout.trim().split(/\s+/).map(Number) as [number, number];
-  return { seconds: round(seconds), images: n, imagesPerSecond: round(n / seconds, 1), version: probe.stdout.trim() };
+  const [n, seconds, cpuSeconds] = run.stdout.trim().split(/\s+/).map(Number) as [number, number, number];
+  return { seconds: round(seconds), images: n, imagesPerSecond: round(n / seconds, 1), cpuMsPerImage: round((cpuSeconds * 1e3) / n), version: probe.stdout.trim() };
 }
 
 async function memory(n: number) {
@@ -150,7 +158,6 @@ async function memory(n: number) {
   };
 }
 
-type Timing = { seconds: number; images: number; imagesPerSecond: number };
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 const loadBefore = loadavg().map((x) => round(x));
@@ -172,20 +179,26 @@ try {
     const f = ips(got.fullPath)!, sr = ips(got.sharpRaw)!, pil = ips(got.pillow);
     perRound.push({ order, load: round(loadavg()[0]!), fullOverSharpRaw: round(f / sr), fullOverPillow: pil ? round(f / pil) : null });
   }
-  const summary = (side: keyof typeof sides) => {
+  type Summary = { imagesPerSecond: number; cpuMsPerImage: number; rounds: number[]; cpuMsPerImageRounds: number[] };
+  const summary = (side: keyof typeof sides): Summary | { skipped: string } => {
     const timings = runs[side].filter((t): t is Timing => 'imagesPerSecond' in t);
-    if (timings.length === 0) return runs[side][0];
-    return { imagesPerSecond: round(median(timings.map((t) => t.imagesPerSecond)), 1), rounds: timings.map((t) => t.imagesPerSecond) };
+    if (timings.length === 0) return runs[side][0] as { skipped: string };
+    const ips = timings.map((t) => t.imagesPerSecond), cpu = timings.map((t) => t.cpuMsPerImage);
+    return { imagesPerSecond: round(median(ips), 1), cpuMsPerImage: round(median(cpu)), rounds: ips, cpuMsPerImageRounds: cpu };
   };
-  const full = summary('fullPath') as { imagesPerSecond: number };
-  const raw = summary('sharpRaw') as { imagesPerSecond: number };
-  const pil = summary('pillow')!;
+  const full = summary('fullPath') as Summary;
+  const raw = summary('sharpRaw') as Summary;
+  const pil = summary('pillow');
   const result = {
     images: count, files: names, cpus: cpus().length, workers, rounds, loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x)) },
     fullPath: full, sharpRaw: raw, pillow: pil,
+    // Wall-clock images/s (the targets), and CPU time per image (all threads and processes of a
+    // side): the second hardly moves with the machine's load, the first does.
     ratios: {
       fullOverSharpRaw: round(full.imagesPerSecond / raw.imagesPerSecond),
       fullOverPillow: 'imagesPerSecond' in pil ? round(full.imagesPerSecond / pil.imagesPerSecond) : null,
+      cpuFullOverSharpRaw: round(raw.cpuMsPerImage / full.cpuMsPerImage),
+      cpuFullOverPillow: 'cpuMsPerImage' in pil ? round(pil.cpuMsPerImage / full.cpuMsPerImage) : null,
     },
     perRound,
     targets: { fullOverSharpRaw: 0.9, fullOverPillow: 2 },
