@@ -27,7 +27,11 @@ export interface PreprocessImagesOptions {
   readonly workers?: number;
   /** A pool to share between flows (the caller closes it). */
   readonly pool?: ImagePool;
-  /** Images being processed at once (default 2 × workers, at least 2): bounds read-ahead and memory. */
+  /**
+   * Images being processed at once (default 4 × workers, at least 4): bounds read-ahead and
+   * memory. Decoding runs on libuv's threads and resampling on the workers: 4 per worker kept
+   * both busy at less CPU per image than 2 (measured, 2 shared cores).
+   */
   readonly inFlight?: number;
   /** A missing, empty, truncated or undecodable image: 'fail' (default) or 'skip' (counted by reason). */
   readonly onError?: 'fail' | 'skip';
@@ -54,7 +58,7 @@ export function preprocessImages<T extends WithImage>(options: PreprocessImagesO
   const spec = typeof options.processor === 'string' ? PROCESSORS[options.processor] : options.processor;
   if (spec === undefined) throw new Error(`preprocessImages: unknown processor '${String(options.processor)}' (known: ${Object.keys(PROCESSORS).join(', ')})`);
   const workers = options.workers ?? 2;
-  const inFlight = options.inFlight ?? Math.max(2, 2 * (options.pool?.size ?? workers));
+  const inFlight = options.inFlight ?? Math.max(4, 4 * (options.pool?.size ?? workers));
   if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`preprocessImages: inFlight must be a positive integer, got ${inFlight}`);
   const onError = options.onError ?? 'fail';
   const job = (path: string): ImageJob => ({

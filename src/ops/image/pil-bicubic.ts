@@ -207,20 +207,25 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
   const tmpLength = (lastRow - firstRow) * stride;
   const simd = verticalSimd();
   let tmp: Uint8Array;
-  let weightsAt = 0, rowAt = 0, hBoundsAt = 0, hWeightsAt = 0, srcAt = 0;
+  const plane = rows * cols;
+  let weightsAt = 0, rowAt = 0, hBoundsAt = 0, hWeightsAt = 0, srcAt = 0, tableAt = 0, outAt = 0;
   let srcView: Uint8Array | undefined;
   if (simd !== undefined) {
-    // Memory: tmp | vertical weights | one output row | horizontal bounds, weights | one source row.
+    // Memory: tmp | vertical weights | one output row | horizontal bounds, weights | one source
+    // row | the normalisation table | the float32 output (copied out once at the end).
     weightsAt = align16(tmpLength + 16);
     rowAt = align16(weightsAt + vw.length * 4);
     hBoundsAt = align16(rowAt + stride + 16);
     hWeightsAt = align16(hBoundsAt + cols * 8);
     srcAt = align16(hWeightsAt + cols * hk * 4);
-    const memory = simd.reserve(srcAt + canvasWidth * 3 + 16);
+    tableAt = align16(srcAt + canvasWidth * 3 + 16);
+    outAt = align16(tableAt + table.length * 4);
+    const memory = simd.reserve(outAt + plane * 3 * 4);
     tmp = new Uint8Array(memory, 0, tmpLength);
     new Int32Array(memory, weightsAt, vw.length).set(vw);
     new Int32Array(memory, hBoundsAt, cols * 2).set(hb.subarray(window.left * 2, (window.left + cols) * 2));
     new Int32Array(memory, hWeightsAt, cols * hk).set(hw.subarray(window.left * hk, (window.left + cols) * hk));
+    new Float32Array(memory, tableAt, table.length).set(table);
     srcView = new Uint8Array(memory, srcAt, canvasWidth * 3 + 16);
   } else tmp = new Uint8Array(tmpLength);
   const padded = width !== canvasWidth;
@@ -282,12 +287,14 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
   }
 
   // Vertical pass, each byte through the table into the float output: one output row of bytes
-  // at a time (WebAssembly SIMD `vrow`, or the same integers in JavaScript), then the table.
-  const plane = rows * cols;
+  // at a time (WebAssembly SIMD `vrow`, or the same integers in JavaScript), then the table
+  // (WebAssembly `trow` into the module's memory, or `tableRow`).
   const out = new Float32Array(plane * 3);
   const acc = simd === undefined ? new Int32Array(stride) : undefined;
   const row8 = simd !== undefined ? new Uint8Array(simd.memory(), rowAt, stride) : new Uint8Array(stride);
-  const t1 = table.subarray(256), t2 = table.subarray(512);
+  // Where pixel 0 of row y goes and the steps between pixels and between channels (in floats).
+  const pixStep = layout === 'chw' ? 1 : 3;
+  const chanStep = layout === 'chw' ? plane : 1;
   for (let y = 0; y < rows; y++) {
     const yy = window.top + y;
     const n = vb[yy * 2 + 1]!;
@@ -313,34 +320,37 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
       }
       for (let i = 0; i < stride; i++) row8[i] = clip8(acc![i]!);
     }
-    if (layout === 'chw') {
-      let q = y * cols;
-      for (let i = 0; i < stride; i += 3, q++) {
-        out[q] = table[row8[i]!]!;
-        out[plane + q] = t1[row8[i + 1]!]!;
-        out[2 * plane + q] = t2[row8[i + 2]!]!;
-      }
-    } else {
-      const q = y * stride;
-      for (let i = 0; i < stride; i += 3) {
-        out[q + i] = table[row8[i]!]!;
-        out[q + i + 1] = t1[row8[i + 1]!]!;
-        out[q + i + 2] = t2[row8[i + 2]!]!;
-      }
-    }
+    const first = y * cols * pixStep;
+    if (simd !== undefined) simd.trow(rowAt, cols, tableAt, outAt + first * 4, pixStep * 4, chanStep * 4);
+    else tableRow(row8, cols, table, out, first, pixStep, chanStep);
   }
+  if (simd !== undefined) out.set(new Float32Array(simd.memory(), outAt, plane * 3));
   return out;
+}
+
+/**
+ * `cols` interleaved RGB bytes through `table` (256 floats per channel) into `out`: channel c of
+ * pixel i at `first + i·pixStep + c·chanStep` (both layouts). The JavaScript fallback of `trow`.
+ */
+function tableRow(row8: Uint8Array, cols: number, table: Float32Array, out: Float32Array, first: number, pixStep: number, chanStep: number): void {
+  let q = first;
+  for (let i = 0; i < cols * 3; i += 3, q += pixStep) {
+    out[q] = table[row8[i]!]!;
+    out[q + chanStep] = table[256 + row8[i + 1]!]!;
+    out[q + 2 * chanStep] = table[512 + row8[i + 2]!]!;
+  }
 }
 
 const align16 = (n: number): number => (n + 15) & ~15;
 
-/** The WebAssembly SIMD vertical pass (wasm/vertical.wat), one instance per thread; undefined where WebAssembly SIMD is missing or MOEFLOW_IMAGE_WASM=0. */
+/** The WebAssembly SIMD passes (wasm/resample.wat), one instance per thread; undefined where WebAssembly SIMD is missing or MOEFLOW_IMAGE_WASM=0. */
 interface VerticalSimd {
   /** Makes the memory at least `bytes` long and returns its buffer (views made before are stale after a growth). */
   reserve(bytes: number): ArrayBuffer;
   memory(): ArrayBuffer;
   vrow(src: number, stride: number, weights: number, n: number, dst: number): void;
   hrow(src: number, cols: number, bounds: number, weights: number, ksize: number, dst: number): void;
+  trow(src: number, n: number, table: number, dst: number, pix: number, chan: number): void;
 }
 let simdState: VerticalSimd | null | undefined;
 function verticalSimd(): VerticalSimd | undefined {
@@ -352,6 +362,7 @@ function verticalSimd(): VerticalSimd | undefined {
         const memory = instance.exports['memory'] as WebAssembly.Memory;
         const vrow = instance.exports['vrow'] as VerticalSimd['vrow'];
         const hrow = instance.exports['hrow'] as VerticalSimd['hrow'];
+        const trow = instance.exports['trow'] as VerticalSimd['trow'];
         simdState = {
           reserve(bytes) {
             const missing = bytes - memory.buffer.byteLength;
@@ -361,6 +372,7 @@ function verticalSimd(): VerticalSimd | undefined {
           memory: () => memory.buffer,
           vrow,
           hrow,
+          trow,
         };
       } catch { simdState = null; }
     }

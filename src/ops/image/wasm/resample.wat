@@ -1,7 +1,7 @@
 ;; PIL-exact bicubic passes (one output row each), WebAssembly SIMD: `vrow` (vertical) and
-;; `hrow` (horizontal).
+;; `hrow` (horizontal); and `trow`, the bytes of a row through the normalisation table to float32.
 ;; Assembled by scripts/build-wasm.mjs (wabt, a build-time tool kept outside the project) into
-;; vertical-wasm.ts (base64). Same integers as Pillow's ImagingResampleVertical_8bpc:
+;; resample-wasm.ts (base64). Same integers as Pillow's ImagingResampleVertical_8bpc:
 ;;   sum = HALF + Σ_k src[(k)·stride + i] · w[k]   (int32, wrapping like C on the same values)
 ;;   dst[i] = clip8(sum >> 22)
 ;; vrow(src, stride, w, n, dst): src = byte offset of the first tap row, stride = row length in
@@ -66,5 +66,25 @@
         (local.set $bounds (i32.add (local.get $bounds) (i32.const 8)))
         (local.set $weights (i32.add (local.get $weights) (i32.shl (local.get $ksize) (i32.const 2))))
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $pixels))))
+;; trow(src, n, table, dst, pix, chan): n interleaved RGB pixels (bytes) at src through the
+  ;; normalisation table at `table` (768 float32: 256 per channel) into float32: channel c of
+  ;; pixel i goes to dst + i·pix + c·chan (chw: pix 4, chan = plane·4; hwc: pix 12, chan 4).
+  ;; A lookup, not arithmetic: the table holds HuggingFace's float32 values exactly.
+  (func (export "trow") (param $src i32) (param $n i32) (param $table i32) (param $dst i32) (param $pix i32) (param $chan i32)
+    (local $end i32) (local $d1 i32) (local $d2 i32)
+    (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const 3))))
+    (local.set $d1 (i32.add (local.get $dst) (local.get $chan)))
+    (local.set $d2 (i32.add (local.get $d1) (local.get $chan)))
+    (block $done
+      (loop $pixels
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (f32.store (local.get $dst) (f32.load (i32.add (local.get $table) (i32.shl (i32.load8_u (local.get $src)) (i32.const 2)))))
+        (f32.store (local.get $d1) (f32.load offset=1024 (i32.add (local.get $table) (i32.shl (i32.load8_u offset=1 (local.get $src)) (i32.const 2)))))
+        (f32.store (local.get $d2) (f32.load offset=2048 (i32.add (local.get $table) (i32.shl (i32.load8_u offset=2 (local.get $src)) (i32.const 2)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 3)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $pix)))
+        (local.set $d1 (i32.add (local.get $d1) (local.get $pix)))
+        (local.set $d2 (i32.add (local.get $d2) (local.get $pix)))
         (br $pixels))))
 )
