@@ -66,6 +66,12 @@ export interface MoeCallContext {
    * whose bank is ReLU (relu-kv) report it; the computation is unchanged.
    */
   readonly countActiveHidden?: boolean;
+  /**
+   * Set by the layer during a routing probe (routing-reads.ts: the untaped forward that reads
+   * routing scores asynchronously before the real one): routers compute as in `training` but
+   * change no state (DeepSeek's bias, ReMoE's λ, X-MoE's in-place renormalisation).
+   */
+  readonly routingProbe?: boolean;
 }
 
 /**
