@@ -1,0 +1,85 @@
+/**
+ * An MoE LM's training and evaluation steps on the routing path of backends without
+ * synchronous read-back (webgpu; moe/routing-reads.ts), forced on wasm: with dataSync,
+ * arraySync and bufferSync made to throw, two training steps (two micro-batches each) and an
+ * eval step run, and give the synchronous path's losses, statistics, weights and router state
+ * bit for bit. Covers a stateful router (DeepSeek's bias), a step-dependent K (Hyper-R), a router
+ * with two score reads per call (ReMoE), and recomputed blocks (the backward replays the forward's routing).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { selectBackend } from '../../src/models/backend.js';
+import { TransformerLM } from '../../src/models/lm/transformer-lm.js';
+import { LmTrainer, type TrainConfig } from '../../src/models/lm/trainer.js';
+import type { LmConfig } from '../../src/models/lm/config.js';
+import { createMoeLayer } from '../../src/models/moe/registry.js';
+import { forceAsyncRouting } from '../../src/models/moe/routing-reads.js';
+import { TINY_DENSE, tinyBatch } from './lm-fixtures.js';
+import { withoutSyncReads } from '../support/no-sync-reads.js';
+
+const TRAIN: TrainConfig = { lr: 1e-2, warmupSteps: 0, totalSteps: 10, minLrMultiplier: 0.1, gradClip: 1, microBatches: 2 };
+const MOE: LmConfig = { ...TINY_DENSE, ffn: { kind: 'moe', algorithm: 'moe_layer', nExperts: 4, topK: 2, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'standard', perplexity_reg: 0.01 } } };
+const CASES: [string, LmConfig, boolean][] = [
+  ['moe_layer', MOE, false],
+  ['moe_layer, recomputed blocks', MOE, true],
+  ['moe_layer_deepseekv2 (bias state)', { ...MOE, ffn: { kind: 'moe', algorithm: 'moe_layer_deepseekv2', nExperts: 8, topK: 3, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'deepseek', perplexity_reg: 0.01, n_group: 4, topk_group: 2 } } }, false],
+  ['moe_layer_remoe (λ state, two reads per call)', { ...MOE, ffn: { kind: 'moe', algorithm: 'moe_layer_remoe', nExperts: 4, topK: 2, expertSize: 8 } }, false],
+  ['hyperrouter (step-dependent K)', { ...MOE, ffn: { kind: 'moe', algorithm: 'hyperrouter', nExperts: 4, topK: 2, expertSize: 8, options: { topk_min: 1, topk_max: 4 } } }, false],
+];
+
+interface Run {
+  readonly numbers: unknown[];
+  readonly weights: Map<string, Float32Array>;
+  readonly state: string;
+}
+
+async function run(cfg: LmConfig, recompute: boolean): Promise<Run> {
+  const model = new TransformerLM(cfg, createMoeLayer);
+  const trainer = new LmTrainer(model, { ...TRAIN, recompute });
+  try {
+    const numbers: unknown[] = [];
+    for (const seed of [1, 2]) {
+      const { msCompute: _c, msStats: _s, ...r } = await trainer.trainStep(tinyBatch(4, 6, cfg.vocabSize, seed));
+      numbers.push(r);
+    }
+    numbers.push(await trainer.evalStep(tinyBatch(2, 6, cfg.vocabSize, 3)));
+    const weights = new Map<string, Float32Array>();
+    for (const [name, v] of model.params) weights.set(name, Float32Array.from(await v.data() as Float32Array));
+    return { numbers, weights, state: JSON.stringify(trainer.state()) };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+before(async () => {
+  await selectBackend('wasm');
+});
+after(() => forceAsyncRouting(false));
+
+for (const [label, cfg, recompute] of CASES) {
+  test(`${label}: train and eval steps read nothing synchronously and equal the synchronous path bit for bit`, async () => {
+    const host = await run(cfg, recompute);
+    forceAsyncRouting(true);
+    let device: Run;
+    try {
+      device = await withoutSyncReads(() => run(cfg, recompute));
+    } finally {
+      forceAsyncRouting(false);
+    }
+    assert.deepEqual(device.numbers, host.numbers);
+    assert.equal(device.state, host.state);
+    for (const [name, w] of host.weights) assert.deepEqual(device.weights.get(name), w, `weight ${name}`);
+  });
+}
+
+test('the synchronous path of the same step is caught by the no-sync-read guard (the checks above can fail)', async () => {
+  const model = new TransformerLM(MOE, createMoeLayer);
+  const trainer = new LmTrainer(model, TRAIN);
+  try {
+    await assert.rejects(withoutSyncReads(() => trainer.trainStep(tinyBatch(4, 6, MOE.vocabSize, 1))), { name: 'ForbiddenSyncRead' });
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+});
