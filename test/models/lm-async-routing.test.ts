@@ -3,7 +3,7 @@
  * synchronous read-back (webgpu; moe/routing-reads.ts), forced on wasm: with dataSync,
  * arraySync and bufferSync made to throw, two training steps (two micro-batches each) and an
  * eval step run, and give the synchronous path's losses, statistics, weights and router state
- * bit for bit. Covers a stateful router (DeepSeek's bias), a step-dependent K (Hyper-R), a router
+ * bit for bit; so do continuation scoring and route probing (evaluation). Covers a stateful router (DeepSeek's bias), a step-dependent K (Hyper-R), a router
  * with two score reads per call (ReMoE), and recomputed blocks (the backward replays the forward's routing).
  */
 import { test, before, after } from 'node:test';
@@ -16,6 +16,8 @@ import { createMoeLayer } from '../../src/models/moe/registry.js';
 import { forceAsyncRouting } from '../../src/models/moe/routing-reads.js';
 import { TINY_DENSE, tinyBatch } from './lm-fixtures.js';
 import { withoutSyncReads } from '../support/no-sync-reads.js';
+import { LmContinuationScorer } from '../../src/models/lm/score-continuations.js';
+import { probeRoutes } from '../../src/models/lm/probe-routes.js';
 
 const TRAIN: TrainConfig = { lr: 1e-2, warmupSteps: 0, totalSteps: 10, minLrMultiplier: 0.1, gradClip: 1, microBatches: 2 };
 const MOE: LmConfig = { ...TINY_DENSE, ffn: { kind: 'moe', algorithm: 'moe_layer', nExperts: 4, topK: 2, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'standard', perplexity_reg: 0.01 } } };
@@ -80,6 +82,30 @@ test('the synchronous path of the same step is caught by the no-sync-read guard 
     await assert.rejects(withoutSyncReads(() => trainer.trainStep(tinyBatch(4, 6, MOE.vocabSize, 1))), { name: 'ForbiddenSyncRead' });
   } finally {
     trainer.dispose();
+    model.dispose();
+  }
+});
+
+test('continuation scoring and route probing (evaluation) read nothing synchronously and equal the synchronous path', async () => {
+  const model = new TransformerLM(MOE, createMoeLayer);
+  const ids = (n: number, seed: number) => tinyBatch(1, n - 1, MOE.vocabSize, seed).tokens;
+  const reqs = [1, 2, 3].map((s) => ({ context: ids(4 + s, s), continuation: ids(3, 10 + s) }));
+  const docs = [ids(9, 5), ids(3, 6), ids(12, 7)];
+  const evaluate = async () => ({
+    scores: await new LmContinuationScorer(model, { maxTokens: 16, quantum: 8 }).score(reqs),
+    routes: await probeRoutes(model, docs, { maxTokens: 16, batchSize: 2, quantum: 8 }),
+  });
+  try {
+    const host = await evaluate();
+    forceAsyncRouting(true);
+    let device: typeof host;
+    try {
+      device = await withoutSyncReads(evaluate);
+    } finally {
+      forceAsyncRouting(false);
+    }
+    assert.deepEqual(device, host);
+  } finally {
     model.dispose();
   }
 });
