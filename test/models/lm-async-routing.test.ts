@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../src/models/backend.js';
+import { tf } from '../../src/models/tf.js';
 import { TransformerLM } from '../../src/models/lm/transformer-lm.js';
 import { LmTrainer, type TrainConfig } from '../../src/models/lm/trainer.js';
 import type { LmConfig } from '../../src/models/lm/config.js';
@@ -33,9 +34,12 @@ interface Run {
   readonly numbers: unknown[];
   readonly weights: Map<string, Float32Array>;
   readonly state: string;
+  /** Tensors alive after the run beyond those before it (the probes must leave none). */
+  readonly leaked: number;
 }
 
 async function run(cfg: LmConfig, recompute: boolean): Promise<Run> {
+  const live = tf.memory().numTensors;
   const model = new TransformerLM(cfg, createMoeLayer);
   const trainer = new LmTrainer(model, { ...TRAIN, recompute });
   try {
@@ -47,10 +51,14 @@ async function run(cfg: LmConfig, recompute: boolean): Promise<Run> {
     numbers.push(await trainer.evalStep(tinyBatch(2, 6, cfg.vocabSize, 3)));
     const weights = new Map<string, Float32Array>();
     for (const [name, v] of model.params) weights.set(name, Float32Array.from(await v.data() as Float32Array));
-    return { numbers, weights, state: JSON.stringify(trainer.state()) };
-  } finally {
+    const state = JSON.stringify(trainer.state());
     trainer.dispose();
     model.dispose();
+    return { numbers, weights, state, leaked: tf.memory().numTensors - live };
+  } catch (e) {
+    trainer.dispose();
+    model.dispose();
+    throw e;
   }
 }
 
@@ -72,6 +80,8 @@ for (const [label, cfg, recompute] of CASES) {
     assert.deepEqual(device.numbers, host.numbers);
     assert.equal(device.state, host.state);
     for (const [name, w] of host.weights) assert.deepEqual(device.weights.get(name), w, `weight ${name}`);
+    assert.equal(device.leaked, 0, 'tensors left by the async run');
+    assert.equal(host.leaked, 0, 'tensors left by the sync run');
   });
 }
 
