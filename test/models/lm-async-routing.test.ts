@@ -23,6 +23,7 @@ import { probeRoutes } from '../../src/models/lm/probe-routes.js';
 const TRAIN: TrainConfig = { lr: 1e-2, warmupSteps: 0, totalSteps: 10, minLrMultiplier: 0.1, gradClip: 1, microBatches: 2 };
 const MOE: LmConfig = { ...TINY_DENSE, ffn: { kind: 'moe', algorithm: 'moe_layer', nExperts: 4, topK: 2, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'standard', perplexity_reg: 0.01 } } };
 const CASES: [string, LmConfig, boolean][] = [
+  ['dense (nothing to route)', TINY_DENSE, false],
   ['moe_layer', MOE, false],
   ['moe_layer, recomputed blocks', MOE, true],
   ['moe_layer_deepseekv2 (bias state)', { ...MOE, ffn: { kind: 'moe', algorithm: 'moe_layer_deepseekv2', nExperts: 8, topK: 3, expertSize: 8, options: { selection_mode: 'gate', perplexity_reg_mode: 'deepseek', perplexity_reg: 0.01, n_group: 4, topk_group: 2 } } }, false],

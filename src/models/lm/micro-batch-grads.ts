@@ -38,7 +38,7 @@ export function microBatchGrads(model: TransformerLM, vars: Variable[], mb: Micr
  */
 export async function microBatchGradsAsync(model: TransformerLM, vars: Variable[], mb: MicroBatch, s: MicroBatchStep, readback: StepReadback): Promise<tf.NamedTensorMap> {
   return withRoutingRead(
-    () => model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, callContext(s)),
+    model.routes ? () => model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, callContext(s)) : undefined,
     () => microBatchGrads(model, vars, mb, s, readback),
   );
 }

@@ -104,7 +104,7 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
       const ctx = { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}), ...(opts.countActiveHidden ? { countActiveHidden: true } : {}) };
       const forward = () => model.forward(tf.tensor1d(inputs, 'int32'), B, T, ctx);
       // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
-      await withRoutingRead(forward, () => tf.tidy(() => {
+      await withRoutingRead(model.routes ? forward : undefined, () => tf.tidy(() => {
         const fwd = forward();
         kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
         for (const { layer, out } of fwd.moe) {

@@ -126,7 +126,7 @@ export class LmContinuationScorer implements ContinuationScorer {
     const ctx = { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1, ...(this.opts.dropTop ? { dropTop: this.opts.dropTop } : {}) };
     const forward = () => this.model.forward(tf.tensor1d(ids, 'int32'), B, T, ctx, undefined, layout);
     // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
-    const [logprobT, argmaxT] = await withRoutingRead(forward, () => tf.tidy(() => {
+    const [logprobT, argmaxT] = await withRoutingRead(this.model.routes ? forward : undefined, () => tf.tidy(() => {
       const fwd = forward();
       this.opts.onMoe?.(fwd.moe, placed.map((p) => ({ length: p.rows })), T);
       const lsm = tf.logSoftmax(fwd.logits);

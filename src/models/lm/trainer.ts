@@ -226,7 +226,7 @@ export class LmTrainer {
         tokens += n;
         const ctx = { training: false, step: this.step, totalSteps: this.config.totalSteps };
         const forward = () => this.model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, ctx);
-        const [ce, ok] = await withRoutingRead(forward, () => tf.tidy(() => {
+        const [ce, ok] = await withRoutingRead(this.model.routes ? forward : undefined, () => tf.tidy(() => {
           const fwd = forward();
           const targets = tf.tensor1d(mb.targets, 'int32');
           return [crossEntropy(fwd.logits, targets), correctCount(fwd.logits, targets)];

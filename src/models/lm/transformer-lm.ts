@@ -223,6 +223,11 @@ export class TransformerLM implements LanguageModel {
 
   private recomputeBlocks = false;
 
+  /** Whether a forward routes (has an MoE layer): only then is there routing to read before it (moe/routing-reads.ts). */
+  get routes(): boolean {
+    return this.moeLayers.some((l) => l !== null);
+  }
+
   /** Whether blocks are recomputed in the backward (setRecompute). */
   get recomputing(): boolean {
     return this.recomputeBlocks;

@@ -158,10 +158,11 @@ export function replayRouting<T>(record: RoutingRecord, fn: () => T): T {
 
 /**
  * `run()`, with routing read asynchronously first when the backend needs it: `probe` is the
- * untaped forward that `run` performs (the same inputs and call context). On backends that
- * read synchronously it is just `run()`.
+ * untaped forward that `run` performs (the same inputs and call context), or undefined when the
+ * caller knows the forward routes nothing (a dense model: the probe would be a wasted forward).
+ * On backends that read synchronously it is just `run()`.
  */
-export async function withRoutingRead<T>(probe: () => unknown, run: () => T): Promise<T> {
-  if (!asyncRoutingNeeded()) return run();
+export async function withRoutingRead<T>(probe: (() => unknown) | undefined, run: () => T): Promise<T> {
+  if (!probe || !asyncRoutingNeeded()) return run();
   return replayRouting(await probeRouting(probe), run);
 }
