@@ -27,12 +27,6 @@ import { ASYNC_ONLY_BACKENDS, readSyncGuarded } from '../readback.js';
 /** Scores recorded by a probe: per layer, per apply, per routing call of that apply. */
 export class RoutingRecord {
   readonly layers = new Map<object, Float32Array[][]>();
-  /** Routing calls in the record (all layers). */
-  get calls(): number {
-    let n = 0;
-    for (const applies of this.layers.values()) for (const calls of applies) n += calls.length;
-    return n;
-  }
 }
 
 /** Thrown by a probe pass at the first routing call whose scores are not recorded yet. */
