@@ -102,8 +102,11 @@ test('continuation scoring and route probing (evaluation) read nothing synchrono
   const ids = (n: number, seed: number) => tinyBatch(1, n - 1, MOE.vocabSize, seed).tokens;
   const reqs = [1, 2, 3].map((s) => ({ context: ids(4 + s, s), continuation: ids(3, 10 + s) }));
   const docs = [ids(9, 5), ids(3, 6), ids(12, 7)];
+  // Two requests sharing a context: with shareContext 'always' they are one window with its own masks (a WindowLayout).
+  const shared = [{ context: ids(5, 8), continuation: ids(2, 9) }, { context: ids(5, 8), continuation: ids(3, 10) }];
   const evaluate = async () => ({
     scores: await new LmContinuationScorer(model, { maxTokens: 16, quantum: 8 }).score(reqs),
+    sharedScores: await new LmContinuationScorer(model, { maxTokens: 16, shareContext: 'always' }).score(shared),
     routes: await probeRoutes(model, docs, { maxTokens: 16, batchSize: 2, quantum: 8 }),
   });
   try {

@@ -8,7 +8,7 @@ import { crossEntropy } from './cross-entropy.js';
 import type { MicroBatch } from './micro-batch.js';
 import type { StepReadback } from './step-readback.js';
 import { releaseTapeAfterError } from './tape-cleanup.js';
-import { withRoutingRead } from '../moe/routing-reads.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 import type { TransformerLM } from './transformer-lm.js';
 
 export interface MicroBatchStep {
@@ -37,8 +37,8 @@ export function microBatchGrads(model: TransformerLM, vars: Variable[], mb: Micr
  * read synchronously (webgpu; moe/routing-reads.ts): the same numbers, no synchronous read-back.
  */
 export async function microBatchGradsAsync(model: TransformerLM, vars: Variable[], mb: MicroBatch, s: MicroBatchStep, readback: StepReadback): Promise<tf.NamedTensorMap> {
-  return withRoutingRead(
-    model.routes ? () => model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, callContext(s)) : undefined,
+  return withProbedRouting(
+    model.routes ? () => model.probeRouting(mb.inputs, mb.rows, mb.seqLen, callContext(s)) : undefined,
     () => microBatchGrads(model, vars, mb, s, readback),
   );
 }

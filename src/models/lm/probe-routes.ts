@@ -15,7 +15,7 @@
 import { tf, type Tensor, type Tensor1D } from '../tf.js';
 import type { Json } from '../../base/json.js';
 import type { TransformerLM } from './transformer-lm.js';
-import { withRoutingRead } from '../moe/routing-reads.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 
 export interface ProbeOptions {
   /** Longest window (the model's training window, data.seqLen). */
@@ -102,10 +102,10 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
     const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor; active?: { perRow: Tensor; tokenOfRow: Int32Array; width: number } }[] } = { moe: [] };
     try {
       const ctx = { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}), ...(opts.countActiveHidden ? { countActiveHidden: true } : {}) };
-      const forward = () => model.forward(tf.tensor1d(inputs, 'int32'), B, T, ctx);
+      const probe = () => model.probeRouting(inputs, B, T, ctx);
       // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
-      await withRoutingRead(model.routes ? forward : undefined, () => tf.tidy(() => {
-        const fwd = forward();
+      await withProbedRouting(model.routes ? probe : undefined, () => tf.tidy(() => {
+        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, ctx);
         kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
         for (const { layer, out } of fwd.moe) {
           const h = out.hiddenActive;

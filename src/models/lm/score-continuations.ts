@@ -23,7 +23,7 @@ import type { ResolvedLmConfig } from './config.js';
 import { forwardFlops } from './flops.js';
 import { groupRows, placeGroup, type SharedContextGroup } from './shared-context-window.js';
 import type { TransformerLM } from './transformer-lm.js';
-import { withRoutingRead } from '../moe/routing-reads.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 
 export interface ScorerOptions {
   /** Longest input row (the model's training window, data.seqLen). */
@@ -124,10 +124,10 @@ export class LmContinuationScorer implements ContinuationScorer {
 
     const layout = mask ? { positions, mask, headRows } : { headRows };
     const ctx = { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1, ...(this.opts.dropTop ? { dropTop: this.opts.dropTop } : {}) };
-    const forward = () => this.model.forward(tf.tensor1d(ids, 'int32'), B, T, ctx, undefined, layout);
+    const probe = () => this.model.probeRouting(ids, B, T, ctx, layout);
     // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
-    const [logprobT, argmaxT] = await withRoutingRead(this.model.routes ? forward : undefined, () => tf.tidy(() => {
-      const fwd = forward();
+    const [logprobT, argmaxT] = await withProbedRouting(this.model.routes ? probe : undefined, () => tf.tidy(() => {
+      const fwd = this.model.forward(tf.tensor1d(ids, 'int32'), B, T, ctx, undefined, layout);
       this.opts.onMoe?.(fwd.moe, placed.map((p) => ({ length: p.rows })), T);
       const lsm = tf.logSoftmax(fwd.logits);
       return [tf.gather(tf.reshape(lsm, [-1]), tf.tensor1d(flat, 'int32')) as Tensor1D, tf.argMax(fwd.logits, 1) as Tensor1D];

@@ -10,7 +10,7 @@ import type { EvalResult, StepResult, TokenBatch } from '../train-types.js';
 import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import { lrAt, type LrSchedule } from '../optim/schedule.js';
 import { correctCount, crossEntropy } from './cross-entropy.js';
-import { withRoutingRead } from '../moe/routing-reads.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 import { microBatchGradsAsync, type MicroBatchStep } from './micro-batch-grads.js';
 import { forwardFlops } from './flops.js';
 import { clipScale } from '../optim/clip-scale.js';
@@ -225,9 +225,9 @@ export class LmTrainer {
         const n = mb.rows * mb.seqLen;
         tokens += n;
         const ctx = { training: false, step: this.step, totalSteps: this.config.totalSteps };
-        const forward = () => this.model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, ctx);
-        const [ce, ok] = await withRoutingRead(this.model.routes ? forward : undefined, () => tf.tidy(() => {
-          const fwd = forward();
+        const probe = () => this.model.probeRouting(mb.inputs, mb.rows, mb.seqLen, ctx);
+        const [ce, ok] = await withProbedRouting(this.model.routes ? probe : undefined, () => tf.tidy(() => {
+          const fwd = this.model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, ctx);
           const targets = tf.tensor1d(mb.targets, 'int32');
           return [crossEntropy(fwd.logits, targets), correctCount(fwd.logits, targets)];
         }));

@@ -19,7 +19,9 @@
  * forward: the i-th replayed apply of a layer reads the record of apply i mod (applies probed).
  *
  * Cost: a forward with L routed layers is probed L + 1 times, each up to the next unknown layer
- * (about L/2 + 1 extra forwards). Device-side dispatch would remove it; see docs/gpu.md.
+ * (about L/2 + 1 extra forwards); a model that probes block by block from kept block outputs
+ * (TransformerLM.probeRouting) pays about one untaped forward plus one router pass per layer.
+ * Device-side dispatch would remove it; see docs/gpu.md.
  */
 import { tf, type Tensor } from '../tf.js';
 import { ASYNC_ONLY_BACKENDS, readSyncGuarded } from '../readback.js';
@@ -110,11 +112,12 @@ function checked(v: Float32Array, s: Tensor, site: string): Float32Array {
 
 /**
  * Phase 1: runs `forward` untaped as often as it takes to record every routing call's
- * scores, reading each asynchronously. `forward` must be the forward the replay will run
- * (same inputs, same call context) and have no effects beyond its tensors.
+ * scores, reading each asynchronously, into `record` (new, or one to extend: a model probing
+ * block by block, lm/transformer-lm.ts). `forward` must compute what the replay will compute
+ * (same inputs, same call context) and have no effects beyond its tensors (it may `tf.keep` a
+ * result: only the last, complete pass gets that far).
  */
-export async function probeRouting(forward: () => unknown): Promise<RoutingRecord> {
-  const record = new RoutingRecord();
+export async function probeRouting(forward: () => unknown, record = new RoutingRecord()): Promise<RoutingRecord> {
   for (;;) {
     const outer = pass;
     pass = { mode: 'probe', record, applies: new Map() };
@@ -157,6 +160,11 @@ export function replayRouting<T>(record: RoutingRecord, fn: () => T): T {
  * On backends that read synchronously it is just `run()`.
  */
 export async function withRoutingRead<T>(probe: (() => unknown) | undefined, run: () => T): Promise<T> {
+  return withProbedRouting(probe && (() => probeRouting(probe)), run);
+}
+
+/** `withRoutingRead` with a probe of the caller's own (e.g. TransformerLM.probeRouting, block by block). */
+export async function withProbedRouting<T>(probe: (() => Promise<RoutingRecord>) | undefined, run: () => T): Promise<T> {
   if (!probe || !asyncRoutingNeeded()) return run();
-  return replayRouting(await probeRouting(probe), run);
+  return replayRouting(await probe(), run);
 }
