@@ -13,7 +13,8 @@
  * plus a dense FFN of width K·h as a baseline row, and, when Debian's python3-torch is
  * installed, our step time ÷ PyTorch's for the anchor shape (anchors/moe_layer_torch.py).
  *
- * Usage: node dist/bench/moe-layer.js [backend=wasm] [reps=3] [router,router,...]   (MOEFLOW_SHARED=path/to/shared)
+ * Usage: node dist/bench/moe-layer.js [backend=wasm] [reps=3] [router,router,...]   (MOEFLOW_SHARED=path/to/shared;
+ *        MOEFLOW_ASYNC_ROUTING=1 times the routing path of backends without synchronous read-back)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { selectBackend, type BackendRequest } from '../src/models/backend.js';
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../src/models/tf.js';
 import { matMul2D } from '../src/models/kernels/fast-matmul.js';
 import { createMoeLayer, moeAlgorithms } from '../src/models/moe/registry.js';
+import { forceAsyncRouting, withRoutingRead } from '../src/models/moe/routing-reads.js';
 import type { MoeLayerSpec } from '../src/models/moe/types.js';
 import { matmulRate, median, round } from './matmul-rate.js';
 
@@ -48,18 +50,20 @@ const request = (process.argv[2] ?? 'wasm') as BackendRequest;
 const reps = Number(process.argv[3] ?? 3);
 const only = process.argv[4] ? process.argv[4].split(',') : null;
 const backend = await selectBackend(request);
+// MOEFLOW_ASYNC_ROUTING=1: the webgpu routing path (probe + replay, moe/routing-reads.ts) on any backend, to cost it.
+if (process.env['MOEFLOW_ASYNC_ROUTING'] === '1') forceAsyncRouting(true);
 
 /**
  * `reps` timed calls after one warm-up, each followed by one timed plain matMul of the
  * reference shape: on a shared machine the load drifts, and a ratio of neighbours is stable
  * where a ratio of two separate medians is not. `run` returns a tensor to read back (the sync point).
  */
-async function timeSteps(run: () => tf.Tensor, ref: Shape): Promise<{ ms: number[]; refGflops: number[] }> {
+async function timeSteps(run: () => tf.Tensor | Promise<tf.Tensor>, ref: Shape): Promise<{ ms: number[]; refGflops: number[] }> {
   const ms: number[] = [];
   const refGflops: number[] = [];
   for (let i = 0; i <= reps; i++) {
     const t0 = performance.now();
-    const t = run();
+    const t = await run();
     await t.data();
     t.dispose();
     if (i > 0) {
@@ -129,11 +133,12 @@ for (const s of SHAPES) {
     const ctx = { training: true, step: 0, totalSteps: 1000 };
     try {
       let k = s.K;
-      const times = await timeSteps(() => gradStep(x, [...layer.variables.values()], () => {
+      // Routing read asynchronously first where the backend cannot read synchronously (webgpu).
+      const times = await timeSteps(() => withRoutingRead(() => layer.apply(x as unknown as Tensor3D, ctx), () => gradStep(x, [...layer.variables.values()], () => {
         const out = layer.apply(x as unknown as Tensor3D, ctx);
         k = out.k;
         return tf.add(tf.sum(tf.mul(out.y, r)), out.auxTotal) as tf.Scalar;
-      }), s);
+      })), s);
       // FLOPs of the K this call actually routed (Hyper-R's dynamic K starts at topk_min),
       // plus the always-on shared expert: one expert for the VLM smoe_share*, width 2s
       // (= 2 slots) for the LM DeepSeek variants.

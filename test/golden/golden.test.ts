@@ -6,6 +6,8 @@ import { listImageCases, runImageCase } from './image-case.js';
 import { listModelCases } from './model/model-case.js';
 import { runModelCase } from './model/run-model-case.js';
 import { MODEL_RUNNERS } from './model/runners.js';
+import { forceAsyncRouting } from '../../src/models/moe/routing-reads.js';
+import { withoutSyncReads } from '../support/no-sync-reads.js';
 
 /**
  * LibMoE parity: every case in GOLDEN_DIR (default ../shared/golden, else the fixtures copy)
@@ -26,6 +28,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.ok(r.ok, describeFailure(r));
     });
   }
+}
+
+// The MoE layer cases on the routing path of backends without synchronous read-back (webgpu,
+// docs/gpu.md), forced on wasm with every synchronous read made to throw: the same checks pass.
+for (const c of cases) {
+  test(`[wasm, no sync read-back] ${c.id} matches LibMoE`, async () => {
+    forceAsyncRouting(true);
+    try {
+      const r = await withoutSyncReads(() => runOnBackend('wasm', c));
+      assert.ok(r.ok, describeFailure(r));
+    } finally {
+      forceAsyncRouting(false);
+    }
+  });
 }
 
 for (const c of listImageCases(dir)) {

@@ -7,7 +7,8 @@ import { tf, type Tensor, type Variable } from '../../src/models/tf.js';
 import { createMoeLayer } from '../../src/models/moe/registry.js';
 import { assignArray, upcycleDenseFfn, type DenseFfnWeights } from '../../src/models/moe/upcycle-ffn.js';
 import { hyperDynamicK } from '../../src/models/moe/routers/hyperrouter.js';
-import type { MoeLayer } from '../../src/models/moe/types.js';
+import type { MoeLayer, MoeOutput } from '../../src/models/moe/types.js';
+import { withRoutingRead } from '../../src/models/moe/routing-reads.js';
 import { closeAux, closeTensor, exactInts, FORWARD, GRADIENT, type Check } from './compare.js';
 import { f32, flat, isTensor, type GoldenCase, type GoldenTensor, type GoldenValue } from './golden-format.js';
 import { contextFromCase, isLm, isUpcycling, specFromCase } from './case-spec.js';
@@ -30,10 +31,16 @@ const SPECIAL = new Set(['output', 'aux', 'objective', 'grads', 'selected_expert
 /** Keys aligned slot by slot with `selected_experts`. */
 const PER_SLOT = new Set(['gate_weights', 'signs', 'signed_gate_weights', 'gate_weights_signed', 'selected_valid_mask', 'base_experts']);
 
-function host(v: Tensor | Int32Array | Float32Array | number): HostValue {
+/** An internal's host copy, read asynchronously (webgpu cannot read synchronously in Node). */
+async function host(v: Tensor | Int32Array | Float32Array | number): Promise<HostValue> {
   if (typeof v === 'number' || v instanceof Int32Array || v instanceof Float32Array) return v;
-  const d = v.dataSync();
+  const d = await v.data();
   return v.dtype === 'int32' ? Int32Array.from(d) : Float32Array.from(d);
+}
+
+/** Reads a tensor asynchronously. */
+async function read(t: Tensor): Promise<Float32Array> {
+  return Float32Array.from(await t.data() as Float32Array);
 }
 
 function buildLayer(c: GoldenCase): { layer: MoeLayer; skipLoad: (name: string) => boolean } {
@@ -54,7 +61,7 @@ function buildLayer(c: GoldenCase): { layer: MoeLayer; skipLoad: (name: string) 
   return { layer: upcycleDenseFfn(spec, dense), skipLoad: (n) => n.startsWith('experts.') || n.startsWith('dense.') };
 }
 
-export function runCase(c: GoldenCase): Check[] {
+export async function runCase(c: GoldenCase): Promise<Check[]> {
   const checks: Check[] = [];
   const { layer, skipLoad } = buildLayer(c);
   const tensors: Tensor[] = [];
@@ -91,23 +98,30 @@ export function runCase(c: GoldenCase): Check[] {
     const r = tf.tensor(f32(c.inputs.R), c.inputs.R.shape, 'float32');
     tensors.push(x, r);
     const ctx = contextFromCase(c);
-    let snap: Snapshot | undefined;
     const varList: Variable[] = [x, ...layer.variables.values()];
-    const { value, grads } = tf.variableGrads(() => {
+    // What the tape's forward hands out, kept past it and read asynchronously afterwards, with the
+    // routing read first where the backend cannot read synchronously (routing-reads.ts): no
+    // synchronous read-back, so the case runs on webgpu too.
+    let kept: { out: MoeOutput; objective: tf.Scalar } | undefined;
+    const { value, grads } = await withRoutingRead(() => layer.apply(x as unknown as tf.Tensor3D, ctx), () => tf.variableGrads(() => {
       const out = layer.apply(x as unknown as tf.Tensor3D, ctx);
       const objective = tf.add(tf.sum(tf.mul(out.y, r)), out.auxTotal) as tf.Scalar;
-      const internals: Record<string, HostValue> = {};
-      for (const [k, v] of Object.entries(out.internals ?? {})) internals[k] = host(v);
-      const aux: Record<string, number> = {};
-      for (const [k, v] of Object.entries(out.aux)) aux[k] = v.dataSync()[0]!;
-      snap = {
-        y: Float32Array.from(out.y.dataSync()), aux, auxTotal: out.auxTotal.dataSync()[0]!, objective: objective.dataSync()[0]!,
-        k: out.k, selected: out.selected, internals,
-      };
+      for (const t of [out.y, out.auxTotal, objective, ...Object.values(out.aux), ...Object.values(out.internals ?? {})]) {
+        if (t instanceof tf.Tensor) tensors.push(tf.keep(t));
+      }
+      kept = { out, objective };
       return objective;
-    }, varList);
+    }, varList));
     tensors.push(value, ...Object.values(grads));
-    const s = snap!;
+    const { out, objective } = kept!;
+    const internals: Record<string, HostValue> = {};
+    for (const [k, v] of Object.entries(out.internals ?? {})) internals[k] = await host(v);
+    const aux: Record<string, number> = {};
+    for (const [k, v] of Object.entries(out.aux)) aux[k] = (await read(v))[0]!;
+    const s: Snapshot = {
+      y: await read(out.y), aux, auxTotal: (await read(out.auxTotal))[0]!, objective: (await read(objective))[0]!,
+      k: out.k, selected: out.selected, internals,
+    };
     const e = c.expected;
 
     // Selections and everything aligned with them.
@@ -145,10 +159,11 @@ export function runCase(c: GoldenCase): Check[] {
     for (const [name, want] of Object.entries(e.grads)) {
       const wantFlat = flat(want);
       let got: ArrayLike<number>;
-      if (name === 'x') got = grads[x.name]!.dataSync();
+      if (name === 'x') got = await read(grads[x.name]!);
       else {
         const v = layer.variables.get(name);
-        if (v) got = grads[v.name]?.dataSync() ?? new Float32Array(wantFlat.length);
+        const g = v ? grads[v.name] : undefined;
+        if (v) got = g ? await read(g) : new Float32Array(wantFlat.length);
         else if (c.params_without_grad.includes(name) || name in (layer.state() as object)) got = new Float32Array(wantFlat.length);
         else if (isUpcycling(c) && name.startsWith('dense.')) continue;
         else { checks.push({ name: `grad ${name}`, ok: false, detail: 'no such parameter' }); continue; }
@@ -162,7 +177,7 @@ export function runCase(c: GoldenCase): Check[] {
       const st = layer.state() as Record<string, unknown>;
       for (const [k, want] of Object.entries(after)) {
         const v = layer.variables.get(k);
-        const got: ArrayLike<number> | undefined = v ? v.dataSync() : toNumbers(st[k]);
+        const got: ArrayLike<number> | undefined = v ? await read(v) : toNumbers(st[k]);
         if (!got) { checks.push({ name: `state_after.${k}`, ok: false, detail: 'not in the layer state' }); continue; }
         checks.push(closeTensor(`state_after.${k}`, got, isTensor(want) ? flat(want) : [want as number], FORWARD));
       }
@@ -174,7 +189,7 @@ export function runCase(c: GoldenCase): Check[] {
       checks.push({ name: 'dynamic_k_table', ok: bad.length === 0, detail: bad.length ? `wrong for ${JSON.stringify(bad[0])}` : `${table.length} rows` });
     }
 
-    if (isUpcycling(c)) checks.push(...upcyclingChecks(c, s));
+    if (isUpcycling(c)) checks.push(...(await upcyclingChecks(c, s)));
   } finally {
     layer.dispose();
     for (const t of tensors) t.dispose();
@@ -240,7 +255,7 @@ function compareInternal(key: string, got: HostValue, want: GoldenValue, perm: I
   return want.dtype === 'int64' ? exactInts(key, values, flat(want)) : closeTensor(key, values, flat(want), FORWARD);
 }
 
-function upcyclingChecks(c: GoldenCase, s: Snapshot): Check[] {
+async function upcyclingChecks(c: GoldenCase, s: Snapshot): Promise<Check[]> {
   const e = c.expected;
   const out: Check[] = [];
   const p = c.params;
@@ -250,7 +265,7 @@ function upcyclingChecks(c: GoldenCase, s: Snapshot): Check[] {
     const g = tf.mul(tf.mul(h, 0.5), tf.add(tf.erf(tf.mul(h, Math.SQRT1_2)), 1));
     return tf.add(tf.matMul(g as tf.Tensor2D, tf.tensor(f32(p['dense.2.weight']!), p['dense.2.weight']!.shape as [number, number]) as tf.Tensor2D, false, true), tf.tensor(f32(p['dense.2.bias']!)));
   });
-  const d = dense.dataSync();
+  const d = await read(dense);
   dense.dispose();
   const want = e['dense_output'];
   if (isTensor(want)) out.push(closeTensor('dense_output (reference)', d, flat(want), FORWARD));

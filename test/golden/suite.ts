@@ -23,7 +23,7 @@ export async function runOnBackend(backend: GoldenBackend, c: GoldenCase): Promi
   await selectBackend(backend);
   const live = tf.memory().numTensors;
   try {
-    const checks = runCase(c);
+    const checks = await runCase(c);
     const leaked = tf.memory().numTensors - live;
     if (leaked > 0) checks.push({ name: 'no leaked tensors', ok: false, detail: `${leaked} tensors left after the case` });
     return { id: c.id, backend, checks, ok: checks.every((k) => k.ok) };

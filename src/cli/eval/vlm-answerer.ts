@@ -91,7 +91,7 @@ export class ModelVlmAnswerer implements VlmAnswerer {
       const maxNewTokens = Math.min(p.maxNewTokens, this.opts.maxNewTokens ?? Infinity);
       reqs.push({ ids, maxNewTokens, ...(ids.includes(IMAGE_TOKEN_INDEX) ? { pixels: await this.pixels(p) } : {}) });
     }
-    const gens = greedyGenerateBatch(this.model, reqs, { stopIds: this.stopIds, ...(this.opts.routing ? { routing: true } : {}) });
+    const gens = await greedyGenerateBatch(this.model, reqs, { stopIds: this.stopIds, ...(this.opts.routing ? { routing: true } : {}) });
     const out: string[] = [];
     for (const [i, g] of gens.entries()) {
       this.info.set(prompts[i]!.id, { newTokens: g.tokens.length, finish: g.finish, routing: g.routing });

@@ -8,6 +8,7 @@ import { crossEntropy } from './cross-entropy.js';
 import type { MicroBatch } from './micro-batch.js';
 import type { StepReadback } from './step-readback.js';
 import { releaseTapeAfterError } from './tape-cleanup.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 import type { TransformerLM } from './transformer-lm.js';
 
 export interface MicroBatchStep {
@@ -32,11 +33,27 @@ export function microBatchGrads(model: TransformerLM, vars: Variable[], mb: Micr
 }
 
 /**
+ * `microBatchGrads`, with the routing scores read asynchronously first where the backend cannot
+ * read synchronously (webgpu; moe/routing-reads.ts): the same numbers, no synchronous read-back.
+ */
+export async function microBatchGradsAsync(model: TransformerLM, vars: Variable[], mb: MicroBatch, s: MicroBatchStep, readback: StepReadback): Promise<tf.NamedTensorMap> {
+  return withProbedRouting(
+    model.routes ? () => model.probeRouting(mb.inputs, mb.rows, mb.seqLen, callContext(s)) : undefined,
+    () => microBatchGrads(model, vars, mb, s, readback),
+  );
+}
+
+/** The MoE layers' call context of a training micro-batch. */
+function callContext(s: MicroBatchStep): { training: true; step: number; totalSteps: number } {
+  return { training: true, step: s.step, totalSteps: s.totalSteps };
+}
+
+/**
  * (CE + Σ over MoE layers of aux_total) / nMicro (LibMoE's LM adds every MoE layer's
  * regulariser to the objective). Queues the probes, the loss and the routing statistics.
  */
 function objective(model: TransformerLM, mb: MicroBatch, s: MicroBatchStep, readback: StepReadback): tf.Scalar {
-  const ctx = { training: true, step: s.step, totalSteps: s.totalSteps };
+  const ctx = callContext(s);
   const ids = tf.tensor1d(mb.inputs, 'int32');
   const targets = tf.tensor1d(mb.targets, 'int32');
   const fwd = model.forward(ids, mb.rows, mb.seqLen, ctx, readback.probeActivation);

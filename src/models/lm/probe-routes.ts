@@ -15,6 +15,7 @@
 import { tf, type Tensor, type Tensor1D } from '../tf.js';
 import type { Json } from '../../base/json.js';
 import type { TransformerLM } from './transformer-lm.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 
 export interface ProbeOptions {
   /** Longest window (the model's training window, data.seqLen). */
@@ -100,14 +101,17 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
     // What outlives the forward's tidy: the log-probabilities and each layer's gates (kept explicitly).
     const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor; active?: { perRow: Tensor; tokenOfRow: Int32Array; width: number } }[] } = { moe: [] };
     try {
-      tf.tidy(() => {
-        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}), ...(opts.countActiveHidden ? { countActiveHidden: true } : {}) });
+      const ctx = { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}), ...(opts.countActiveHidden ? { countActiveHidden: true } : {}) };
+      const probe = () => model.probeRouting(inputs, B, T, ctx);
+      // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
+      await withProbedRouting(model.routes ? probe : undefined, () => tf.tidy(() => {
+        const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, ctx);
         kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
         for (const { layer, out } of fwd.moe) {
           const h = out.hiddenActive;
           kept.moe.push({ layer, k: out.k, experts: out.stats.tokenSlots.shape[0], selected: out.selected, gates: tf.keep(out.gates), ...(h ? { active: { ...h, perRow: tf.keep(h.perRow) } } : {}) });
         }
-      });
+      }));
     } finally {
       model.moeLayers.forEach((l, i) => { if (l) l.setState(saved[i]!); });
     }

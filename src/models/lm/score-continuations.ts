@@ -23,6 +23,7 @@ import type { ResolvedLmConfig } from './config.js';
 import { forwardFlops } from './flops.js';
 import { groupRows, placeGroup, type SharedContextGroup } from './shared-context-window.js';
 import type { TransformerLM } from './transformer-lm.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
 
 export interface ScorerOptions {
   /** Longest input row (the model's training window, data.seqLen). */
@@ -121,13 +122,16 @@ export class LmContinuationScorer implements ContinuationScorer {
       p.ctx?.forEach((h, i) => flat.push(h * V + t.ctx[i]!));
     });
 
-    const [logprobT, argmaxT] = tf.tidy(() => {
-      const layout = mask ? { positions, mask, headRows } : { headRows };
-      const fwd = this.model.forward(tf.tensor1d(ids, 'int32'), B, T, { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1, ...(this.opts.dropTop ? { dropTop: this.opts.dropTop } : {}) }, undefined, layout);
+    const layout = mask ? { positions, mask, headRows } : { headRows };
+    const ctx = { training: false, step: this.opts.step ?? 0, totalSteps: this.opts.totalSteps ?? 1, ...(this.opts.dropTop ? { dropTop: this.opts.dropTop } : {}) };
+    const probe = () => this.model.probeRouting(ids, B, T, ctx, layout);
+    // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
+    const [logprobT, argmaxT] = await withProbedRouting(this.model.routes ? probe : undefined, () => tf.tidy(() => {
+      const fwd = this.model.forward(tf.tensor1d(ids, 'int32'), B, T, ctx, undefined, layout);
       this.opts.onMoe?.(fwd.moe, placed.map((p) => ({ length: p.rows })), T);
       const lsm = tf.logSoftmax(fwd.logits);
       return [tf.gather(tf.reshape(lsm, [-1]), tf.tensor1d(flat, 'int32')) as Tensor1D, tf.argMax(fwd.logits, 1) as Tensor1D];
-    });
+    }));
     const [lp, am] = await Promise.all([logprobT.data() as Promise<Float32Array>, argmaxT.data() as Promise<Int32Array>]);
     tf.dispose([logprobT, argmaxT]);
     let at = 0;

@@ -10,7 +10,8 @@ import type { EvalResult, StepResult, TokenBatch } from '../train-types.js';
 import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import { lrAt, type LrSchedule } from '../optim/schedule.js';
 import { correctCount, crossEntropy } from './cross-entropy.js';
-import { microBatchGrads, type MicroBatchStep } from './micro-batch-grads.js';
+import { withProbedRouting } from '../moe/routing-reads.js';
+import { microBatchGradsAsync, type MicroBatchStep } from './micro-batch-grads.js';
 import { forwardFlops } from './flops.js';
 import { clipScale } from '../optim/clip-scale.js';
 import { splitBatch, type MicroBatch } from './micro-batch.js';
@@ -81,7 +82,7 @@ export class LmTrainer {
       if (this.workers) await this.parallelGrads(this.workers, micro, s, grads, readback);
       else {
         for (const mb of micro) {
-          for (const [tfName, g] of Object.entries(microBatchGrads(this.model, this.vars, mb, s, readback))) this.addGrad(grads, this.byTfName.get(tfName)!, g);
+          for (const [tfName, g] of Object.entries(await microBatchGradsAsync(this.model, this.vars, mb, s, readback))) this.addGrad(grads, this.byTfName.get(tfName)!, g);
         }
       }
       const gradNorm = await this.checkedGradNorm(grads, readback);
@@ -130,7 +131,7 @@ export class LmTrainer {
   private async localMicroBatch(mb: MicroBatch, s: MicroBatchStep): Promise<WorkerGradients> {
     const rb = new StepReadback();
     try {
-      const g = microBatchGrads(this.model, this.vars, mb, s, rb);
+      const g = await microBatchGradsAsync(this.model, this.vars, mb, s, rb);
       const grads = new Map(Object.entries(g).map(([tfName, t]) => [this.byTfName.get(tfName)!, t]));
       try {
         return { numbers: await rb.readNumbers(), grads };
@@ -223,11 +224,13 @@ export class LmTrainer {
       for (const mb of micro) {
         const n = mb.rows * mb.seqLen;
         tokens += n;
-        const [ce, ok] = tf.tidy(() => {
-          const fwd = this.model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, { training: false, step: this.step, totalSteps: this.config.totalSteps });
+        const ctx = { training: false, step: this.step, totalSteps: this.config.totalSteps };
+        const probe = () => this.model.probeRouting(mb.inputs, mb.rows, mb.seqLen, ctx);
+        const [ce, ok] = await withProbedRouting(this.model.routes ? probe : undefined, () => tf.tidy(() => {
+          const fwd = this.model.forward(tf.tensor1d(mb.inputs, 'int32'), mb.rows, mb.seqLen, ctx);
           const targets = tf.tensor1d(mb.targets, 'int32');
           return [crossEntropy(fwd.logits, targets), correctCount(fwd.logits, targets)];
-        });
+        }));
         rb.add(ce, ([v]) => (ceTokens += v! * n));
         rb.add(ok, ([v]) => (correct += v!));
       }

@@ -15,6 +15,7 @@
  */
 import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from '../moe/types.js';
+import { probeRouting, RoutingRecord } from '../moe/routing-reads.js';
 import { matMul2D } from '../kernels/fast-matmul.js';
 import { causalMask, causalSelfAttention, type AttentionConsts } from './attention.js';
 import { denseFfn } from './dense-ffn.js';
@@ -131,6 +132,37 @@ export class TransformerLM implements LanguageModel {
     return this.decode(embeddingLookup(this.param('embedding.weight'), inputs), batch, seqLen, ctx, probe, layout);
   }
 
+  /**
+   * Every MoE layer's routing scores for `forward(inputs, batch, seqLen, ctx, _, layout)`, read
+   * asynchronously (moe/routing-reads.ts: backends without synchronous read-back). Block by
+   * block, each from the previous block's output kept across the reads, so the cost is about one
+   * untaped forward of the blocks plus one router pass per MoE layer (probing the whole forward
+   * would rerun the prefix once per layer). The head is not run: it routes nothing.
+   */
+  async probeRouting(inputs: Int32Array, batch: number, seqLen: number, ctx: MoeCallContext, layout?: WindowLayout): Promise<RoutingRecord> {
+    const record = new RoutingRecord();
+    const own = layout?.mask && layout.positions;
+    const consts = own
+      ? tf.tidy(() => this.layoutConsts(layout.positions!, layout.mask!, batch, seqLen) as unknown as tf.TensorContainer) as unknown as AttentionConsts
+      : this.attentionConsts(batch, seqLen);
+    let h = tf.tidy(() => embeddingLookup(this.param('embedding.weight'), tf.tensor1d(inputs, 'int32')));
+    try {
+      for (let i = 0; i < this.config.nLayers; i++) {
+        const x = h;
+        let next: Tensor2D | undefined;
+        const run = (): void => { next = tf.keep(this.block(i, x, consts, batch, seqLen, ctx).h); };
+        if (this.moeLayers[i]) await probeRouting(run, record);
+        else tf.tidy(run);
+        h = next!;
+        x.dispose();
+      }
+    } finally {
+      h.dispose();
+      if (own) tf.dispose([consts.cos, consts.sin, consts.causalMask, ...(consts.windowMasks ?? [])]);
+    }
+    return record;
+  }
+
   get dModel(): number {
     return this.config.dModel;
   }
@@ -222,6 +254,11 @@ export class TransformerLM implements LanguageModel {
   }
 
   private recomputeBlocks = false;
+
+  /** Whether a forward routes (has an MoE layer): only then is there routing to read before it (moe/routing-reads.ts). */
+  get routes(): boolean {
+    return this.moeLayers.some((l) => l !== null);
+  }
 
   /** Whether blocks are recomputed in the backward (setRecompute). */
   get recomputing(): boolean {

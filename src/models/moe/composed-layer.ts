@@ -4,6 +4,7 @@ import { dispatch } from './dispatch.js';
 import { joinBanks, type ExpertBank } from './experts/expert-bank.js';
 import type { Router } from './router.js';
 import { groupRoutingStats, routingStats } from './stats.js';
+import { inRoutingProbe, routingCall } from './routing-reads.js';
 import type { Internal } from './routing.js';
 import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from './types.js';
 
@@ -32,11 +33,12 @@ export class ComposedMoeLayer implements MoeLayer {
     this.variables = vars;
   }
 
-  apply(x: Tensor3D, ctx: MoeCallContext): MoeOutput {
+  apply(x: Tensor3D, callCtx: MoeCallContext): MoeOutput {
+    const ctx = inRoutingProbe() ? { ...callCtx, routingProbe: true } : callCtx;
     const [b, t, d] = x.shape;
     if (d !== this.spec.dModel) throw new Error(`${this.spec.algorithm}: input width ${d}, layer expects ${this.spec.dModel}`);
     const input = { x: tf.reshape(x, [b * t, d]) as Tensor2D, batch: b, seqLen: t, ctx };
-    const routing = this.router.route(input);
+    const routing = routingCall(this, () => this.router.route(input));
     const expertOf = ctx.dropTop ? dropTopSlots(routing.expertOf, routing.k, ctx) : routing.expertOf;
     // ReLU pass rate: each observed block's per-row count of hidden units > 0, kept past the
     // dispatch op's own scope, joined below into this call's scope.

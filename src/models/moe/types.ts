@@ -72,6 +72,12 @@ export interface MoeCallContext {
    * and the aux losses are unchanged: this only adds statistics.
    */
   readonly statGroups?: StatGroups;
+  /**
+   * Set by the layer during a routing probe (routing-reads.ts: the untaped forward that reads
+   * routing scores asynchronously before the real one): routers compute as in `training` but
+   * change no state (DeepSeek's bias, ReMoE's λ, X-MoE's in-place renormalisation).
+   */
+  readonly routingProbe?: boolean;
 }
 
 /** Which group each token of a layer call belongs to, for per-group routing statistics. */

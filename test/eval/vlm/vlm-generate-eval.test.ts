@@ -93,12 +93,12 @@ before(async () => {
 });
 
 describe('greedyGenerate', () => {
-  it('answers the known token until <|end|>, stops at it, and reads the vision and projector routing once', () => {
+  it('answers the known token until <|end|>, stops at it, and reads the vision and projector routing once', async () => {
     const model = VisionLanguageModel.create(CONFIG);
     try {
       constantAnswer(model, id('yes'));
       const ids = Int32Array.from([id('<|user|>'), IMAGE_TOKEN_INDEX, id('Is'), id('<|end|>'), id('<|assistant|>')]);
-      const g = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 3 }, { stopIds: [id('<|end|>')], routing: true });
+      const g = await greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 3 }, { stopIds: [id('<|end|>')], routing: true });
       assert.deepEqual(g.tokens, [id('yes'), id('yes'), id('yes')]);
       assert.equal(g.finish, 'length');
       assert.deepEqual(g.routing.map((r) => `${r.component}${r.layer}`), ['vision0', 'vision1', 'projector0']);
@@ -111,18 +111,18 @@ describe('greedyGenerate', () => {
         assert.equal(r.top1Counts.reduce((a, b) => a + b, 0), r.tokens);
       }
       constantAnswer(model, id('<|end|>'));
-      const s = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 5 }, { stopIds: [id('<|end|>')] });
+      const s = await greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 5 }, { stopIds: [id('<|end|>')] });
       assert.deepEqual(s.tokens, []);
       assert.equal(s.finish, 'stop');
       // Deterministic: the same call gives the same tokens.
       constantAnswer(model, id('no'));
-      const a = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 2 }, { stopIds: [id('<|end|>')] });
-      const b = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 2 }, { stopIds: [id('<|end|>')] });
+      const a = await greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 2 }, { stopIds: [id('<|end|>')] });
+      const b = await greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 2 }, { stopIds: [id('<|end|>')] });
       assert.deepEqual(a.tokens, b.tokens);
       assert.deepEqual(a.tokens, [id('no'), id('no')]);
       // "yes", then <|end|> ends the answer.
       yesThenEnd(model);
-      const y = greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 10 }, { stopIds: [id('<|end|>')] });
+      const y = await greedyGenerate(model, { ids, pixels: pixels(), maxNewTokens: 10 }, { stopIds: [id('<|end|>')] });
       assert.deepEqual(y.tokens, [id('yes')]);
       assert.equal(y.finish, 'stop');
     } finally {
@@ -130,7 +130,7 @@ describe('greedyGenerate', () => {
     }
   });
 
-  it('batched (right-padded) generation gives each prompt the answer and routing it gets alone', () => {
+  it('batched (right-padded) generation gives each prompt the answer and routing it gets alone', async () => {
     const model = VisionLanguageModel.create(CONFIG);
     try {
       const px = (v: number) => Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.sin(i * 0.3 + v));
@@ -141,8 +141,9 @@ describe('greedyGenerate', () => {
         { ids: Int32Array.from([id('<|user|>'), IMAGE_TOKEN_INDEX, id('<|assistant|>')]), pixels: px(2), maxNewTokens: 1 },
       ];
       const opts = { stopIds: [id('<|end|>')], routing: true };
-      const alone = reqs.map((r) => greedyGenerate(model, r, opts));
-      const together = greedyGenerateBatch(model, reqs, opts);
+      const alone = [];
+      for (const r of reqs) alone.push(await greedyGenerate(model, r, opts));
+      const together = await greedyGenerateBatch(model, reqs, opts);
       assert.deepEqual(together.map((g) => g.tokens), alone.map((g) => g.tokens));
       assert.deepEqual(together.map((g) => g.finish), alone.map((g) => g.finish));
       assert.deepEqual(together.map((g) => g.routing), alone.map((g) => g.routing));

@@ -2,7 +2,7 @@ import { tf, type Scalar, type Tensor2D, type Variable } from '../../tf.js';
 import { matMul2D } from '../../kernels/fast-matmul.js';
 import { gatherSlots } from '../../kernels/slot-gather.js';
 import { hostTopK } from '../host-topk.js';
-import { readSyncGuarded } from '../../readback.js';
+import { hostScoresOf } from '../routing-reads.js';
 
 /** x·Wᵀ (+ b) for a torch-layout weight W [out, in]. */
 export function linear(x: Tensor2D, w: Variable | Tensor2D, b?: Variable | tf.Tensor1D): Tensor2D {
@@ -11,12 +11,12 @@ export function linear(x: Tensor2D, w: Variable | Tensor2D, b?: Variable | tf.Te
 }
 
 /**
- * The host copy of a score matrix (one read-back per routing call). Synchronous: the top-K is
- * decided on the host inside the (synchronous) forward pass, so on webgpu this throws
- * SyncReadbackError (docs/gpu.md, "What does not run on webgpu yet").
+ * The host copy of a score matrix (one read-back per routing call): the top-K is decided on
+ * the host inside the (synchronous) forward pass. A synchronous read, or on backends that
+ * cannot read synchronously the copy read asynchronously before the forward (routing-reads.ts).
  */
 export function hostScores(s: Tensor2D): Float32Array {
-  return readSyncGuarded(s, 'routing top-K (src/models/moe/routers/common.ts hostScores)') as Float32Array;
+  return hostScoresOf(s, 'routing top-K (src/models/moe/routers/common.ts hostScores)');
 }
 
 export interface Picked {

@@ -60,7 +60,7 @@ function deepseekLayer(version: 2 | 3): RouterDef {
           internals['group_scores'] = g.groupScores;
           internals['group_mask'] = g.groupMask;
           const upd = updateBias(bias, idx, e, biasStep);
-          if (ctx.training) bias = upd.bias;
+          if (ctx.training && !ctx.routingProbe) bias = upd.bias;
           internals['expert_counts'] = upd.counts;
         } else {
           ({ idx, v } = pickTopK(s, k));

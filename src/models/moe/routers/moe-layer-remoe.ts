@@ -44,7 +44,7 @@ function createMoeLayerRemoe({ spec, params: pf }: RouterContext): Router {
       for (let i = 0; i < lh.length; i++) if (lh[i]! > 0) { active[i % e]! += 1; positive++; }
       const sparsity = Math.fround(1 - positive / (n * e));
       const target = 1 - k / e;
-      if (ctx.training) lambda = nextRemoeLambda(lambda, sparsity, target, mult, lo, hi);
+      if (ctx.training && !ctx.routingProbe) lambda = nextRemoeLambda(lambda, sparsity, target, mult, lo, hi);
       const l1 = remoeL1(r, active);
       const auxTotal = tf.mul(l1, lambda) as Scalar;
       return {

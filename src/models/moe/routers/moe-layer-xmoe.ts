@@ -25,7 +25,7 @@ function createMoeLayerXmoe({ spec, params: pf }: RouterContext): Router {
     variables: new Map<string, Variable>([['expert_sel', sel], ['expert_embeddings', emb]]),
     route({ x, batch, seqLen, ctx }: RouteInput): Routing {
       const k = spec.topK;
-      const { h, l: c, p } = xmoeCosine(x, sel, emb, cos, ctx.training);
+      const { h, l: c, p } = xmoeCosine(x, sel, emb, cos, ctx.training, ctx.routingProbe);
       const s = selectionActivation(p, o.selection);
       const { idx, v } = pickTopK(s, k);
       const w = renormalise(v, 1e-20);

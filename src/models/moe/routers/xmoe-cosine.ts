@@ -32,11 +32,13 @@ export function xmoeOptions(spec: MoeLayerSpec): XmoeOptions {
  * `embeddingNorm` (no gradient), h = x·Rᵀ, l = ⟨h/max(‖h‖, eps), ê⟩, p = softmax(l/τ).
  * In training the renormalisation is written back into the variable, as LibMoE does in place;
  * outside training the scores use a renormalised copy, so evaluation leaves the parameters as
- * the checkpoint has them (the scores are the same either way).
+ * the checkpoint has them (the scores are the same either way). A routing probe (routing-reads.ts)
+ * also uses the copy: the same bits the in-place write will hold, with the write left to the
+ * forward that follows it.
  */
-export function xmoeCosine(x: Tensor2D, reduction: Variable, embeddings: Variable, o: XmoeOptions, training: boolean): { h: Tensor2D; l: Tensor2D; p: Tensor2D } {
+export function xmoeCosine(x: Tensor2D, reduction: Variable, embeddings: Variable, o: XmoeOptions, training: boolean, probe = false): { h: Tensor2D; l: Tensor2D; p: Tensor2D } {
   let e: Tensor2D = embeddings as unknown as Tensor2D;
-  if (training) renormaliseRowsInPlace(embeddings, o.embeddingNorm);
+  if (training && !probe) renormaliseRowsInPlace(embeddings, o.embeddingNorm);
   else e = rowsRenormalised(embeddings as unknown as Tensor2D, o.embeddingNorm);
   const h = linear(x, reduction);
   const l = matMul2D(l2Normalize(h, o.cosineEps), tf.transpose(e) as Tensor2D);

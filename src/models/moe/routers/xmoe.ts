@@ -15,7 +15,7 @@ function createXmoe({ spec, params: pf }: RouterContext): Router {
   const red = pf.uniform('inp_reduction.weight', [o.dims, spec.dModel], 1 / Math.sqrt(spec.dModel));
   const emb = pf.normal('expert_embeddings', [spec.nExperts, o.dims], 0.02);
   return switchRouter(spec, { 'inp_reduction.weight': red, expert_embeddings: emb }, ({ x, ctx }, k) => {
-    const { h, l, p } = xmoeCosine(x, red, emb, o, ctx.training);
+    const { h, l, p } = xmoeCosine(x, red, emb, o, ctx.training, ctx.routingProbe);
     const { idx, v } = pickTopK(p, k);
     const w = tf.softmax(v);
     return { idx, w, p, zLogits: l, internals: { reduced_input: h, router_logits: l, router_probs: p, gate_weights: w } };

@@ -8,6 +8,7 @@
 import { tf } from '../../tf.js';
 import type { VisionLanguageModel } from './vision-language-model.js';
 import type { VlmBatch } from './vlm-batch.js';
+import { withRoutingRead } from '../../moe/routing-reads.js';
 
 export interface AnswerAccuracy {
   readonly correct: number;
@@ -24,12 +25,14 @@ export interface AnswerAccuracy {
 export async function answerAccuracy(model: VisionLanguageModel, batch: VlmBatch, step = 0): Promise<AnswerAccuracy> {
   let plan: ReturnType<VisionLanguageModel['forward']>['plan'] | undefined;
   let vocab = 0;
-  const [pred, logp] = tf.tidy(() => {
-    const fwd = model.forward(batch, { training: false, step, totalSteps: 1 });
+  const ctx = { training: false, step, totalSteps: 1 };
+  // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
+  const [pred, logp] = await withRoutingRead(() => model.forward(batch, ctx), () => tf.tidy(() => {
+    const fwd = model.forward(batch, ctx);
     plan = fwd.plan;
     vocab = fwd.logits.shape[1];
     return [tf.argMax(fwd.logits, 1), tf.logSoftmax(fwd.logits)];
-  });
+  }));
   const predicted = (await pred!.data()) as Int32Array;
   const lp = (await logp!.data()) as Float32Array;
   tf.dispose([pred!, logp!]);

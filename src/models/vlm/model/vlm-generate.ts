@@ -10,11 +10,12 @@
  * so their routing is read once, from the first forward: per MoE component, how often each
  * expert was among a token's top-k picks and its first pick.
  */
-import { tf, type Tensor2D } from '../../tf.js';
+import { tf, type Tensor, type Tensor2D } from '../../tf.js';
 import type { MoeOutput } from '../../moe/types.js';
 import type { VisionLanguageModel } from './vision-language-model.js';
 import type { VlmBatch } from './vlm-batch.js';
 import { IMAGE_TOKEN_INDEX } from '../splice/constants.js';
+import { withRoutingRead } from '../../moe/routing-reads.js';
 
 export interface GenerateRequest {
   /** Prompt ids; at most one `IMAGE_TOKEN_INDEX` (−200). */
@@ -105,8 +106,21 @@ function argmaxRow(row: Float32Array): number {
   return best;
 }
 
+/**
+ * One decoding forward and the logit rows `pick` takes from it, read asynchronously (with the
+ * routing read first where the backend cannot read synchronously: moe/routing-reads.ts).
+ */
+async function readRows(model: VisionLanguageModel, batch: VlmBatch, pick: (fwd: ReturnType<VisionLanguageModel['forward']>) => Tensor): Promise<Float32Array> {
+  const t = await withRoutingRead(() => model.forward(batch, GEN_CTX), () => tf.tidy(() => pick(model.forward(batch, GEN_CTX))));
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Greedy decoding of one prompt. */
-export function greedyGenerate(model: VisionLanguageModel, req: GenerateRequest, opts: GenerateOptions): Generation {
+export async function greedyGenerate(model: VisionLanguageModel, req: GenerateRequest, opts: GenerateOptions): Promise<Generation> {
   if (!Number.isInteger(req.maxNewTokens) || req.maxNewTokens < 0) throw new Error(`greedyGenerate: maxNewTokens must be a non-negative integer, got ${req.maxNewTokens}`);
   const images = req.ids.reduce((n, x) => n + (x === IMAGE_TOKEN_INDEX ? 1 : 0), 0);
   if (images > 1) throw new Error(`greedyGenerate: the prompt has ${images} <image> tokens, at most 1 is supported`);
@@ -123,12 +137,10 @@ export function greedyGenerate(model: VisionLanguageModel, req: GenerateRequest,
       attentionMask: new Uint8Array(ids.length).fill(1),
       ...(images === 1 ? { pixels: req.pixels!, imageRows: Int32Array.of(0) } : { imageRows: new Int32Array(0) }),
     };
-    const row = tf.tidy(() => {
-      const fwd = model.forward(batch, GEN_CTX);
+    const row = await readRows(model, batch, (fwd) => {
       if (step === 0 && opts.routing && images === 1) routing = routingOf(model, fwd);
       const n = fwd.plan.seqLen;
-      const last = tf.slice(fwd.logits as Tensor2D, [n - 1, 0], [1, -1]);
-      return last.dataSync() as Float32Array;
+      return tf.slice(fwd.logits as Tensor2D, [n - 1, 0], [1, -1]);
     });
     const next = argmaxRow(row);
     if (stops.has(next)) return { tokens, finish: 'stop', routing };
@@ -145,7 +157,7 @@ export function greedyGenerate(model: VisionLanguageModel, req: GenerateRequest,
  * position. Causal attention keeps a row's real positions blind to its padding, so each answer
  * is the one `greedyGenerate` gives alone (tested); rows leave the batch as they finish.
  */
-export function greedyGenerateBatch(model: VisionLanguageModel, reqs: readonly GenerateRequest[], opts: GenerateOptions): Generation[] {
+export async function greedyGenerateBatch(model: VisionLanguageModel, reqs: readonly GenerateRequest[], opts: GenerateOptions): Promise<Generation[]> {
   const stops = new Set(opts.stopIds);
   const seqs = reqs.map((r) => {
     const images = r.ids.reduce((n, x) => n + (x === IMAGE_TOKEN_INDEX ? 1 : 0), 0);
@@ -176,8 +188,7 @@ export function greedyGenerateBatch(model: VisionLanguageModel, reqs: readonly G
       imageRows: Int32Array.from(withImage.map((i) => active.indexOf(i))),
       ...(withImage.length ? { pixels } : {}),
     };
-    const rows = tf.tidy(() => {
-      const fwd = model.forward(batch, GEN_CTX);
+    const rows = await readRows(model, batch, (fwd) => {
       if (step === 0 && opts.routing) withImage.forEach((i, j) => { seqs[i]!.routing = routingOf(model, fwd, j, withImage.length); });
       const lp = fwd.plan.seqLen;
       const pm = fwd.plan.attentionMask;
@@ -186,7 +197,7 @@ export function greedyGenerateBatch(model: VisionLanguageModel, reqs: readonly G
         for (let t = 0; t < lp; t++) n += pm ? pm[r * lp + t]! : 1;
         return r * lp + n - 1;
       });
-      return tf.gather(fwd.logits as Tensor2D, tf.tensor1d(last, 'int32')).dataSync() as Float32Array;
+      return tf.gather(fwd.logits as Tensor2D, tf.tensor1d(last, 'int32'));
     });
     const v = rows.length / b;
     active.forEach((i, r) => {

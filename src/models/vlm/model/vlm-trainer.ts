@@ -6,6 +6,7 @@
  * no gradient and no optimiser state, so they stay bit-identical. Deterministic: the same
  * model, config and batches give the same weights on the same backend.
  */
+import { withRoutingRead } from '../../moe/routing-reads.js';
 import { tf, type Variable } from '../../tf.js';
 import type { Json } from '../../../base/json.js';
 import { AdamW, LIBMOE_ADAMW, type AdamWConfig } from '../../optim/adamw.js';
@@ -88,7 +89,8 @@ export class VlmTrainer {
     const counts = { tokens: 0, targetTokens: 0, images: 0 };
     try {
       for (const mb of micro) {
-        const r = this.microBatchGrads(mb, micro.length, rb, routing, logged);
+        // Where the backend cannot read synchronously (webgpu), routing is read first (moe/routing-reads.ts).
+        const r = await withRoutingRead(() => this.model.forward(mb, this.trainContext()), () => this.microBatchGrads(mb, micro.length, rb, routing, logged));
         for (const k of ['tokens', 'targetTokens', 'images'] as const) counts[k] += r.counts[k];
         for (const [name, g] of r.grads) {
           const prev = grads.get(name);
@@ -122,7 +124,7 @@ export class VlmTrainer {
 
   /** Forward and backward of one micro-batch: the trainable parameters' gradients of objective / nMicro; its numbers are queued on `rb`. */
   private microBatchGrads(mb: VlmBatch, nMicro: number, rb: Readback, routing: VlmRoutingAccumulator, logged: LoggedLosses[]): { grads: Map<string, tf.Tensor>; counts: { tokens: number; targetTokens: number; images: number } } {
-    const ctx = { training: true, step: this.step, totalSteps: this.config.totalSteps };
+    const ctx = this.trainContext();
     let counts = { tokens: 0, targetTokens: 0, images: 0 };
     let result: { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
     try {
@@ -150,16 +152,22 @@ export class VlmTrainer {
     return { grads, counts };
   }
 
+  /** The MoE layers' call context of a training micro-batch at this step. */
+  private trainContext(): { training: true; step: number; totalSteps: number } {
+    return { training: true, step: this.step, totalSteps: this.config.totalSteps };
+  }
+
   /** The loss parts on `batch` with the routers in eval mode and no update. */
   async evalLoss(batch: VlmBatch): Promise<LoggedLosses & { readonly targetTokens: number }> {
     let targetTokens = 0;
     let packed: ReturnType<typeof packLosses> | undefined;
-    tf.tidy(() => {
-      const loss = vlmLoss(this.model.forward(batch, { training: false, step: this.step, totalSteps: this.config.totalSteps }));
+    const ctx = { training: false, step: this.step, totalSteps: this.config.totalSteps };
+    await withRoutingRead(() => this.model.forward(batch, ctx), () => tf.tidy(() => {
+      const loss = vlmLoss(this.model.forward(batch, ctx));
       targetTokens = loss.targetTokens;
       packed = packLosses(loss);
       tf.keep(packed.values);
-    });
+    }));
     try {
       return { ...packed!.decode((await packed!.values.data()) as Float32Array), targetTokens };
     } finally {
