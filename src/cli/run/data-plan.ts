@@ -56,8 +56,8 @@ export async function heldOutDocuments(config: PipelineConfig): Promise<TextReco
   if (heldOut.docs > 0) {
     let n = 0;
     // The first few documents of the first file: decoded in this thread, block by block, as far as
-    // they reach. Starting the zstd CLI would fork this (large) process, ~0.1–0.2 s of blocked main
-    // thread, more than decoding a few blocks costs.
+    // they reach (~10 ms). Starting the zstd CLI forks this process, large with the wasm heap:
+    // ~0.2 s for a handful of documents (docs/analysis.md "Speed").
     for await (const r of slimPajama({ files, onError, shuffleFiles: false, decoder: 'js' })()) {
       out.push(r);
       if (++n >= heldOut.docs) break;
