@@ -8,7 +8,10 @@
  *  - analysis: `runAnalyze` end to end without the DropTop passes and without plots (probe set,
  *    checkpoint loads, probe passes with route capture, every metric, Parquet and analysis.md);
  *  - analysis with the DropTop-1 and DropTop-1&2 passes, against 3N reference passes.
- * ratio = reference seconds / analysis seconds, from the fastest repetition of each.
+ * ratio = reference seconds / analysis seconds, from the fastest repetition of each (wall clock:
+ * the target). On a shared machine the wall clock carries other processes' load, so each side's
+ * CPU seconds (this process's user + system time, `process.cpuUsage`; a zstd child reading the
+ * probe set is not counted) are printed too, with `cpuRatio` from the least of each.
  * The analysis is written to RUN_DIR/analysis/ as the verb would.
  * Usage: node dist/bench/analyze.js RUN_DIR [batch=8] [reps=3] [PROBE_FILES...] (default probe: the run's held-out documents)
  */
@@ -43,9 +46,18 @@ const probe = await loadProbeSet(config, loadTokenizer(join(runDir, RUN_TOKENIZE
 const windows = probe.documents.flatMap((d) => Array.from({ length: Math.ceil(d.length / maxTokens) }, (_, i) => d.subarray(i * maxTokens, (i + 1) * maxTokens)));
 const probeTokens = windows.reduce((s, w) => s + w.length, 0);
 
-/** N checkpoint loads and plain forwards of the probe windows, batched and padded like probeRoutes. */
-async function reference(passes: number): Promise<number> {
+interface Timed { readonly seconds: number; readonly cpuSeconds: number }
+/** Wall and CPU seconds of `f`. */
+async function timed<T>(f: () => Promise<T>): Promise<Timed & { readonly value: T }> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
+  const value = await f();
+  const c = process.cpuUsage(c0);
+  return { value, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
+/** N checkpoint loads and plain forwards of the probe windows, batched and padded like probeRoutes. */
+async function plainPasses(passes: number): Promise<void> {
   for (const step of steps) {
     const { model } = await modelFromCheckpoint(join(runDir!, 'checkpoints', `step-${step}`), createMoeLayer);
     try {
@@ -64,19 +76,19 @@ async function reference(passes: number): Promise<number> {
       model.dispose();
     }
   }
-  return (performance.now() - t0) / 1000;
 }
+const reference = (passes: number): Promise<Timed> => timed(() => plainPasses(passes));
 
-interface Analysed { readonly seconds: number; readonly phases: Record<string, number> }
+interface Analysed extends Timed { readonly phases: Record<string, number> }
 async function analysis(dropTop: number[]): Promise<Analysed> {
-  const s = await runAnalyze({ runDir: runDir!, checkpoints: 'all', ...(probeFiles.length ? { probeFiles } : {}), docsPerDomain: DOCS_PER_DOMAIN, batchSize, windowTokens: 512, minOccurrences: 3, dropTop, plots: false });
-  return { seconds: s.totalSeconds, phases: s.phases };
+  const t = await timed(() => runAnalyze({ runDir: runDir!, checkpoints: 'all', ...(probeFiles.length ? { probeFiles } : {}), docsPerDomain: DOCS_PER_DOMAIN, batchSize, windowTokens: 512, minOccurrences: 3, dropTop, plots: false }));
+  return { seconds: t.seconds, cpuSeconds: t.cpuSeconds, phases: t.value.phases };
 }
 
 await reference(1);
 await analysis([]);
-const ref1: number[] = [];
-const ref3: number[] = [];
+const ref1: Timed[] = [];
+const ref3: Timed[] = [];
 const intact: Analysed[] = [];
 const ablated: Analysed[] = [];
 for (let r = 0; r < reps; r++) {
@@ -85,9 +97,10 @@ for (let r = 0; r < reps; r++) {
   ref3.push(await reference(3));
   ablated.push(await analysis([1, 2]));
 }
-const min = (xs: readonly number[]): number => Math.min(...xs);
+const min = (xs: readonly Timed[], k: keyof Timed = 'seconds'): number => Math.min(...xs.map((x) => x[k]));
 const best = (xs: readonly Analysed[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 const [bi, ba] = [best(intact), best(ablated)];
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 console.log(JSON.stringify({
   bench: 'analyze', backend: backend.name, runDir, probe: probe.source, checkpoints: steps, probeDocuments: probe.documents.length, probeWindows: windows.length, probeTokens, batchSize, reps,
   referenceSeconds: min(ref1), analysisSeconds: bi.seconds, analysisPhases: bi.phases,
@@ -95,5 +108,10 @@ console.log(JSON.stringify({
   referenceSeconds3: min(ref3), analysisWithDropTopSeconds: ba.seconds, analysisWithDropTopPhases: ba.phases,
   ratioWithDropTop: min(ref3) / ba.seconds,
   target: 0.8,
-  all: { reference: ref1, analysis: intact.map((x) => x.seconds), reference3: ref3, analysisWithDropTop: ablated.map((x) => x.seconds) },
+  cpuRatio: min(ref1, 'cpuSeconds') / min(intact, 'cpuSeconds'),
+  cpuRatioWithDropTop: min(ref3, 'cpuSeconds') / min(ablated, 'cpuSeconds'),
+  all: {
+    reference: ref1.map((x) => r3(x.seconds)), analysis: intact.map((x) => r3(x.seconds)), reference3: ref3.map((x) => r3(x.seconds)), analysisWithDropTop: ablated.map((x) => r3(x.seconds)),
+    referenceCpu: ref1.map((x) => r3(x.cpuSeconds)), analysisCpu: intact.map((x) => r3(x.cpuSeconds)), reference3Cpu: ref3.map((x) => r3(x.cpuSeconds)), analysisWithDropTopCpu: ablated.map((x) => r3(x.cpuSeconds)),
+  },
 }, null, 2));

@@ -15,7 +15,7 @@
  * (LibMoE's keys and values are the routed experts').
  */
 import type { MoeLayerWeights, MoeParameter } from '../models/lm/moe-layer-weights.js';
-import { averageNormalisedInnerProduct } from './normalised-inner-product.js';
+import { UnitRowSum, type RowView } from './normalised-inner-product.js';
 
 export type AniMatrix = 'keys' | 'values' | 'expert_sel' | 'router_rows';
 
@@ -34,12 +34,13 @@ export function aniParameter(name: string): boolean {
   return name === 'keys' || name === 'values' || name === 'expert_sel' || name === 'gate.weight' || /^experts\.\d+\.[02]\.weight$/.test(name);
 }
 
-/** [a, b] row-major → [b, a] row-major. */
-function transpose(m: ArrayLike<number>, a: number, b: number): Float32Array {
-  const out = new Float32Array(a * b);
-  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) out[j * a + i] = m[i * b + j]!;
-  return out;
-}
+/** The rows of `m`'s blocks in order: `views` over the flat values of one or more parameters. */
+type Blocks = readonly { readonly m: ArrayLike<number>; readonly view: RowView }[];
+
+/** Row-major rows: [rows, cols] at `offset`. */
+const rowMajor = (rows: number, cols: number, offset = 0): RowView => ({ rows, offset, rowStride: cols, colStride: 1 });
+/** The rows of the transpose of [a, b] at `offset`: b rows of length a, read in place. */
+const transposed = (a: number, b: number, offset = 0): RowView => ({ rows: b, offset, rowStride: 1, colStride: b });
 
 function shapeError(layer: number, p: MoeParameter, want: string): Error {
   return new Error(`expert weight ANI: layer ${layer} parameter ${p.name} has shape [${p.shape.join(', ')}], expected ${want}`);
@@ -49,46 +50,46 @@ export function expertWeightAni(layers: readonly MoeLayerWeights[]): WeightAni[]
   const out: WeightAni[] = [];
   for (const l of layers) {
     const by = new Map(l.params.map((p) => [p.name, p]));
-    const push = (matrix: AniMatrix, parameter: string, m: ArrayLike<number>, rows: number, cols: number): void => {
-      out.push({ layer: l.layer, matrix, parameter, rows, cols, ani: averageNormalisedInnerProduct(m, rows, cols) });
+    const push = (matrix: AniMatrix, parameter: string, blocks: Blocks, cols: number): void => {
+      const acc = new UnitRowSum(cols);
+      for (const { m, view } of blocks) acc.add(m, view);
+      out.push({ layer: l.layer, matrix, parameter, rows: blocks.reduce((s, b) => s + b.view.rows, 0), cols, ani: acc.average() });
     };
     const keys = by.get('keys');
     const values = by.get('values');
     if (keys && values) {
       if (keys.shape.length !== 3) throw shapeError(l.layer, keys, '[E, D, s]');
       if (values.shape.length !== 3) throw shapeError(l.layer, values, '[E, s, D]');
+      // keys_to_logical_order: expert x's s hidden units are the columns of its [D, s] block.
       const [e, d, s] = keys.shape as [number, number, number];
-      const logical = new Float32Array(e * s * d);
-      for (let x = 0; x < e; x++) logical.set(transpose(keys.values.subarray(x * d * s, (x + 1) * d * s), d, s), x * s * d);
-      push('keys', 'keys', logical, e * s, d);
-      push('values', 'values', values.values, values.shape[0]! * values.shape[1]!, values.shape[2]!);
+      push('keys', 'keys', Array.from({ length: e }, (_, x) => ({ m: keys.values, view: transposed(d, s, x * d * s) })), d);
+      push('values', 'values', [{ m: values.values, view: rowMajor(values.shape[0]! * values.shape[1]!, values.shape[2]!) }], values.shape[2]!);
     } else if (by.has('experts.0.0.weight')) {
-      const w1: Float32Array[] = [];
-      const w2: Float32Array[] = [];
-      let h = 0;
+      const w1: { m: Float32Array; view: RowView }[] = [];
+      const w2: { m: Float32Array; view: RowView }[] = [];
       let d = 0;
       let dOut = 0;
       for (let x = 0; x < l.nExperts; x++) {
         const a = by.get(`experts.${x}.0.weight`);
         const b = by.get(`experts.${x}.2.weight`);
         if (!a || !b) throw new Error(`expert weight ANI: layer ${l.layer} has no experts.${x}.0.weight / experts.${x}.2.weight (nExperts ${l.nExperts})`);
-        [h, d] = a.shape as [number, number];
+        const [h, dx] = a.shape as [number, number];
+        d = dx;
         // The output width may differ from the input's (a VLM projector expert maps the tower's width to the LM's).
         dOut = b.shape[0]!;
         if (a.shape.length !== 2 || b.shape.length !== 2 || b.shape[1] !== h) throw shapeError(l.layer, b, `[D_out, ${h}] beside ${a.name} [${a.shape.join(', ')}]`);
-        w1.push(a.values);
-        w2.push(transpose(b.values, dOut, h));
+        w1.push({ m: a.values, view: rowMajor(h, d) });
+        w2.push({ m: b.values, view: transposed(dOut, h) });
       }
-      const cat = (xs: Float32Array[], width: number): Float32Array => { const o = new Float32Array(xs.length * h * width); xs.forEach((x, i) => o.set(x, i * h * width)); return o; };
-      push('keys', 'experts.*.0.weight', cat(w1, d), l.nExperts * h, d);
-      push('values', 'experts.*.2.weight', cat(w2, dOut), l.nExperts * h, dOut);
+      push('keys', 'experts.*.0.weight', w1, d);
+      push('values', 'experts.*.2.weight', w2, dOut);
     }
     const sel = by.get('expert_sel') ?? by.get('gate.weight');
     if (sel) {
       if (sel.shape.length !== 2) throw shapeError(l.layer, sel, '[R, D]');
       const [r, d] = sel.shape as [number, number];
-      push('expert_sel', sel.name, transpose(sel.values, r, d), d, r);
-      push('router_rows', sel.name, sel.values, r, d);
+      push('expert_sel', sel.name, [{ m: sel.values, view: transposed(r, d) }], r);
+      push('router_rows', sel.name, [{ m: sel.values, view: rowMajor(r, d) }], d);
     }
   }
   return out;

@@ -13,18 +13,53 @@
  */
 export function averageNormalisedInnerProduct(m: ArrayLike<number>, rows: number, cols: number): number {
   if (m.length !== rows * cols) throw new Error(`averageNormalisedInnerProduct: ${m.length} values for ${rows}×${cols}`);
-  if (rows < 2) return NaN;
-  const sum = new Float64Array(cols);
-  let selfDots = 0;
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += m[i * cols + c]! ** 2;
-    const norm = Math.sqrt(s);
-    if (norm === 0) continue;
-    for (let c = 0; c < cols; c++) sum[c] = sum[c]! + m[i * cols + c]! / norm;
-    selfDots += s / (norm * norm);
+  const acc = new UnitRowSum(cols);
+  acc.add(m, { rows, offset: 0, rowStride: cols, colStride: 1 });
+  return acc.average();
+}
+
+/** Where `rows` rows of a matrix lie in a flat array: element (i, c) at offset + i·rowStride + c·colStride. */
+export interface RowView {
+  readonly rows: number;
+  readonly offset: number;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/**
+ * The average normalised inner product accumulated over rows given as strided views, so a
+ * matrix's transpose or a stack of per-expert blocks is read in place instead of copied into a
+ * row-major array first. Rows are taken in the order added; the result is the same number
+ * `averageNormalisedInnerProduct` gives on the copied matrix.
+ */
+export class UnitRowSum {
+  private readonly sum: Float64Array;
+  private rows = 0;
+  private selfDots = 0;
+
+  constructor(private readonly cols: number) {
+    this.sum = new Float64Array(cols);
   }
-  let total = 0;
-  for (let c = 0; c < cols; c++) total += sum[c]! ** 2;
-  return (total - selfDots) / (rows * (rows - 1));
+
+  add(m: ArrayLike<number>, v: RowView): void {
+    const { cols, sum } = this;
+    for (let i = 0; i < v.rows; i++) {
+      const at = v.offset + i * v.rowStride;
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += m[at + c * v.colStride]! ** 2;
+      const norm = Math.sqrt(s);
+      if (norm === 0) continue;
+      for (let c = 0; c < cols; c++) sum[c] = sum[c]! + m[at + c * v.colStride]! / norm;
+      this.selfDots += s / (norm * norm);
+    }
+    this.rows += v.rows;
+  }
+
+  /** NaN for fewer than two rows. */
+  average(): number {
+    if (this.rows < 2) return NaN;
+    let total = 0;
+    for (let c = 0; c < this.cols; c++) total += this.sum[c]! ** 2;
+    return (total - this.selfDots) / (this.rows * (this.rows - 1));
+  }
 }

@@ -79,6 +79,31 @@ describe('probeRoutes', () => {
     model.dispose();
   });
 
+  it('gives each token log p(next token) as logSoftmax of a plain forward, also where a probability is below float32\'s normal range', async () => {
+    await selectBackend('wasm');
+    const model = new TransformerLM(MOE, createMoeLayer);
+    const docs = documents(MOE.vocabSize);
+    /** Per probe token, log p(next) from logSoftmax over a plain forward of its (unpadded) document; NaN for the last. */
+    const want = (): number[] => docs.flatMap((d) => {
+      const lsm = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor1d(d, 'int32'), 1, d.length, { training: false, step: 0, totalSteps: 1 }).logits).arraySync() as number[][]);
+      return Array.from(d, (_, t) => (t + 1 < d.length ? lsm[t]![d[t + 1]!]! : NaN));
+    });
+    const close = (got: Float32Array, exp: number[]): void => exp.forEach((e, t) => {
+      if (Number.isNaN(e)) assert.ok(Number.isNaN(got[t]!), `token ${t}`);
+      else assert.ok(Math.abs(got[t]! - e) <= 1e-4 * Math.max(1, Math.abs(e)), `token ${t}: ${got[t]} vs ${e}`);
+    });
+    close((await probeRoutes(model, docs, { maxTokens: 16, batchSize: 2, quantum: 8 })).nextLogprob, want());
+    // Output projection scaled up: many next tokens get probability < 1.2e-38 (log < −87.3), where softmax underflows.
+    const head = model.param('lm_head.weight');
+    head.assign(tf.tidy(() => tf.mul(head, 400)));
+    const sharp = want();
+    assert.ok(sharp.some((lp) => lp < -200), 'the scaled model has next tokens far below float32\'s range');
+    const got = (await probeRoutes(model, docs, { maxTokens: 16, batchSize: 2, quantum: 8 })).nextLogprob;
+    assert.ok([...got].every((lp) => Number.isNaN(lp) || Number.isFinite(lp)));
+    close(got, sharp);
+    model.dispose();
+  });
+
   it('under DropTop-1 keeps the first MoE layer\'s routes (later layers see the ablated stream) and changes the log-probabilities', async () => {
     await selectBackend('wasm');
     const model = new TransformerLM(MOE, createMoeLayer);

@@ -75,20 +75,41 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const steps = await chooseSteps(o.runDir, o.checkpoints);
   const tokenizer = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
   const maxTokens = o.maxTokens ?? config.data.seqLen;
-  const taskProbe = o.taskProbe ?? (o.probeTasks ? await loadTaskProbe({ ...o.probeTasks, log }) : undefined);
-  // Task items are capped by --limit, not by --docs-per-domain: accuracy needs every item read.
-  const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: taskProbe ? Infinity : o.docsPerDomain, maxTokens }, taskProbe?.records ?? o.probeRecords);
+  // The probe set (reading documents, a zstd child process, tokenising) is read while the
+  // backend starts and the first checkpoint loads: it is needed only by the first probe pass.
+  const inputs = (async () => {
+    const taskProbe = o.taskProbe ?? (o.probeTasks ? await loadTaskProbe({ ...o.probeTasks, log }) : undefined);
+    // Task items are capped by --limit, not by --docs-per-domain: accuracy needs every item read.
+    const probe = await loadProbeSet(config, tokenizer, { ...(o.probeFiles ? { files: o.probeFiles } : {}), docsPerDomain: taskProbe ? Infinity : o.docsPerDomain, maxTokens }, taskProbe?.records ?? o.probeRecords);
+    return { taskProbe, probe };
+  })();
+  inputs.catch(() => undefined); // awaited below; this only keeps a failure from being reported as unhandled meanwhile
   const evalTokenizer = { encode: (t: readonly string[]) => encodeTexts(tokenizer, t), decode: (ids: ArrayLike<number>) => decodeIds(tokenizer, ids) };
-  const tokens = probe.documents.reduce((s, d) => s + d.length, 0);
-  const domainCounts = new Map<string, number>();
-  for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
-  log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
-  const backend = await selectBackend(o.backend ?? config.trainer.backend);
+  let backend: Awaited<ReturnType<typeof selectBackend>>;
+  try {
+    backend = await selectBackend(o.backend ?? config.trainer.backend);
+  } catch (e) {
+    await inputs.catch(() => undefined); // let the probe set's reader finish before reporting
+    throw e;
+  }
   const phases = { setup: 0, load: 0, weights: 0, probe: 0, dropTop: 0, accuracy: 0, metrics: 0, write: 0, plots: 0 };
   let lap = performance.now();
   /** Adds the seconds since the last lap to a phase. */
   const spent = (phase: keyof typeof phases): void => { const now = performance.now(); phases[phase] += (now - lap) / 1000; lap = now; };
   phases.setup = (lap - t0) / 1000;
+  type ProbeInputs = Awaited<typeof inputs> & { readonly tokens: number; readonly domainCounts: ReadonlyMap<string, number> };
+  let probeSet: ProbeInputs | undefined;
+  /** The probe set, once read: waiting for it counts as setup. */
+  const probeInputs = async (): Promise<ProbeInputs> => {
+    if (probeSet) return probeSet;
+    const { taskProbe, probe } = await inputs;
+    const tokens = probe.documents.reduce((s, d) => s + d.length, 0);
+    const domainCounts = new Map<string, number>();
+    for (const d of probe.domains) domainCounts.set(d, (domainCounts.get(d) ?? 0) + 1);
+    log(`probe set: ${probe.documents.length} documents, ${tokens} tokens from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain or empty); ${[...domainCounts].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
+    spent('setup');
+    return (probeSet = { taskProbe, probe, tokens, domainCounts });
+  };
 
   const probes: CheckpointProbe[] = [];
   let tokenIds: Int32Array | undefined;
@@ -97,6 +118,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
     const { model } = await modelFromCheckpoint(join(o.runDir, 'checkpoints', `step-${step}`), createMoeLayer);
     spent('load');
     try {
+      const { probe, taskProbe } = await probeInputs();
       const weightAni = expertWeightAni(await moeLayerWeights(model, aniParameter));
       spent('weights');
       const base = { maxTokens, batchSize: o.batchSize, step, totalSteps: config.trainer.steps };
@@ -122,6 +144,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
       model.dispose();
     }
   }
+  const { probe, tokens, domainCounts } = await probeInputs();
   if (probes[0]?.layers.length === 0) throw new Error(`${o.runDir}: the model has no MoE layer; there is no routing to analyse`);
 
   const rows = analyseCheckpoints(probes, { runId, tokenIds: tokenIds ?? [], domains: domains ?? [], windowTokens: o.windowTokens, minOccurrences: o.minOccurrences });

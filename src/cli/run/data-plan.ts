@@ -55,7 +55,10 @@ export async function heldOutDocuments(config: PipelineConfig): Promise<TextReco
   }
   if (heldOut.docs > 0) {
     let n = 0;
-    for await (const r of slimPajama({ files, onError, shuffleFiles: false })()) {
+    // The first few documents of the first file: decoded in this thread, block by block, as far as
+    // they reach (~10 ms). Starting the zstd CLI forks this process, large with the wasm heap:
+    // ~0.2 s for a handful of documents (docs/analysis.md "Speed").
+    for await (const r of slimPajama({ files, onError, shuffleFiles: false, decoder: 'js' })()) {
       out.push(r);
       if (++n >= heldOut.docs) break;
     }

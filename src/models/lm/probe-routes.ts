@@ -11,6 +11,12 @@
  *
  * Evaluation changes nothing: `training: false`, and every layer's non-trainable state (the
  * DeepSeek aux-free bias) is put back after each forward.
+ *
+ * log p(next) is read as log(softmax(logits)[next]): the backends' fused softmax kernel is ~10×
+ * cheaper than logSoftmax's chain of full-vocabulary ops (max, subtract, exp, sum, subtract),
+ * which cost a tenth of the probe pass. A probability below float32's normal range (a gap of
+ * ~87 nats to the best token) would lose precision or underflow to 0: a batch holding one is
+ * recomputed with logSoftmax, so every value is the exact one either way.
  */
 import { tf, type Tensor, type Tensor1D } from '../tf.js';
 import type { Json } from '../../base/json.js';
@@ -72,6 +78,9 @@ export interface ProbeResult {
 
 interface Window { readonly doc: number; readonly ids: Int32Array }
 
+/** Smallest normal float32: below it a probability has lost precision (or underflowed to 0). */
+const FLOAT32_MIN_NORMAL = 1.1754944e-38;
+
 export async function probeRoutes(model: TransformerLM, documents: readonly Int32Array[], opts: ProbeOptions): Promise<ProbeResult> {
   if (!(opts.maxTokens >= 1 && opts.batchSize >= 1)) throw new Error(`probeRoutes: maxTokens and batchSize must be ≥ 1, got ${opts.maxTokens} and ${opts.batchSize}`);
   const quantum = Math.max(1, Math.floor(opts.quantum ?? 32));
@@ -99,14 +108,15 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
     });
     const saved: (Json | null)[] = model.moeLayers.map((l) => (l ? l.state() : null));
     // What outlives the forward's tidy: the log-probabilities and each layer's gates (kept explicitly).
-    const kept: { lp?: Tensor1D; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor; active?: { perRow: Tensor; tokenOfRow: Int32Array; width: number } }[] } = { moe: [] };
+    const kept: { p?: Tensor1D; logits?: Tensor; moe: { layer: number; k: number; experts: number; selected: Int32Array; gates: Tensor; active?: { perRow: Tensor; tokenOfRow: Int32Array; width: number } }[] } = { moe: [] };
     try {
       const ctx = { training: false, step: opts.step ?? 0, totalSteps: opts.totalSteps ?? 1, ...(opts.dropTop ? { dropTop: opts.dropTop } : {}), ...(opts.countActiveHidden ? { countActiveHidden: true } : {}) };
       const probe = () => model.probeRouting(inputs, B, T, ctx);
       // Routing read first where the backend cannot read synchronously (moe/routing-reads.ts).
       await withProbedRouting(model.routes ? probe : undefined, () => tf.tidy(() => {
         const fwd = model.forward(tf.tensor1d(inputs, 'int32'), B, T, ctx);
-        kept.lp = tf.keep(tf.gather(tf.reshape(tf.logSoftmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
+        kept.p = tf.keep(tf.gather(tf.reshape(tf.softmax(fwd.logits), [-1]), tf.tensor1d(targetIdx, 'int32')) as Tensor1D);
+        kept.logits = tf.keep(fwd.logits);
         for (const { layer, out } of fwd.moe) {
           const h = out.hiddenActive;
           kept.moe.push({ layer, k: out.k, experts: out.stats.tokenSlots.shape[0], selected: out.selected, gates: tf.keep(out.gates), ...(h ? { active: { ...h, perRow: tf.keep(h.perRow) } } : {}) });
@@ -116,11 +126,17 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
       model.moeLayers.forEach((l, i) => { if (l) l.setState(saved[i]!); });
     }
     const withActive = kept.moe.filter((m) => m.active);
-    const [[lp, ...gates], active] = await Promise.all([
-      Promise.all([kept.lp!.data() as Promise<Float32Array>, ...kept.moe.map((m) => m.gates.data() as Promise<Float32Array>)]),
+    const [[p, ...gates], active] = await Promise.all([
+      Promise.all([kept.p!.data() as Promise<Float32Array>, ...kept.moe.map((m) => m.gates.data() as Promise<Float32Array>)]),
       Promise.all(withActive.map((m) => m.active!.perRow.data() as Promise<Int32Array>)),
     ]);
-    tf.dispose([kept.lp!, ...kept.moe.map((m) => m.gates), ...withActive.map((m) => m.active!.perRow)]);
+    let lp: Float32Array | undefined;
+    if (group.some((w, b) => { for (let t = 0; t + 1 < w.ids.length; t++) if (!(p[b * T + t]! >= FLOAT32_MIN_NORMAL)) return true; return false; })) {
+      const exact = tf.tidy(() => tf.gather(tf.reshape(tf.logSoftmax(kept.logits!), [-1]), tf.tensor1d(targetIdx, 'int32')));
+      lp = await exact.data() as Float32Array;
+      exact.dispose();
+    }
+    tf.dispose([kept.p!, kept.logits!, ...kept.moe.map((m) => m.gates), ...withActive.map((m) => m.active!.perRow)]);
     kept.moe.forEach((m, i) => {
       let acc = layerOut.get(m.layer);
       if (!acc) layerOut.set(m.layer, acc = { k: m.k, experts: m.experts, selected: new Int32Array(total * m.k), weights: new Float32Array(total * m.k) });
@@ -148,7 +164,7 @@ export async function probeRoutes(model: TransformerLM, documents: readonly Int3
       const n = w.ids.length;
       document.fill(w.doc, at, at + n);
       tokenIds.set(w.ids, at);
-      for (let t = 0; t < n; t++) nextLogprob[at + t] = t + 1 < n ? lp[b * T + t]! : NaN;
+      for (let t = 0; t < n; t++) nextLogprob[at + t] = t + 1 < n ? (lp ? lp[b * T + t]! : Math.log(p[b * T + t]!)) : NaN;
       at += n;
     });
   }
