@@ -7,7 +7,8 @@
  * backend's dense 2-D matMul rate measured in the same process, the last tenth of the run's
  * mean loss, and the tokens/s ratio of the last worker count to the first (target ≥ 1.8× for
  * 2 workers on 2 cores). The machine's load (1-minute load average) is recorded around each run.
- * Usage: node dist/bench/train.js [steps=60] [pipeline=pipelines/quickstart.yaml] [--workers 1,2] [--set K=V]...
+ * `--hashes` adds each run's per-step `batch_hash` (bench/train-torch.ts checks them against its dump).
+ * Usage: node dist/bench/train.js [steps=60] [pipeline=pipelines/quickstart.yaml] [--workers 1,2] [--hashes] [--set K=V]...
  */
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,9 +27,11 @@ const args = process.argv.slice(2);
 const sets: string[] = [];
 const pos: string[] = [];
 let workerCounts = [1, 2];
+let withHashes = false;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--set') sets.push(args[++i]!);
   else if (args[i] === '--workers') workerCounts = args[++i]!.split(',').map(Number);
+  else if (args[i] === '--hashes') withHashes = true;
   else pos.push(args[i]!);
 }
 const steps = Number(pos[0] ?? 60);
@@ -92,6 +95,7 @@ try {
     const tenth = Math.max(1, Math.floor(steps / 10));
     const lq = await con.runAndReadAll(`SELECT avg(loss)::DOUBLE loss FROM ${metrics} WHERE step > ${steps - tenth}`);
     const lastTenthLoss = (lq.getRowObjectsJS()[0] as Record<string, number>).loss!;
+    const batchHashes = withHashes ? (await con.runAndReadAll(`SELECT batch_hash::VARCHAR AS h FROM ${metrics} ORDER BY step`)).getRowObjectsJS().map((r) => String(r.h)) : undefined;
     con.closeSync();
     db.closeSync();
     const wallMs = m.ms_data! + m.ms_compute! + m.ms_stats! + m.ms_sinks!;
@@ -119,6 +123,7 @@ try {
       maxDataWaitMs: round(m.max_data!, 1),
       ...(cpu ? { cpu } : {}),
       modelGflopsPerS: round(m.flops! / (wallMs * 1e6), 2),
+      ...(batchHashes ? { batchHashes } : {}),
       mfu: round(m.flops! / (wallMs * 1e6) / matmulGflops, 3),
       targets: { dataShareMax: 0.02, dataOk: dataShare <= 0.02, statsAndSinksShareMax: 0.03, statsAndSinksOk: statsSinksShare <= 0.03 },
       run: { wallS: round(wallS, 1), steps: summary.steps, finalLoss: summary.lastLoss },
