@@ -4,12 +4,12 @@
  *
  * 1. dumps the first `steps` batches the pipeline trains on and its initial weights with the
  *    project's own data plan (bench/anchor-dump.ts);
- * 2. trains them with `pipeline run`'s driver (bench/train.ts, workers 1, as a child process) and
+ * 2. trains them with `pipeline run`'s driver (bench/train.ts, `--workers N`, default 1, as a child process) and
  *    checks every step's `batch_hash` against the dump;
  * 3. trains ../shared/anchors/lm_train_torch.py on the dump from the same weights, with 2 threads
  *    and with 1 (Debian's python3-torch; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset);
  * 4. prints both sides' median tokens/s, the ratios, and the last-tenth mean losses.
- * Usage: node dist/bench/train-torch.js [steps=200] [pipeline=pipelines/quickstart.yaml] [--set K=V]...
+ * Usage: node dist/bench/train-torch.js [steps=200] [pipeline=pipelines/quickstart.yaml] [--workers N] [--set K=V]...
  *        (MOEFLOW_SHARED=path/to/shared when ../shared is not beside the working directory)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,8 +26,10 @@ import { round } from './matmul-rate.js';
 const args = process.argv.slice(2);
 const sets: string[] = [];
 const pos: string[] = [];
+let workers = 1;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--set') sets.push(args[++i]!);
+  else if (args[i] === '--workers') workers = Number(args[++i]);
   else pos.push(args[i]!);
 }
 const steps = Number(pos[0] ?? 200);
@@ -49,7 +51,7 @@ try {
 
   const load0 = loadavg()[0]!;
   const trainJs = fileURLToPath(new URL('./train.js', import.meta.url));
-  const ours = JSON.parse(execFileSync(process.execPath, [trainJs, String(steps), file, '--workers', '1', '--hashes', ...sets.flatMap((s) => ['--set', s])],
+  const ours = JSON.parse(execFileSync(process.execPath, [trainJs, String(steps), file, '--workers', String(workers), '--hashes', ...sets.flatMap((s) => ['--set', s])],
     { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] })) as { runs: { tokensPerS: number; lastTenthMeanLoss: number; batchHashes?: string[] }[] };
   const run = ours.runs[0]!;
   const mismatched = run.batchHashes ? run.batchHashes.filter((h, i) => h !== dump.hashes[i]).length : null;
@@ -67,7 +69,7 @@ try {
   console.log(JSON.stringify({
     bench: 'train-torch', pipeline: file, overrides: sets, steps,
     batches: { dumped: dump.batches, hashMismatchesWithTheRun: mismatched },
-    moeflow: { tokensPerS: run.tokensPerS, lastTenthMeanLoss: run.lastTenthMeanLoss, parameters: dump.parameterCount },
+    moeflow: { workers, tokensPerS: run.tokensPerS, lastTenthMeanLoss: run.lastTenthMeanLoss, parameters: dump.parameterCount },
     torch2: { tokensPerS: round(t2.tokens_per_s, 0), lastTenthMeanLoss: round(t2.last_tenth_loss, 4), parameters: t2.parameter_count },
     torch1: { tokensPerS: round(t1.tokens_per_s, 0), lastTenthMeanLoss: round(t1.last_tenth_loss, 4) },
     ratio: { vsTorch2Threads: round(run.tokensPerS / t2.tokens_per_s, 3), vsTorch1Thread: round(run.tokensPerS / t1.tokens_per_s, 3), target: 0.5 },
