@@ -12,18 +12,9 @@ import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor3D, type Variable } from '../../../src/models/tf.js';
 import { createMoeLayer, moeAlgorithms } from '../../../src/models/moe/registry.js';
 import { forceAsyncRouting, withRoutingRead } from '../../../src/models/moe/routing-reads.js';
-import type { MoeCallContext, MoeLayer, MoeLayerSpec } from '../../../src/models/moe/types.js';
+import type { MoeCallContext, MoeLayer } from '../../../src/models/moe/types.js';
 import { withoutSyncReads } from '../../support/no-sync-reads.js';
-
-function specOf(name: string): MoeLayerSpec {
-  if (name.startsWith('moe_layer')) {
-    const options: MoeLayerSpec['options'] = name === 'moe_layer_xmoe' ? { perplexity_reg_mode: 'step' }
-      : name === 'moe_layer_tc_moe' ? { perplexity_reg_mode: 'tcmoe' }
-      : name === 'moe_layer_deepseekv2' ? { perplexity_reg_mode: 'deepseek', n_group: 4, topk_group: 2 } : {};
-    return { algorithm: name, dModel: 8, nExperts: 8, topK: 2, expert: { kind: 'relu-kv', size: 6 }, options, seed: 3 };
-  }
-  return { algorithm: name, dModel: 8, nExperts: 4, topK: 2, expert: { kind: 'gelu-mlp', hidden: 12 }, options: {}, seed: 3 };
-}
+import { smallLayerSpec } from './small-layer-spec.js';
 
 interface Step {
   readonly selected: Int32Array;
@@ -55,7 +46,7 @@ async function step(layer: MoeLayer, x: Variable, r: tf.Tensor, ctx: MoeCallCont
 }
 
 async function twoSteps(name: string, asyncRouting: boolean): Promise<Step[]> {
-  const layer = createMoeLayer(specOf(name));
+  const layer = createMoeLayer(smallLayerSpec(name));
   const x = tf.variable(tf.randomNormal([2, 5, 8], 0, 1, 'float32', 9), true);
   const r = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 4);
   const run = async () => [await step(layer, x, r, { training: true, step: 0, totalSteps: 10 }), await step(layer, x, r, { training: true, step: 5, totalSteps: 10 })];
@@ -92,7 +83,7 @@ test('every router: the async routing path gives the synchronous path\'s selecti
 });
 
 test('the synchronous routing path is caught by the no-sync-read guard (the check above can fail)', async () => {
-  const layer = createMoeLayer(specOf('smoe'));
+  const layer = createMoeLayer(smallLayerSpec('smoe'));
   const x = tf.randomNormal([1, 3, 8], 0, 1, 'float32', 2) as Tensor3D;
   await assert.rejects(withoutSyncReads(() => tf.tidy(() => { layer.apply(x, { training: true, step: 0, totalSteps: 1 }); })), { name: 'ForbiddenSyncRead' });
   x.dispose();
@@ -100,7 +91,7 @@ test('the synchronous routing path is caught by the no-sync-read guard (the chec
 });
 
 test('the probe leaves no tensor behind, and a replay that departs from the probed forward is refused', async () => {
-  const layer = createMoeLayer(specOf('moe_layer'));
+  const layer = createMoeLayer(smallLayerSpec('moe_layer'));
   const x = tf.randomNormal([1, 4, 8], 0, 1, 'float32', 2) as Tensor3D;
   const wider = tf.randomNormal([1, 6, 8], 0, 1, 'float32', 2) as Tensor3D;
   const ctx = { training: false, step: 0, totalSteps: 1 };

@@ -8,17 +8,8 @@ import assert from 'node:assert/strict';
 import { selectBackend } from '../../../src/models/backend.js';
 import { tf, type Tensor3D } from '../../../src/models/tf.js';
 import { createMoeLayer, moeAlgorithms } from '../../../src/models/moe/registry.js';
-import type { MoeLayer, MoeLayerSpec } from '../../../src/models/moe/types.js';
-
-function specOf(name: string): MoeLayerSpec {
-  if (name.startsWith('moe_layer')) {
-    const options: MoeLayerSpec['options'] = name === 'moe_layer_xmoe' ? { perplexity_reg_mode: 'step' }
-      : name === 'moe_layer_tc_moe' ? { perplexity_reg_mode: 'tcmoe' }
-      : name === 'moe_layer_deepseekv2' ? { perplexity_reg_mode: 'deepseek', n_group: 4, topk_group: 2 } : {};
-    return { algorithm: name, dModel: 8, nExperts: 8, topK: 2, expert: { kind: 'relu-kv', size: 6 }, options, seed: 3 };
-  }
-  return { algorithm: name, dModel: 8, nExperts: 4, topK: 2, expert: { kind: 'gelu-mlp', hidden: 12 }, options: {}, seed: 3 };
-}
+import type { MoeLayer } from '../../../src/models/moe/types.js';
+import { smallLayerSpec } from './small-layer-spec.js';
 
 function snapshot(layer: MoeLayer): { state: string; params: Map<string, Float32Array> } {
   return {
@@ -33,7 +24,7 @@ const EVAL = { training: false, step: 5, totalSteps: 10 };
 test('an eval forward leaves every router\'s state and parameters as they were, and repeats exactly', async () => {
   await selectBackend('wasm');
   for (const name of moeAlgorithms()) {
-    const layer = createMoeLayer(specOf(name));
+    const layer = createMoeLayer(smallLayerSpec(name));
     const x = input();
     const before = snapshot(layer);
     const y1 = tf.tidy(() => layer.apply(x, EVAL).y.dataSync());
@@ -50,7 +41,7 @@ test('an eval forward leaves every router\'s state and parameters as they were, 
 test('training forwards still update the DeepSeek aux-free bias and renormalise the X-MoE embeddings (LibMoE)', async () => {
   await selectBackend('wasm');
   for (const [name, changed] of [['moe_layer_deepseekv2', 'state'], ['moe_layer_xmoe', 'expert_embeddings'], ['xmoe', 'expert_embeddings']] as const) {
-    const layer = createMoeLayer(specOf(name));
+    const layer = createMoeLayer(smallLayerSpec(name));
     const x = input();
     const before = snapshot(layer);
     tf.tidy(() => { layer.apply(x, { ...EVAL, training: true }); });
@@ -65,8 +56,8 @@ test('training forwards still update the DeepSeek aux-free bias and renormalise 
 test('X-MoE scores the same in eval whether or not training renormalised the embeddings first', async () => {
   await selectBackend('wasm');
   for (const name of ['moe_layer_xmoe', 'xmoe']) {
-    const fresh = createMoeLayer(specOf(name));
-    const trained = createMoeLayer(specOf(name));
+    const fresh = createMoeLayer(smallLayerSpec(name));
+    const trained = createMoeLayer(smallLayerSpec(name));
     const x = input();
     tf.tidy(() => { trained.apply(x, { ...EVAL, training: true }); }); // writes ê into the variable
     const a = tf.tidy(() => fresh.apply(x, EVAL).y.dataSync());
