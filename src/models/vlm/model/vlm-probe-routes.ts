@@ -22,6 +22,7 @@ import { tf, type Tensor, type Tensor1D } from '../../tf.js';
 import { IGNORE_INDEX } from '../splice/constants.js';
 import { featureBlocks, type VlmBatch } from './vlm-batch.js';
 import type { VisionLanguageModel } from './vision-language-model.js';
+import type { ProbeLayerRoutes } from '../../lm/probe-routes.js';
 
 export type VlmComponent = 'vision' | 'projector' | 'language_model';
 
@@ -33,17 +34,14 @@ export interface VlmProbeOptions {
   readonly dropTop?: number;
 }
 
-/** One MoE layer's routes over its component's probe tokens, in probe order (structurally an analysis `Routes`). */
-export interface VlmLayerRoutes {
+/**
+ * One MoE layer's routes over its component's probe tokens, in probe order: the LM probe's
+ * layer routes (structurally an analysis `Routes`) with the component they belong to.
+ */
+export interface VlmLayerRoutes extends Omit<ProbeLayerRoutes, 'hidden'> {
   readonly component: VlmComponent;
   /** Encoder layer (vision), 0 (projector), transformer block (language_model). */
   readonly layer: number;
-  readonly tokens: number;
-  readonly k: number;
-  /** The router's width (the range of `selected`). */
-  readonly experts: number;
-  readonly selected: Int32Array;
-  readonly weights: Float32Array;
 }
 
 /** Per token of a component: its probe row (the batch rows counted over all batches) and its position in the image or its token id. */
