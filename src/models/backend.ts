@@ -47,15 +47,15 @@ function threadsFromEnv(): number | undefined {
  * fails loudly (with the reason) if it cannot start.
  */
 export async function selectBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
-  wasmThreads = options.threads ?? threadsFromEnv() ?? 1;
+  const threads = options.threads ?? threadsFromEnv() ?? 1;
   if (request !== 'auto') {
-    const probe = await PROBES[request]();
+    const probe = await PROBES[request](threads);
     if (!probe.ok) throw new Error(`backend "${request}" could not start: ${probe.why}`);
     return { name: request, reason: `requested (${probe.detail})`, skipped: [] };
   }
   const skipped: { name: BackendName; why: string }[] = [];
   for (const name of AUTO_ORDER) {
-    const probe = await PROBES[name]();
+    const probe = await PROBES[name](threads);
     if (probe.ok) {
       const passed = skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
       return { name, reason: `auto: first backend that initialised (${probe.detail})${passed ? `; skipped ${passed}` : ''}`, skipped };
@@ -65,10 +65,8 @@ export async function selectBackend(request: BackendRequest = 'auto', options: B
   throw new Error(`no backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
 }
 
-/** The thread count the wasm probe starts with (set by selectBackend's options). */
-let wasmThreads = 1;
-
-const PROBES: Record<BackendName, () => Promise<Probe>> = {
+/** Each backend's start-up; `threads` is the wasm pool size (the others bring their own parallelism). */
+const PROBES: Record<BackendName, (threads: number) => Promise<Probe>> = {
   tensorflow: tryTensorflow,
   webgpu: tryWebgpu,
   wasm: tryWasm,
@@ -174,21 +172,21 @@ function vulkanLoaderPresent(): boolean {
   return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
 
-async function tryWasm(): Promise<Probe> {
+async function tryWasm(threads: number): Promise<Probe> {
   try {
     const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
     // Point the loader at the .wasm files inside node_modules: nothing is fetched.
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasmPkg.setWasmPaths(join(dir, 'dist') + '/');
-    if (wasmThreads > 1) useThreadedWasm(wasmThreads);
+    if (threads > 1) useThreadedWasm(threads);
     shareIdentityOnWasm();
     sliceFromHeapOnWasm();
     const ok = await tf.setBackend('wasm');
     await tf.ready();
     if (!ok) return { ok: false, why: 'tf.setBackend("wasm") returned false' };
-    const threads = wasmThreadsInUse();
-    return { ok: true, detail: threads > 1 ? `wasm SIMD, ${threads} threads (XNNPACK pool, threaded binary)` : 'wasm SIMD, 1 thread' };
+    const pool = wasmThreadsInUse();
+    return { ok: true, detail: pool > 1 ? `wasm SIMD, ${pool} threads (XNNPACK pool, threaded binary)` : 'wasm SIMD, 1 thread' };
   } catch (e) {
     return { ok: false, why: firstLine(e) };
   }
