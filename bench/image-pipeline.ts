@@ -33,6 +33,7 @@ import { llava } from '../src/streams/llava/llava.js';
 import { pipe } from '../src/streams/pipe.js';
 import { preprocessImages } from '../src/ops/preprocess-images.js';
 import type { ImageTextRecord } from '../src/ops/items/image-text-record.js';
+import { PYTHON, anchorEnv, sharedDir } from './python-anchor.js';
 
 const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const option = (name: string, fallback: number): number => {
@@ -43,7 +44,7 @@ const count = Number(positional[0] ?? 1200);
 const workers = option('workers', 2);
 const memoryImages = option('memory', 0);
 const rounds = option('rounds', 3);
-const shared = resolve(process.env['MOEFLOW_SHARED'] ?? join('..', 'shared'));
+const shared = resolve(sharedDir());
 const imageDir = join(shared, 'data', 'llava', 'images');
 if (!existsSync(imageDir)) { console.error(`no images at ${imageDir}`); process.exit(1); }
 const names = readdirSync(imageDir).filter((n) => /\.(jpe?g|png|webp|gif)$/i.test(n)).sort();
@@ -130,9 +131,9 @@ print(n, time.time() - start, sum(end[:4]) - sum(cpu[:4]))
 `;
 
 function pillow(): (Timing & { version: string }) | { skipped: string } {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: '/usr/bin/python3 has no PIL (apt-get install python3-pil)' };
-  const run = spawnSync('/usr/bin/python3', ['-c', PILLOW, String(workers)], { input: paths.join('\n'), encoding: 'utf8', maxBuffer: 1 << 24 });
+  const run = spawnSync(PYTHON, ['-c', PILLOW, String(workers)], { input: paths.join('\n'), encoding: 'utf8', maxBuffer: 1 << 24, env: anchorEnv() });
   if (run.status !== 0) return { skipped: `pillow run failed: ${run.stderr}` };
   const [n, seconds, cpuSeconds] = run.stdout.trim().split(/\s+/).map(Number) as [number, number, number];
   return { seconds: round(seconds), images: n, imagesPerSecond: round(n / seconds, 1), cpuMsPerImage: round((cpuSeconds * 1e3) / n), version: probe.stdout.trim() };

@@ -26,6 +26,7 @@ import { createMoeLayer, moeAlgorithms } from '../src/models/moe/registry.js';
 import { forceAsyncRouting, withRoutingRead } from '../src/models/moe/routing-reads.js';
 import type { MoeLayerSpec } from '../src/models/moe/types.js';
 import { matmulRate, median, round } from './matmul-rate.js';
+import { PYTHON, anchorEnv, sharedDir, torchProblem } from './python-anchor.js';
 
 interface Shape {
   readonly name: string;
@@ -164,14 +165,11 @@ for (const s of SHAPES) {
 
 /** PyTorch anchor (same shape as SHAPES[0], top-2 of 8, Adam update included on its side). */
 function torchAnchor(): { ratio: number | null; torchMs: number | null; reason: string; torch?: unknown } {
-  const py = '/usr/bin/python3';
-  // CI layout: <repo>/../shared; MOEFLOW_SHARED overrides (e.g. a worktree elsewhere).
-  const shared = process.env['MOEFLOW_SHARED'] ?? join(process.cwd(), '..', 'shared');
-  const script = join(shared, 'anchors', 'moe_layer_torch.py');
+  const script = join(sharedDir(), 'anchors', 'moe_layer_torch.py');
   if (!existsSync(script)) return { ratio: null, torchMs: null, reason: `${script} not found (run from the repo root with ../shared beside it, or set MOEFLOW_SHARED)` };
-  const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { ratio: null, torchMs: null, reason: 'Debian python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)' };
-  const run = spawnSync(py, [script], { encoding: 'utf8', timeout: 300_000 });
+  const missing = torchProblem();
+  if (missing) return { ratio: null, torchMs: null, reason: missing };
+  const run = spawnSync(PYTHON, [script], { encoding: 'utf8', timeout: 300_000, env: anchorEnv() });
   if (run.status !== 0) return { ratio: null, torchMs: null, reason: `anchor failed: ${(run.stderr || '').split('\n').slice(-3).join(' ')}` };
   const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch_moe_fwd_bwd: { medianMsPerStep: number } };
   const torchMs = out.torch_moe_fwd_bwd.medianMsPerStep;

@@ -12,9 +12,9 @@
  * Usage: node dist/bench/train-torch.js [steps=200] [pipeline=pipelines/quickstart.yaml] [--workers N] [--set K=V]...
  *        (MOEFLOW_SHARED=path/to/shared when ../shared is not beside the working directory)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { loadPipeline } from '../src/config/load.js';
 import { selectBackend } from '../src/models/backend.js';
 import { writeAnchorDump } from './anchor-dump.js';
 import { round } from './matmul-rate.js';
+import { PYTHON, anchorEnv, sharedDir, torchProblem } from './python-anchor.js';
 
 const args = process.argv.slice(2);
 const sets: string[] = [];
@@ -34,13 +35,10 @@ for (let i = 0; i < args.length; i++) {
 }
 const steps = Number(pos[0] ?? 200);
 const file = pos[1] ?? 'pipelines/quickstart.yaml';
-const shared = process.env['MOEFLOW_SHARED'] ?? join(process.cwd(), '..', 'shared');
-const anchor = join(shared, 'anchors', 'lm_train_torch.py');
-const python = '/usr/bin/python3';
+const anchor = join(sharedDir(), 'anchors', 'lm_train_torch.py');
 if (!existsSync(anchor)) throw new Error(`${anchor} not found (run from the repo root with ../shared beside it, or set MOEFLOW_SHARED)`);
-if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
-  throw new Error('Debian python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)');
-}
+const missing = torchProblem();
+if (missing) throw new Error(missing);
 
 const work = await mkdtemp(join(tmpdir(), 'moeflow-train-torch-'));
 try {
@@ -56,11 +54,9 @@ try {
   const run = ours.runs[0]!;
   const mismatched = run.batchHashes ? run.batchHashes.filter((h, i) => h !== dump.hashes[i]).length : null;
 
-  const env = { ...process.env };
-  delete env['OPENBLAS_CORETYPE'];
-  delete env['OPENBLAS_L2_SIZE'];
+  const env = anchorEnv();
   const torch = (threads: number): { tokens_per_s: number; last_tenth_loss: number; parameter_count: number } => {
-    const out = execFileSync(python, [anchor, dump.sidecar, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', env, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(PYTHON, [anchor, dump.sidecar, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', env, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop()!);
   };
   const t2 = torch(2);
