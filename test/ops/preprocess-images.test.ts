@@ -12,7 +12,9 @@ import type { Flow } from '../../src/streams/stage.js';
 import { preprocessImages } from '../../src/ops/preprocess-images.js';
 import { ImagePool } from '../../src/ops/image/image-pool.js';
 import type { ImageTextRecord } from '../../src/ops/items/image-text-record.js';
-import { assertResumesExactly, drain } from './helpers.js';
+import { assertResumesExactly, collectGarbage, drain } from './helpers.js';
+import { preprocessImage } from '../../src/ops/image/preprocess.js';
+import { CLIP_336 } from '../../src/ops/image/processor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'moeflow-image-op-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -109,6 +111,30 @@ test('a bad image fails naming file, record, id, reason and path, or is skipped 
   const stats = stage.stats!() as { read: number; images: number; textOnly: number; skipped: number; skippedByReason: Record<string, number> };
   assert.deepEqual(stats.skippedByReason, { missing_image: 1, empty_image: 1, truncated_image: 1, undecodable_image: 1 });
   assert.equal(stats.read, stats.images + stats.textOnly + stats.skipped);
+});
+
+test('the pool writes later images into the buffers of results nobody holds any more, and never into one still held', async () => {
+  const paths = await drawImages(6);
+  const pool = new ImagePool(1);
+  const job = (i: number) => ({ path: paths[i % paths.length]!, spec: CLIP_336, aspect: 'pad' as const, layout: 'chw' as const, orientation: 'exif' as const });
+  const expected = await Promise.all(paths.map((p) => preprocessImage(p, CLIP_336)));
+  // Held for the whole test: its buffer must never be handed back.
+  const kept = await pool.run(job(0));
+  const keptCopy = kept.data.slice();
+  for (let round = 0; round < 6; round++) {
+    for (let i = 0; i < paths.length; i++) {
+      const got = await pool.run(job(i));
+      assert.deepEqual(got.data, expected[i]!.data, `round ${round}, image ${i}: the same values in a reused buffer`);
+    }
+    collectGarbage();
+    await new Promise((r) => setTimeout(r, 20)); // finalizers, then the buffers' trip to the worker
+  }
+  const { results, reused } = pool.stats();
+  assert.equal(results, 1 + 6 * paths.length);
+  assert.ok(reused > 0, `some results reused a buffer (${reused} of ${results})`);
+  assert.equal(kept.data.length, 3 * 336 * 336, 'the held result is not detached');
+  assert.deepEqual(kept.data, keptCopy, 'the held result was never overwritten');
+  await pool.close();
 });
 
 test('closing an idle pool resolves (its unref\'d workers do not let the process exit with close() pending)', async () => {

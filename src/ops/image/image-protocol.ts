@@ -14,6 +14,13 @@ export interface ImageRequest extends ImageJob {
   readonly id: number;
 }
 
+/** Output buffers the pool's thread no longer uses, given back (transferred) to the worker that made them. */
+export interface RecycleMessage {
+  readonly recycle: readonly ArrayBuffer[];
+}
+
+export type WorkerMessage = ImageRequest | RecycleMessage;
+
 export type ImageReply =
-  | { readonly id: number; readonly data: Float32Array; readonly shape: [number, number, number] }
+  | { readonly id: number; readonly data: Float32Array; readonly shape: [number, number, number]; readonly reused: boolean }
   | { readonly id: number; readonly error: string; readonly reason?: ImageSkipReason };

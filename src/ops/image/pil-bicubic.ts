@@ -181,9 +181,10 @@ export interface Window {
  * pass equals a pass with scale 1, whose weights are exactly 0 and 1), without the padded
  * canvas, the full resized image or the crop ever being made. Only the rows and columns the
  * window needs are computed; rows and columns of pure background are resized once horizontally,
- * and vertically as one product per output value.
+ * and vertically as one product per output value. Written into `target` when given (every value
+ * is overwritten), else into a new array.
  */
-export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeight: number, window: Window, table: Float32Array, layout: 'chw' | 'hwc'): Float32Array {
+export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeight: number, window: Window, table: Float32Array, layout: 'chw' | 'hwc', target?: Float32Array): Float32Array {
   const { data, width, height, canvasWidth, canvasHeight, left, top, background } = canvas;
   if (data.length !== width * height * 3) throw new Error(`pilBicubicResizeWindow: expected ${width}×${height}×3 bytes, got ${data.length}`);
   if (left < 0 || top < 0 || left + width > canvasWidth || top + height > canvasHeight) throw new Error('pilBicubicResizeWindow: the image does not fit its canvas');
@@ -289,7 +290,8 @@ export function pilBicubicResizeWindow(canvas: Canvas, outWidth: number, outHeig
   // Vertical pass, each byte through the table into the float output: one output row of bytes
   // at a time (WebAssembly SIMD `vrow`, or the same integers in JavaScript), then the table
   // (WebAssembly `trow` into the module's memory, or `tableRow`).
-  const out = new Float32Array(plane * 3);
+  if (target !== undefined && target.length !== plane * 3) throw new Error(`pilBicubicResizeWindow: the target holds ${target.length} floats, the window ${plane * 3}`);
+  const out = target ?? new Float32Array(plane * 3);
   const acc = simd === undefined ? new Int32Array(stride) : undefined;
   const row8 = simd !== undefined ? new Uint8Array(simd.memory(), rowAt, stride) : new Uint8Array(stride);
   // Where pixel 0 of row y goes and the steps between pixels and between channels (in floats).

@@ -22,10 +22,15 @@ export function processRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad' |
   return resizeAndCrop(square, spec);
 }
 
-/** LibMoE's `process_image` + HuggingFace processor on one file. Deterministic: a function of the bytes and options. */
-export async function preprocessImage(path: string, spec: ProcessorSpec, options: PreprocessOptions = {}): Promise<ImageTensor> {
+/**
+ * LibMoE's `process_image` + HuggingFace processor on one file. Deterministic: a function of the
+ * bytes and options. `allocate(n)` supplies the output's `n` floats (the worker pool hands back a
+ * reused buffer); by default a new array.
+ */
+export async function preprocessImage(path: string, spec: ProcessorSpec, options: PreprocessOptions = {}, allocate?: (length: number) => Float32Array): Promise<ImageTensor> {
   const decoded = await decodeImage(path, options);
   const layout = options.layout ?? 'chw';
   const c = spec.crop;
-  return { data: preprocessRgb(decoded, spec, options.aspect ?? 'pad', layout), shape: layout === 'chw' ? [3, c, c] : [c, c, 3] };
+  const target = allocate?.(3 * c * c);
+  return { data: preprocessRgb(decoded, spec, options.aspect ?? 'pad', layout, target), shape: layout === 'chw' ? [3, c, c] : [c, c, 3] };
 }

@@ -73,9 +73,10 @@ function resizedSize(width: number, height: number, spec: ProcessorSpec): [numbe
 /**
  * Pad (or not), resize, crop and normalise in one pass over the decoded image: the same float32
  * values, bit for bit, as `expandToSquare` → `resizeAndCrop` → `normalise` (tested), with no
- * intermediate images (`pilBicubicResizeWindow`). What the image operator runs.
+ * intermediate images (`pilBicubicResizeWindow`). What the image operator runs. With `target`
+ * (`3·crop²` floats) the values go there: the worker pool reuses its output buffers.
  */
-export function preprocessRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad' | 'resize' = 'pad', layout: Layout = 'chw'): Float32Array {
+export function preprocessRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad' | 'resize' = 'pad', layout: Layout = 'chw', target?: Float32Array): Float32Array {
   const side = Math.max(image.width, image.height);
   const pad = aspect === 'pad' && image.width !== image.height;
   const canvas: Canvas = {
@@ -88,10 +89,14 @@ export function preprocessRgb(image: RgbImage, spec: ProcessorSpec, aspect: 'pad
   // A crop larger than the resized image pads with zeros around it: the general path does that.
   if (w < spec.crop || h < spec.crop) {
     const square = pad ? expandToSquare(image, canvas.background) : image;
-    return normalise(resizeAndCrop(square, spec), spec, layout);
+    const values = normalise(resizeAndCrop(square, spec), spec, layout);
+    if (target === undefined) return values;
+    if (target.length !== values.length) throw new Error(`preprocessRgb: the target holds ${target.length} floats, the image ${values.length}`);
+    target.set(values);
+    return target;
   }
   const window = { top: Math.floor((h - spec.crop) / 2), left: Math.floor((w - spec.crop) / 2), width: spec.crop, height: spec.crop };
-  return pilBicubicResizeWindow(canvas, w, h, window, normaliseTable(spec), layout);
+  return pilBicubicResizeWindow(canvas, w, h, window, normaliseTable(spec), layout, target);
 }
 
 const tables = new WeakMap<ProcessorSpec, Float32Array>();
