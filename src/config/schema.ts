@@ -8,6 +8,7 @@ import { dataFlowProblems, flowSchema, sourceSchema } from './flow-schema.js';
 import { bool, fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text, textList } from '../base/fields.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const MATMULS = ['auto', 'onnxruntime', 'xnnpack'] as const;
 
 const tokenizer = z.union([
   z.strictObject({ path: text() }),
@@ -132,6 +133,8 @@ const trainer = z.strictObject({
   workers: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (one worker per core)' }).prefault(1),
   /** wasm backend: threads of the matrix kernels' pool (tfjs's threaded SIMD binary); "auto": one per core. Same bits as 1. */
   threads: z.union([positiveInt(), z.literal('auto')], { error: 'expected a positive integer or "auto" (one thread per core)' }).prefault(1),
+  /** wasm backend: who multiplies matrices. "auto": ONNX Runtime's native GEMM when onnxruntime-node loads, else tfjs-wasm's XNNPACK. */
+  matmul: oneOf(MATMULS).prefault('auto'),
   /** VLM runs: name patterns of the parameters that train (`*` spans dots); every other one is frozen. Default all. */
   trainable: textList().optional(),
 });

@@ -4,9 +4,12 @@ import { dirname, join } from 'node:path';
 import { tf } from './tf.js';
 import { shareIdentityOnWasm } from './kernels/wasm-identity.js';
 import { sliceFromHeapOnWasm } from './kernels/wasm-slice.js';
+import { sumLeadingAxesOnWasm } from './kernels/wasm-sum-leading.js';
+import { gatherByCopyOnWasm } from './kernels/wasm-gather.js';
 import { dawnRuntimeDir, probeDawnAdapter } from './dawn-probe.js';
 import { installNavigatorGpu, type GpuLike } from './webgpu-shim.js';
 import { useThreadedWasm, wasmThreadsInUse } from './wasm-threads.js';
+import { disableNativeMatMul, enableNativeMatMul } from './kernels/native-matmul.js';
 
 /** Backends in order of preference when the user asks for `auto`. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -30,6 +33,24 @@ export interface BackendOptions {
    * the other backends ignore it (tensorflow and webgpu bring their own parallelism).
    */
   readonly threads?: number;
+  /**
+   * Who multiplies matrices on the wasm backend. 'onnxruntime': ONNX Runtime's native CPU GEMM
+   * (the optional onnxruntime-node package; src/models/kernels/native-matmul.ts), with `threads`
+   * threads per product; fails if it cannot load. 'xnnpack': tfjs-wasm's own. 'auto' (default):
+   * onnxruntime when it loads, else xnnpack (the reason is in the backend's detail).
+   */
+  readonly matmul?: MatMulRequest;
+}
+
+export type MatMulRequest = 'auto' | 'onnxruntime' | 'xnnpack';
+export const MATMUL_REQUESTS: readonly MatMulRequest[] = ['auto', 'onnxruntime', 'xnnpack'];
+
+/** MOEFLOW_MATMUL: the wasm matMul for callers that pass none (eval, analyze, benches, workers). */
+function matmulFromEnv(): MatMulRequest | undefined {
+  const v = process.env['MOEFLOW_MATMUL'];
+  if (v === undefined || v === '') return undefined;
+  if (!(MATMUL_REQUESTS as readonly string[]).includes(v)) throw new Error(`MOEFLOW_MATMUL: expected one of ${MATMUL_REQUESTS.join(', ')}, got "${v}"`);
+  return v as MatMulRequest;
 }
 
 /** MOEFLOW_WASM_THREADS: the thread count for callers that pass none (eval, analyze, benches). */
@@ -48,14 +69,15 @@ function threadsFromEnv(): number | undefined {
  */
 export async function selectBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
   const threads = options.threads ?? threadsFromEnv() ?? 1;
+  const matmul = options.matmul ?? matmulFromEnv() ?? 'auto';
   if (request !== 'auto') {
-    const probe = await PROBES[request](threads);
+    const probe = await PROBES[request](threads, matmul);
     if (!probe.ok) throw new Error(`backend "${request}" could not start: ${probe.why}`);
     return { name: request, reason: `requested (${probe.detail})`, skipped: [] };
   }
   const skipped: { name: BackendName; why: string }[] = [];
   for (const name of AUTO_ORDER) {
-    const probe = await PROBES[name](threads);
+    const probe = await PROBES[name](threads, matmul);
     if (probe.ok) {
       const passed = skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
       return { name, reason: `auto: first backend that initialised (${probe.detail})${passed ? `; skipped ${passed}` : ''}`, skipped };
@@ -65,8 +87,8 @@ export async function selectBackend(request: BackendRequest = 'auto', options: B
   throw new Error(`no backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
 }
 
-/** Each backend's start-up; `threads` is the wasm pool size (the others bring their own parallelism). */
-const PROBES: Record<BackendName, (threads: number) => Promise<Probe>> = {
+/** Each backend's start-up; `threads` and `matmul` concern wasm only (the others bring their own kernels and parallelism). */
+const PROBES: Record<BackendName, (threads: number, matmul: MatMulRequest) => Promise<Probe>> = {
   tensorflow: tryTensorflow,
   webgpu: tryWebgpu,
   wasm: tryWasm,
@@ -172,21 +194,29 @@ function vulkanLoaderPresent(): boolean {
   return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
 
-async function tryWasm(threads: number): Promise<Probe> {
+async function tryWasm(threads: number, matmul: MatMulRequest): Promise<Probe> {
   try {
     const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
     // Point the loader at the .wasm files inside node_modules: nothing is fetched.
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasmPkg.setWasmPaths(join(dir, 'dist') + '/');
-    if (threads > 1) useThreadedWasm(threads);
+    // Native products bring their own threads: the threaded wasm binary is only for XNNPACK's.
+    const native = matmul === 'xnnpack' ? disableNativeMatMul() : await enableNativeMatMul(threads);
+    if (matmul === 'onnxruntime' && typeof native === 'string') return { ok: false, why: `matmul "onnxruntime": ${native}` };
+    const nativeInfo = typeof native === 'object' ? native : undefined;
+    if (threads > 1 && nativeInfo === undefined) useThreadedWasm(threads);
     shareIdentityOnWasm();
     sliceFromHeapOnWasm();
+    sumLeadingAxesOnWasm();
+    gatherByCopyOnWasm();
     const ok = await tf.setBackend('wasm');
     await tf.ready();
     if (!ok) return { ok: false, why: 'tf.setBackend("wasm") returned false' };
+    if (nativeInfo !== undefined) return { ok: true, detail: `wasm SIMD, matMul by ${nativeInfo.library} on ${nativeInfo.threads} thread${nativeInfo.threads > 1 ? 's' : ''}` };
     const pool = wasmThreadsInUse();
-    return { ok: true, detail: pool > 1 ? `wasm SIMD, ${pool} threads (XNNPACK pool, threaded binary)` : 'wasm SIMD, 1 thread' };
+    const why = typeof native === 'string' ? `; matMul by XNNPACK: ${native}` : '';
+    return { ok: true, detail: (pool > 1 ? `wasm SIMD, ${pool} threads (XNNPACK pool, threaded binary)` : 'wasm SIMD, 1 thread') + why };
   } catch (e) {
     return { ok: false, why: firstLine(e) };
   }

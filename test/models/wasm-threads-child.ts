@@ -14,7 +14,7 @@ import { createMoeLayer } from '../../src/models/moe/registry.js';
 import { tinyBatch } from './lm-fixtures.js';
 
 const threads = Number(process.argv[2] ?? 1);
-const choice = await selectBackend('wasm', { threads });
+const choice = await selectBackend('wasm', { threads, matmul: 'xnnpack' });
 // Wide enough that XNNPACK splits its matrix multiplies over the pool's threads.
 const config: LmConfig = {
   vocabSize: 256, dModel: 128, nLayers: 2, nHeads: 4, headDim: 32, seed: 3,

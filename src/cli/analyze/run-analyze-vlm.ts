@@ -34,7 +34,7 @@ export async function runAnalyzeVlm(o: RunAnalyzeOptions, config: PipelineConfig
     perDomain: o.docsPerDomain, batchSize: o.batchSize,
   });
   log(`probe set: ${probe.rowDomains.length} records in ${probe.batches.length} batches from ${probe.source} (${probe.read} read, ${probe.leftOut} left out by --docs-per-domain); ${[...probe.domains].map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
-  const backend = await selectBackend(o.backend ?? config.trainer.backend);
+  const backend = await selectBackend(o.backend ?? config.trainer.backend, { matmul: config.trainer.matmul });
   const phases = { setup: 0, load: 0, weights: 0, probe: 0, dropTop: 0, accuracy: 0, metrics: 0, write: 0, plots: 0 };
   let lap = performance.now();
   const spent = (phase: keyof typeof phases): void => { const now = performance.now(); phases[phase] += (now - lap) / 1000; lap = now; };

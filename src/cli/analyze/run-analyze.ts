@@ -87,7 +87,7 @@ export async function runAnalyze(o: RunAnalyzeOptions): Promise<AnalyzeSummary> 
   const evalTokenizer = { encode: (t: readonly string[]) => encodeTexts(tokenizer, t), decode: (ids: ArrayLike<number>) => decodeIds(tokenizer, ids) };
   let backend: Awaited<ReturnType<typeof selectBackend>>;
   try {
-    backend = await selectBackend(o.backend ?? config.trainer.backend);
+    backend = await selectBackend(o.backend ?? config.trainer.backend, { matmul: config.trainer.matmul });
   } catch (e) {
     await inputs.catch(() => undefined); // let the probe set's reader finish before reporting
     throw e;

@@ -118,7 +118,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalSummary> {
 
   const tables = await EvalTables.open(o.runDir);
   if (tables.droppedItems > 0) log(`eval: removed ${tables.droppedItems} item rows of a task whose results were never written (an interrupted eval)\n`);
-  const backend = await selectBackend(o.backend ?? config.trainer.backend);
+  const backend = await selectBackend(o.backend ?? config.trainer.backend, { matmul: config.trainer.matmul });
   const tok = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
   const tokenizer: EvalTokenizer = { encode: (t) => encodeTexts(tok, t), decode: (ids) => decodeIds(tok, ids) };
   const outcomes: TaskOutcome[] = [];

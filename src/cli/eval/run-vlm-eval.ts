@@ -12,7 +12,7 @@ import type { VlmItemResult } from '../../eval/vlm/results.js';
 import { loadVlmItems, type LoadedVlmTask } from '../../eval/vlm/load-vlm-items.js';
 import { scoreVlmTask } from '../../eval/vlm/score-vlm-task.js';
 import { vlmTask } from '../../eval/vlm/tasks/registry.js';
-import { selectBackend, type BackendRequest } from '../../models/backend.js';
+import { selectBackend, type BackendRequest, type MatMulRequest } from '../../models/backend.js';
 import { vlmFromCheckpoint } from '../../models/vlm/model/vlm-checkpoint.js';
 import { evalResultRows, type EvalRunKey } from '../../sinks/tables/eval-results.js';
 import { EvalTables } from '../../sinks/tables/eval-tables.js';
@@ -62,8 +62,8 @@ export async function runVlmEval(o: RunEvalOptions, steps: readonly number[]): P
   }
   const tables = await EvalTables.open(o.runDir);
   if (tables.droppedItems > 0) log(`eval: removed ${tables.droppedItems} item rows of a task whose results were never written (an interrupted eval)\n`);
-  const trainer = (saved.pipeline['trainer'] ?? {}) as { backend?: BackendRequest };
-  const backend = await selectBackend(o.backend ?? trainer.backend ?? 'auto');
+  const trainer = (saved.pipeline['trainer'] ?? {}) as { backend?: BackendRequest; matmul?: MatMulRequest };
+  const backend = await selectBackend(o.backend ?? trainer.backend ?? 'auto', { matmul: trainer.matmul ?? 'auto' });
   const tok = loadTokenizer(join(o.runDir, RUN_TOKENIZER));
   const outcomes: TaskOutcome[] = [];
   for (const step of steps) {

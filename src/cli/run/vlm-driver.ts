@@ -75,7 +75,7 @@ export const vlmDriver: TrainerDriver = async (ctx) => {
   }
   const initDir = v.init.from ? initCheckpoint(v.init.from) : undefined;
   const tok = await vlmTokenizer(c, ctx.runDir, initDir, ctx.log);
-  const backend = await selectBackend(c.trainer.backend, { threads: threadCount(c, 1) });
+  const backend = await selectBackend(c.trainer.backend, { threads: threadCount(c, 1), matmul: c.trainer.matmul });
   await ctx.recordBackend(backend.name, backend.reason);
   const model = await buildVlm(c, tok.vocabSize, initDir);
   const t = c.trainer;

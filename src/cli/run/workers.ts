@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { workerSplitProblem, type PipelineConfig } from '../../config/schema.js';
 import { MAX_WASM_THREADS } from '../../models/wasm-threads.js';
+import type { MatMulRequest } from '../../models/backend.js';
 
 /**
  * The run's data-parallel worker count: trainer.workers, "auto" = one per core
@@ -29,4 +30,16 @@ export function threadCount(config: PipelineConfig, workers: number): number {
   if (t > MAX_WASM_THREADS) throw new Error(`trainer.threads: at most ${MAX_WASM_THREADS} (the threaded wasm binary's pool), got ${t}`);
   if (t > 1 && workers > 1) throw new Error(`trainer.threads: ${t} threads with trainer.workers: ${workers} would run several thread pools on the same cores; use one of them (threads for one replica, workers for data parallelism)`);
   return t;
+}
+
+/**
+ * The wasm matMul for a run (trainer.matmul): data-parallel workers multiply with XNNPACK on every
+ * rank (ONNX Runtime's binding is not safe in worker threads, and ranks must multiply alike), so
+ * "auto" means xnnpack beside workers and "onnxruntime" with workers is refused.
+ */
+export function matmulFor(config: PipelineConfig, workers: number): MatMulRequest {
+  const m = config.trainer.matmul;
+  if (workers <= 1) return m;
+  if (m === 'onnxruntime') throw new Error(`trainer.matmul: onnxruntime with trainer.workers: ${workers}: data-parallel workers multiply with XNNPACK on every rank (ONNX Runtime is not safe in worker threads); use one of them (matmul onnxruntime with 1 worker, or workers with matmul xnnpack/auto)`);
+  return 'xnnpack';
 }

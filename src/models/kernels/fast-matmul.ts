@@ -1,4 +1,5 @@
 import { tf, type Tensor2D } from '../tf.js';
+import { nativeMatMulInUse } from './native-matmul.js';
 
 /**
  * 2-D matMul whose gradient uses an explicit transpose and a plain matMul.
@@ -17,5 +18,7 @@ const fastMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
 })  as never);
 
 export function matMul2D(a: Tensor2D, b: Tensor2D): Tensor2D {
+  // ONNX Runtime's GEMM takes the transposes as flags at full speed: the stock gradient is best.
+  if (nativeMatMulInUse() !== undefined) return tf.matMul(a, b);
   return (fastMatMul as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D)(a, b);
 }

@@ -75,7 +75,9 @@ function copySlice(backend: WasmBackend, x: tf.TensorInfo, begin: number[], size
   for (let o = 0; o < n; o += inner) {
     let at = begin[rank - 1]!;
     for (let d = 0; d < rank - 1; d++) at += (begin[d]! + index[d]!) * strides[d]!;
-    dst.set(src.subarray(at, at + inner), o);
+    // Short runs element by element: a subarray per run costs more than the copy (and is garbage).
+    if (inner >= 16) dst.set(src.subarray(at, at + inner), o);
+    else for (let j = 0; j < inner; j++) dst[o + j] = src[at + j]!;
     for (let d = rank - 2; d >= 0; d--) {
       if (++index[d]! < size[d]!) break;
       index[d] = 0;

@@ -1,6 +1,8 @@
 import { tf, type Tensor2D } from '../tf.js';
 import { matMul2D } from '../kernels/fast-matmul.js';
-import { applyRope } from './rope.js';
+import { applyRope, type HeadRopeTables } from './rope.js';
+import { batchedSelfAttention } from './batched-attention.js';
+import { nativeMatMulInUse } from '../kernels/native-matmul.js';
 
 export interface AttentionWeights {
   /** [D, 3·H·hd]: q, k, v projections side by side, each head-major (no biases, as LibMoE). */
@@ -18,16 +20,26 @@ export interface AttentionConsts {
   /** Per window [T, T], replacing causalMask (shared-context evaluation windows). */
   readonly windowMasks?: readonly Tensor2D[];
   readonly nRotate: number;
+  /** The same rotation as tables for all heads at once (batched-attention.ts), when made. */
+  readonly headRope?: HeadRopeTables;
 }
 
 /**
  * Causal multi-head self-attention with RoPE (or, with `windowMasks`, any mask per window). x: [B·T, D] → [B·T, D].
- * tfjs-wasm runs batched (3-D) matMul at ~1/10 of its 2-D rate and multi-axis transposes
+ * With ONNX Runtime's products on wasm it is `batchedSelfAttention` (batched-attention.ts).
+ * Otherwise tfjs-wasm runs batched (3-D) matMul at ~1/10 of its 2-D rate and multi-axis transposes
  * slowly, so everything stays 2-D: one projection matMul, `split`s into heads (columns) and
  * windows (rows) whose gradients are concats, one 2-D matMul pair per (window, head), and
  * concats back.
  */
 export function causalSelfAttention(x: Tensor2D, w: AttentionWeights, c: AttentionConsts, batch: number, seqLen: number, nHeads: number, headDim: number): Tensor2D {
+  // Where batched products run natively, one batched product per layer beats B·H small ones.
+  if (nativeMatMulInUse() !== undefined && tf.getBackend() === 'wasm') return batchedSelfAttention(x, w, c, batch, seqLen, nHeads, headDim);
+  return windowedSelfAttention(x, w, c, batch, seqLen, nHeads, headDim);
+}
+
+/** The 2-D form described above (`causalSelfAttention` picks it unless batched products run natively). */
+export function windowedSelfAttention(x: Tensor2D, w: AttentionWeights, c: AttentionConsts, batch: number, seqLen: number, nHeads: number, headDim: number): Tensor2D {
   const qkv = matMul2D(x, w.qkv as Tensor2D);
   const cols = tf.split(qkv, 3 * nHeads, 1) as Tensor2D[];
   const windows = (t: Tensor2D): Tensor2D[] => (batch === 1 ? [t] : (tf.split(t, batch, 0) as Tensor2D[]));

@@ -1,4 +1,4 @@
-import { tf, type Tensor2D } from '../tf.js';
+import { tf, type Tensor2D, type Tensor3D } from '../tf.js';
 
 /**
  * Rotary position encoding (GPT-NeoX half-split form, as LibMoE's RotaryPosEncoding) on the
@@ -56,4 +56,48 @@ export function applyRope(x: Tensor2D, cos: Tensor2D, sin: Tensor2D, nRotate: nu
   const r1 = tf.sub(tf.mul(x1!, cos), tf.mul(x2!, sin));
   const r2 = tf.add(tf.mul(x2!, cos), tf.mul(x1!, sin));
   return tf.concat(rest ? [r1, r2, rest] : [r1, r2], 1) as Tensor2D;
+}
+
+/**
+ * RoPE for every head at once as two products and a sum: `x ⊙ cos + (x · turn) ⊙ sin` on rows
+ * [rows, H, hd] (the tables broadcast over heads). `turn` [hd, hd] maps a head to LibMoE's
+ * rotate-half `[−x2, x1, 0]`; `cos` holds cos twice then 1 for the dims not rotated, `sin` holds
+ * sin twice then 0. Every product of `x · turn` has one nonzero term, so it is exact, and the
+ * results are `applyRope`'s, bit for bit (x1·cos + (−x2)·sin is x1·cos − x2·sin in IEEE
+ * arithmetic). Used where one batched expression beats per-head slices (batched-attention.ts).
+ */
+export interface HeadRopeTables {
+  readonly cos: Tensor3D;
+  readonly sin: Tensor3D;
+  readonly turn: Tensor2D;
+}
+
+/** `HeadRopeTables` for rows at `position(row)`, with the same float64 angles as `ropeTables`/`ropeTablesAt`. */
+export function headRopeTables(rows: number, position: (row: number) => number, nRotate: number, headDim: number, base: number): HeadRopeTables {
+  const half = nRotate / 2;
+  const cos = new Float32Array(rows * headDim);
+  const sin = new Float32Array(rows * headDim);
+  for (let r = 0; r < rows; r++) {
+    const t = position(r);
+    for (let i = 0; i < half; i++) {
+      const angle = t / Math.pow(base, (2 * i) / nRotate);
+      cos[r * headDim + i] = cos[r * headDim + half + i] = Math.cos(angle);
+      sin[r * headDim + i] = sin[r * headDim + half + i] = Math.sin(angle);
+    }
+    for (let i = nRotate; i < headDim; i++) cos[r * headDim + i] = 1;
+  }
+  const turn = new Float32Array(headDim * headDim);
+  for (let i = 0; i < half; i++) {
+    turn[(i + half) * headDim + i] = -1; // out[i] = −x[half + i]
+    turn[i * headDim + half + i] = 1; // out[half + i] = x[i]
+  }
+  return { cos: tf.tensor3d(cos, [rows, 1, headDim]), sin: tf.tensor3d(sin, [rows, 1, headDim]), turn: tf.tensor2d(turn, [headDim, headDim]) };
+}
+
+/** `applyRope` on every head of [rows, H·hd] at once (see `HeadRopeTables`). */
+export function applyRopeAllHeads(x: Tensor2D, tables: HeadRopeTables, nHeads: number, headDim: number): Tensor2D {
+  const rows = x.shape[0];
+  const heads = tf.reshape(x, [rows, nHeads, headDim]);
+  const turned = tf.reshape(tf.matMul(tf.reshape(x, [rows * nHeads, headDim]), tables.turn), [rows, nHeads, headDim]);
+  return tf.reshape(tf.add(tf.mul(heads, tables.cos), tf.mul(turned, tables.sin)), [rows, nHeads * headDim]) as Tensor2D;
 }

@@ -23,7 +23,7 @@ import { embeddingLookup } from './embedding.js';
 import { recomputeBlock, statefulRouter, type BlockResult } from './recompute-block.js';
 import { expertSpecFor } from '../moe/registry.js';
 import { layerNorm } from './layer-norm.js';
-import { ropeTables, ropeTablesAt, rotatedDims } from './rope.js';
+import { headRopeTables, ropeTables, ropeTablesAt, rotatedDims } from './rope.js';
 import type { EmbeddingLayout, LanguageModel, LanguageModelForward } from '../vlm/language-model.js';
 import { kaimingNormalLinear, prenormLinear, torchLinearDefault } from './libmoe-init.js';
 import { subSeed } from './seeded-draws.js';
@@ -158,7 +158,7 @@ export class TransformerLM implements LanguageModel {
       }
     } finally {
       h.dispose();
-      if (own) tf.dispose([consts.cos, consts.sin, consts.causalMask, ...(consts.windowMasks ?? [])]);
+      if (own) tf.dispose([consts.cos, consts.sin, consts.causalMask, ...(consts.windowMasks ?? []), ...headRopeTensors(consts)]);
     }
     return record;
   }
@@ -287,7 +287,7 @@ export class TransformerLM implements LanguageModel {
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     for (const layer of this.moeLayers) layer?.dispose();
-    for (const k of this.consts.values()) tf.dispose([k.cos, k.sin, k.causalMask]);
+    for (const k of this.consts.values()) tf.dispose([k.cos, k.sin, k.causalMask, ...headRopeTensors(k)]);
     this.consts.clear();
   }
 
@@ -300,7 +300,8 @@ export class TransformerLM implements LanguageModel {
     const { cos, sin } = nRotate > 0 ? ropeTablesAt(positions, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
     const masks = tf.tensor2d(mask, [batch * seqLen, seqLen]);
     const windowMasks = batch === 1 ? [masks] : (tf.split(masks, batch, 0) as Tensor2D[]);
-    return { cos, sin, causalMask: windowMasks[0]!, windowMasks, nRotate };
+    const headRope = nRotate > 0 ? headRopeTables(batch * seqLen, (r) => positions[r]!, nRotate, this.config.headDim, this.config.ropeBase) : undefined;
+    return { cos, sin, causalMask: windowMasks[0]!, windowMasks, nRotate, ...(headRope ? { headRope } : {}) };
   }
 
   private attentionConsts(batch: number, seqLen: number): AttentionConsts {
@@ -310,7 +311,9 @@ export class TransformerLM implements LanguageModel {
       const nRotate = rotatedDims(this.config.headDim, this.config.ropeFraction);
       // Created inside whatever scope called forward: keep them past its tidy.
       const { cos, sin } = nRotate > 0 ? ropeTables(batch, seqLen, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
-      k = { cos: tf.keep(cos), sin: tf.keep(sin), causalMask: tf.keep(causalMask(seqLen)), nRotate };
+      const rope = nRotate > 0 ? headRopeTables(batch * seqLen, (r) => r % seqLen, nRotate, this.config.headDim, this.config.ropeBase) : undefined;
+      const headRope = rope ? { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), turn: tf.keep(rope.turn) } : undefined;
+      k = { cos: tf.keep(cos), sin: tf.keep(sin), causalMask: tf.keep(causalMask(seqLen)), nRotate, ...(headRope ? { headRope } : {}) };
       this.consts.set(key, k);
     }
     return k;
@@ -345,4 +348,9 @@ function besideEachOther(rows: number, blocks: readonly Float32Array[]): Float32
     });
   }
   return out;
+}
+
+/** The head-wide RoPE tables of `c`, if it has them (to dispose with the rest). */
+function headRopeTensors(c: AttentionConsts): tf.Tensor[] {
+  return c.headRope ? [c.headRope.cos, c.headRope.sin, c.headRope.turn] : [];
 }

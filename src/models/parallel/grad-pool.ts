@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { tf, type Variable } from '../tf.js';
+import { nativeMatMulInUse } from '../kernels/native-matmul.js';
 import type { MicroBatch } from '../lm/micro-batch.js';
 import type { MicroBatchStep } from '../lm/micro-batch-grads.js';
 import type { GradientWorkers, WorkerGradients } from '../lm/trainer.js';
@@ -53,6 +54,10 @@ export class GradPool implements GradientWorkers {
   /** Starts `workers` threads with replicas of `model`'s architecture; resolves when every one is ready, rejects (and stops them all) if one fails. */
   static async start(model: TransformerLM, opts: GradPoolOptions): Promise<GradPool> {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`GradPool: workers must be a positive integer, got ${opts.workers}`);
+    // ONNX Runtime's Node binding is not safe in worker threads (a worker's teardown aborted the
+    // process now and then in our suite: "terminate called after throwing Napi::Error"), and
+    // every rank must multiply alike for the run to be a single thread's: all ranks use XNNPACK.
+    if (nativeMatMulInUse() !== undefined) throw new Error('data-parallel workers multiply with tfjs-wasm\'s own kernels on every rank (ONNX Runtime\'s binding is not safe in worker threads): start the backend with matmul "xnnpack" (trainer.matmul: xnnpack), or train with 1 worker');
     const problem = replicaProblem(model);
     if (problem) throw new Error(`data-parallel workers cannot train this model: ${problem}; train it with 1 worker`);
     const names = [...model.params.keys()];

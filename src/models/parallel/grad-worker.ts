@@ -28,7 +28,8 @@ const weights = new Float32Array(init.weights);
 const grads = new Float32Array(init.grads);
 
 try {
-  await selectBackend(init.backend as BackendName);
+  // One thread per worker (the workers are the parallelism), XNNPACK's products like the main thread's (grad-pool.ts).
+  await selectBackend(init.backend as BackendName, { threads: 1, matmul: 'xnnpack' });
   model = new TransformerLM(init.config, createMoeLayer);
   model.setRecompute(init.recompute);
   const { names, shapes } = init.layout;

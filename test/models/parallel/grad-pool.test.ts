@@ -18,7 +18,7 @@ import type { StepResult } from '../../../src/models/train-types.js';
 import { tinyBatch } from '../lm-fixtures.js';
 
 before(async () => {
-  await selectBackend('wasm');
+  await selectBackend('wasm', { matmul: 'xnnpack' });
 });
 
 const MOE: LmConfig = {
