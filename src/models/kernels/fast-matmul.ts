@@ -22,3 +22,13 @@ export function matMul2D(a: Tensor2D, b: Tensor2D): Tensor2D {
   if (nativeMatMulInUse() !== undefined) return tf.matMul(a, b);
   return (fastMatMul as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D)(a, b);
 }
+
+/**
+ * a·b with either side transposed (`transA`, `transB`). Where ONNX Runtime multiplies, the
+ * transposes are its GEMM's flags (free); elsewhere they are explicit `tf.transpose`s into
+ * `matMul2D`, because tfjs-wasm's XNNPACK runs flagged products at 1–3 GFLOP/s. Same values.
+ */
+export function matMulT(a: Tensor2D, b: Tensor2D, transA = false, transB = false): Tensor2D {
+  if (nativeMatMulInUse() !== undefined) return tf.matMul(a, b, transA, transB);
+  return matMul2D(transA ? tf.transpose(a) : a, transB ? tf.transpose(b) : b);
+}

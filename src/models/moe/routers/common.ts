@@ -1,12 +1,12 @@
 import { tf, type Scalar, type Tensor2D, type Variable } from '../../tf.js';
-import { matMul2D } from '../../kernels/fast-matmul.js';
+import { matMul2D, matMulT } from '../../kernels/fast-matmul.js';
 import { gatherSlots } from '../../kernels/slot-gather.js';
 import { hostTopK } from '../host-topk.js';
 import { hostScoresOf } from '../routing-reads.js';
 
 /** x·Wᵀ (+ b) for a torch-layout weight W [out, in]. */
 export function linear(x: Tensor2D, w: Variable | Tensor2D, b?: Variable | tf.Tensor1D): Tensor2D {
-  const y = matMul2D(x, tf.transpose(w) as Tensor2D);
+  const y = matMulT(x, w as Tensor2D, false, true);
   return b ? (tf.add(y, b) as Tensor2D) : y;
 }
 

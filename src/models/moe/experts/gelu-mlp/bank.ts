@@ -1,5 +1,5 @@
 import { tf, type Tensor2D, type Variable } from '../../../tf.js';
-import { matMul2D } from '../../../kernels/fast-matmul.js';
+import { matMul2D, matMulT } from '../../../kernels/fast-matmul.js';
 import { geluExact } from '../../../kernels/gelu-exact.js';
 import { activate, type MlpActivation } from '../../../kernels/activations.js';
 import { groupedGeluMlp, type GeluMlpTensors } from './grouped.js';
@@ -18,9 +18,9 @@ export interface GeluMlpWeights {
 
 /** FFN(x) = W2·act(W1·x + b1) + b2, act exact GELU unless given (LibMoE's VLM experts; the towers' MLPs). */
 export function geluMlp(w: GeluMlpWeights, rows: Tensor2D, act: MlpActivation = 'gelu'): Tensor2D {
-  const pre = tf.add(matMul2D(rows, tf.transpose(w.w1) as Tensor2D), w.b1) as Tensor2D;
+  const pre = tf.add(matMulT(rows, w.w1 as Tensor2D, false, true), w.b1) as Tensor2D;
   const h = act === 'gelu' ? geluExact(pre) : activate(act, pre);
-  return tf.add(matMul2D(h, tf.transpose(w.w2) as Tensor2D), w.b2) as Tensor2D;
+  return tf.add(matMulT(h, w.w2 as Tensor2D, false, true), w.b2) as Tensor2D;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../../tf.js';
+import { matMulT } from '../../../kernels/fast-matmul.js';
 import { rowRange } from '../../../kernels/row-range.js';
 
 /** One VLM FFN in torch layout: W1 [H, D], b1 [H], W2 [D, H], b2 [D]. */
@@ -64,11 +65,11 @@ export function geluMlpBlocks(e: number, counts: Int32Array, rows: number, who: 
         if (counts[i] === 0) continue;
         const [w1, b1, w2, b2] = p.slice(4 * i, 4 * i + 4) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D];
         const [pre, cdf, g, y] = tf.tidy(() => {
-          const pre = tf.add(tf.matMul(rowRange(x, starts[i]!, counts[i]!), tf.transpose(w1)), b1) as Tensor2D;
+          const pre = tf.add(matMulT(rowRange(x, starts[i]!, counts[i]!), w1, false, true), b1) as Tensor2D;
           // Φ(z) = 0.5·(1 + erf(z/√2)), kept for the backward.
           const cdf = tf.mul(tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1), 0.5) as Tensor2D;
           const g = tf.mul(pre, cdf) as Tensor2D;
-          return [pre, cdf, g, tf.add(tf.matMul(g, tf.transpose(w2)), b2) as Tensor2D];
+          return [pre, cdf, g, tf.add(matMulT(g, w2, false, true), b2) as Tensor2D];
         });
         pres.push(pre!);
         cdfs.push(cdf!);
@@ -98,11 +99,9 @@ export function geluMlpBlocks(e: number, counts: Int32Array, rows: number, who: 
           const dye = rowRange(dy, starts[i]!, counts[i]!);
           const dGelu = tf.add(cdf, tf.mul(pre, tf.mul(tf.exp(tf.mul(tf.square(pre), -0.5)), INV_SQRT_2PI)));
           const dPre = tf.mul(tf.matMul(dye, w2), dGelu) as Tensor2D;
-          // The bias gradients are row sums of the transposes the weight gradients need anyway:
-          // sum(v, 0) transposes internally and then adds in the same order (same numbers).
-          const dPreT = tf.transpose(dPre);
-          const dyeT = tf.transpose(dye);
-          return [tf.matMul(dPreT, xe), tf.sum(dPreT, 1), tf.matMul(dyeT, g), tf.sum(dyeT, 1), tf.matMul(dPre, w1)];
+          // Bias gradients: column sums (on wasm without a transpose: kernels/wasm-sum-leading.ts,
+          // the numbers of the transposed row sums used before).
+          return [matMulT(dPre, xe, true), tf.sum(dPre, 0), matMulT(dye, g, true), tf.sum(dye, 0), tf.matMul(dPre, w1)];
         });
         dps.push(dw1!, db1!, dw2!, db2!);
         dxs.push(dx as Tensor2D);

@@ -1,4 +1,5 @@
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../../../tf.js';
+import { matMulT } from '../../../kernels/fast-matmul.js';
 import { rowRange } from '../../../kernels/row-range.js';
 import type { HiddenObserver } from '../expert-bank.js';
 
@@ -87,8 +88,8 @@ export function reluKvBlocks(keys: Tensor3D, counts: Int32Array, rows: number, w
           const dye = rowRange(dy, starts[i]!, counts[i]!);
           const ke = rowRange(sk, i * d, d);
           const ve = rowRange(sv, i * s, s);
-          const dh = tf.mul(tf.matMul(dye, tf.transpose(ve)), tf.step(h)) as Tensor2D;
-          return [tf.matMul(tf.transpose(h), dye), tf.matMul(tf.transpose(xe), dh), tf.matMul(dh, tf.transpose(ke))];
+          const dh = tf.mul(matMulT(dye, ve, false, true), tf.step(h)) as Tensor2D;
+          return [matMulT(h, dye, true), matMulT(xe, dh, true), matMulT(dh, ke, false, true)];
         });
         dvs.push(dv!);
         dks.push(dk!);
