@@ -93,7 +93,7 @@ test('RoPE on all heads at once gives applyRope\'s numbers bit for bit, rotating
     const B = 2, T = 5, H = 3;
     const x = seeded([B * T, H * headDim], 5) as Tensor2D;
     const { cos, sin } = ropeTables(B, T, nRotate, 10000);
-    const tables = headRopeTables(B * T, (r) => r % T, nRotate, headDim, 10000);
+    const tables = headRopeTables(B * T, (r) => r % T, nRotate, headDim, H, 10000);
     const all = applyRopeAllHeads(x, tables, H, headDim);
     const perHead = tf.concat((tf.split(x, H, 1) as Tensor2D[]).map((h) => applyRope(h, cos, sin, nRotate)), 1);
     assert.ok(await sameBits(all, perHead), `hd ${headDim}, rotating ${nRotate}`);
@@ -105,7 +105,7 @@ test('batched attention computes what the 2-D windowed form computes (values and
   const x = seeded([B * T, D], 6) as Tensor2D;
   const w = { qkv: seeded([D, 3 * H * hd], 7), out: seeded([H * hd, D], 8) };
   const { cos, sin } = ropeTables(B, T, hd, 10000);
-  const causal: AttentionConsts = { cos, sin, causalMask: causalMask(T), nRotate: hd, headRope: headRopeTables(B * T, (r) => r % T, hd, hd, 10000) };
+  const causal: AttentionConsts = { cos, sin, causalMask: causalMask(T), nRotate: hd, headRope: headRopeTables(B * T, (r) => r % T, hd, hd, H, 10000) };
   const windows = Array.from({ length: B }, (_, b) => tf.tensor2d(Array.from({ length: T * T }, (_, i) => ((i % T) <= Math.floor(i / T) - (b % 2) || i % (T + 1) === 0 ? 0 : -1e9)), [T, T]));
   const windowed: AttentionConsts = { ...causal, windowMasks: windows };
   for (const [label, c] of [['causal', causal], ['per-window masks', windowed]] as const) {

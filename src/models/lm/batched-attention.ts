@@ -41,7 +41,9 @@ function ropeAllHeads(x: Tensor2D, c: AttentionConsts, nHeads: number, headDim: 
 function attentionCore(q: Tensor3D, k: Tensor3D, v: Tensor3D, mask: tf.Tensor, batch: number, nHeads: number): Tensor3D {
   const core = tf.customGrad(((qi: Tensor3D, ki: Tensor3D, vi: Tensor3D, m: tf.Tensor, save: tf.GradSaveFunc) => {
     const [bh, t] = qi.shape;
-    let scores: tf.Tensor = tf.matMul(qi, ki, false, true);
+    // kᵀ made explicitly: ONNX Runtime's batched product with a transposed operand runs these
+    // [128, 32]·[32, 128] blocks at a third of the plain product's speed (measured), and k is small.
+    let scores: tf.Tensor = tf.matMul(qi, tf.transpose(ki, [0, 2, 1]));
     scores = m.rank === 4 ? tf.reshape(tf.add(tf.reshape(scores, [batch, nHeads, t, t]), m), [bh, t, t]) : tf.add(scores, m);
     const p = tf.softmax(scores) as Tensor3D;
     save([qi, ki, vi, p]);
@@ -51,7 +53,7 @@ function attentionCore(q: Tensor3D, k: Tensor3D, v: Tensor3D, mask: tf.Tensor, b
         const [sq, sk, sv, sp] = saved as [Tensor3D, Tensor3D, Tensor3D, Tensor3D];
         const dO = dy as Tensor3D;
         const dv = tf.matMul(sp, dO, true, false);
-        const dp = tf.matMul(dO, sv, false, true);
+        const dp = tf.matMul(dO, tf.transpose(sv, [0, 2, 1]));
         const ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))) as Tensor3D;
         return [tf.matMul(ds, sk), tf.matMul(ds, sq, true, false), dv, tf.zerosLike(m)];
       },

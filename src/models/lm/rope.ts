@@ -1,4 +1,4 @@
-import { tf, type Tensor2D, type Tensor3D } from '../tf.js';
+import { tf, type Tensor2D } from '../tf.js';
 
 /**
  * Rotary position encoding (GPT-NeoX half-split form, as LibMoE's RotaryPosEncoding) on the
@@ -60,44 +60,49 @@ export function applyRope(x: Tensor2D, cos: Tensor2D, sin: Tensor2D, nRotate: nu
 
 /**
  * RoPE for every head at once as two products and a sum: `x ⊙ cos + (x · turn) ⊙ sin` on rows
- * [rows, H, hd] (the tables broadcast over heads). `turn` [hd, hd] maps a head to LibMoE's
- * rotate-half `[−x2, x1, 0]`; `cos` holds cos twice then 1 for the dims not rotated, `sin` holds
- * sin twice then 0. Every product of `x · turn` has one nonzero term, so it is exact, and the
- * results are `applyRope`'s, bit for bit (x1·cos + (−x2)·sin is x1·cos − x2·sin in IEEE
- * arithmetic). Used where one batched expression beats per-head slices (batched-attention.ts).
+ * [rows, H·hd]. `turn` [hd, hd] maps a head to LibMoE's rotate-half `[−x2, x1, 0]` (applied to
+ * each head as [rows·H, hd]); `cos` holds, per head, cos twice then 1 for the dims not rotated,
+ * `sin` sin twice then 0, tiled over the H heads so every product is same-shape (tfjs-wasm's
+ * broadcasting multiply is ~3× slower). Every product of `x · turn` has one nonzero term, so it
+ * is exact, and the results are `applyRope`'s, bit for bit (x1·cos + (−x2)·sin is x1·cos − x2·sin
+ * in IEEE arithmetic). Used where one batched expression beats per-head slices (batched-attention.ts).
  */
 export interface HeadRopeTables {
-  readonly cos: Tensor3D;
-  readonly sin: Tensor3D;
+  readonly cos: Tensor2D;
+  readonly sin: Tensor2D;
   readonly turn: Tensor2D;
 }
 
 /** `HeadRopeTables` for rows at `position(row)`, with the same float64 angles as `ropeTables`/`ropeTablesAt`. */
-export function headRopeTables(rows: number, position: (row: number) => number, nRotate: number, headDim: number, base: number): HeadRopeTables {
+export function headRopeTables(rows: number, position: (row: number) => number, nRotate: number, headDim: number, nHeads: number, base: number): HeadRopeTables {
   const half = nRotate / 2;
-  const cos = new Float32Array(rows * headDim);
-  const sin = new Float32Array(rows * headDim);
+  const width = nHeads * headDim;
+  const cos = new Float32Array(rows * width);
+  const sin = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) {
     const t = position(r);
     for (let i = 0; i < half; i++) {
       const angle = t / Math.pow(base, (2 * i) / nRotate);
-      cos[r * headDim + i] = cos[r * headDim + half + i] = Math.cos(angle);
-      sin[r * headDim + i] = sin[r * headDim + half + i] = Math.sin(angle);
+      const c = Math.cos(angle), sn = Math.sin(angle);
+      for (let h = 0; h < nHeads; h++) {
+        const at = r * width + h * headDim;
+        cos[at + i] = cos[at + half + i] = c;
+        sin[at + i] = sin[at + half + i] = sn;
+      }
     }
-    for (let i = nRotate; i < headDim; i++) cos[r * headDim + i] = 1;
+    for (let h = 0; h < nHeads; h++) for (let i = nRotate; i < headDim; i++) cos[r * width + h * headDim + i] = 1;
   }
   const turn = new Float32Array(headDim * headDim);
   for (let i = 0; i < half; i++) {
     turn[(i + half) * headDim + i] = -1; // out[i] = −x[half + i]
     turn[i * headDim + half + i] = 1; // out[half + i] = x[i]
   }
-  return { cos: tf.tensor3d(cos, [rows, 1, headDim]), sin: tf.tensor3d(sin, [rows, 1, headDim]), turn: tf.tensor2d(turn, [headDim, headDim]) };
+  return { cos: tf.tensor2d(cos, [rows, width]), sin: tf.tensor2d(sin, [rows, width]), turn: tf.tensor2d(turn, [headDim, headDim]) };
 }
 
 /** `applyRope` on every head of [rows, H·hd] at once (see `HeadRopeTables`). */
 export function applyRopeAllHeads(x: Tensor2D, tables: HeadRopeTables, nHeads: number, headDim: number): Tensor2D {
   const rows = x.shape[0];
-  const heads = tf.reshape(x, [rows, nHeads, headDim]);
-  const turned = tf.reshape(tf.matMul(tf.reshape(x, [rows * nHeads, headDim]), tables.turn), [rows, nHeads, headDim]);
-  return tf.reshape(tf.add(tf.mul(heads, tables.cos), tf.mul(turned, tables.sin)), [rows, nHeads * headDim]) as Tensor2D;
+  const turned = tf.reshape(tf.matMul(tf.reshape(x, [rows * nHeads, headDim]), tables.turn), [rows, nHeads * headDim]);
+  return tf.add(tf.mul(x, tables.cos), tf.mul(turned, tables.sin)) as Tensor2D;
 }
