@@ -22,6 +22,7 @@ import { trainDriver } from '../src/cli/run/driver.js';
 import { runtimeVersions } from '../src/cli/shared/versions.js';
 import { tf } from '../src/models/tf.js';
 import { matmulRate, round } from './matmul-rate.js';
+import { nativeMatMulInUse } from '../src/models/kernels/native-matmul.js';
 
 const args = process.argv.slice(2);
 const sets: string[] = [];
@@ -115,6 +116,8 @@ try {
     const statsSinksShare = (m.ms_stats! + m.ms_sinks!) / wallMs;
     runs.push({
       workers,
+      // Workers multiply with XNNPACK on every rank; one thread with ONNX Runtime when it loads (trainer.matmul).
+      matmul: nativeMatMulInUse() !== undefined ? 'onnxruntime' : 'xnnpack',
       stepsMeasured: m.steps, warmupStepsSkipped: WARMUP, tokensPerStep: rows,
       tokensPerS: round((m.tokens! * 1000) / wallMs, 0),
       medianStepMs: round(m.median_step_ms!, 1),
