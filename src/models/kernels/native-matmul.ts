@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { tf } from '../tf.js';
 import { fusedMatMulModel } from './onnx-matmul-model.js';
+import { heapView, replaceWasmKernel, type KernelFunc, type WasmBackend } from './wasm-heap.js';
 
 /**
  * The wasm backend's BatchMatMul computed by ONNX Runtime's CPU kernels (MLAS: AVX2/AVX-512/NEON
@@ -29,12 +30,6 @@ interface OrtNative {
   newSession(): OrtSession;
 }
 
-type KernelFunc = (args: { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: unknown }) => tf.TensorInfo;
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-}
 
 /** What is in use: shown with the backend at start and saved with the run. */
 export interface NativeMatMulInfo {
@@ -100,14 +95,7 @@ export async function enableNativeMatMul(threads = 1): Promise<NativeMatMulInfo 
     built.set(threads, made);
     next = made;
   }
-  if (stockKernel === undefined) {
-    const kernel = tf.getKernel('BatchMatMul', 'wasm');
-    if (kernel === undefined) return 'the wasm backend is not registered';
-    stockKernel = kernel.kernelFunc as unknown as KernelFunc;
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    // The stock setup (its wasm function lookup) still runs when the backend starts: the fallback needs it.
-    tf.registerKernel({ ...kernel, kernelFunc: batchMatMul as never });
-  }
+  stockKernel ??= replaceWasmKernel('BatchMatMul', batchMatMul as never);
   active = next;
   return next.info;
 }
@@ -146,8 +134,7 @@ function batchMatMul(args: { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; att
   if (m === 0 || n === 0 || k === 0) return stock(args);
   const out = args.backend.makeOutput(outShape, 'float32');
   // Views after makeOutput: an allocation can grow (and so replace) the heap's buffer.
-  const heap = args.backend.wasm.HEAPU8.buffer as ArrayBuffer;
-  const view = (t: tf.TensorInfo) => new Float32Array(heap, args.backend.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
+  const view = (t: tf.TensorInfo) => heapView(args.backend, t) as Float32Array;
   const session = run.sessions[(transA ? 2 : 0) + (transB ? 1 : 0)]!;
   session.run(
     { A: new run.Tensor('float32', view(a), a.shape), B: new run.Tensor('float32', view(b), b.shape) },
@@ -160,5 +147,5 @@ function batchMatMul(args: { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; att
 
 function stock(args: Parameters<typeof batchMatMul>[0]): tf.TensorInfo {
   counts.stock++;
-  return stockKernel!(args as never);
+  return stockKernel!(args as never) as tf.TensorInfo;
 }

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { heapView, replaceWasmKernel, type KernelFunc, type WasmBackend } from './wasm-heap.js';
 
 /**
  * tfjs-backend-wasm's GatherV2 walks the output element by element through strided index
@@ -8,32 +9,15 @@ import { tf } from '../tf.js';
  * computed, so results are the stock kernel's. `batchDims` > 0 and strings go to the stock
  * kernel. An index outside [0, size) is an error naming it (the stock kernel reads past the row).
  */
-type KernelFunc = (args: { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: unknown }) => tf.TensorInfo;
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-}
-
 let stockGather: KernelFunc | undefined;
 
 export function gatherByCopyOnWasm(): void {
-  if (tf.getKernel('GatherV2', 'wasm')?.kernelFunc === gatherKernel) return;
-  const stock = tf.getKernel('GatherV2', 'wasm')!;
-  stockGather = stock.kernelFunc as unknown as KernelFunc;
-  tf.unregisterKernel('GatherV2', 'wasm');
-  tf.registerKernel({ ...stock, kernelFunc: gatherKernel as never });
-}
-
-function view(backend: WasmBackend, t: tf.TensorInfo, length: number): Float32Array | Int32Array | Uint8Array {
-  const buffer = backend.wasm.HEAPU8.buffer;
-  const at = backend.dataIdMap.get(t.dataId).memoryOffset;
-  return t.dtype === 'bool' ? new Uint8Array(buffer, at, length) : t.dtype === 'int32' ? new Int32Array(buffer, at, length) : new Float32Array(buffer, at, length);
+  stockGather = replaceWasmKernel('GatherV2', gatherKernel as never);
 }
 
 function gatherKernel(args: { inputs: { x: tf.TensorInfo; indices: tf.TensorInfo }; attrs: { axis: number; batchDims?: number }; backend: WasmBackend }): tf.TensorInfo {
   const { x, indices } = args.inputs;
-  if ((args.attrs.batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || indices.dtype !== 'int32') return stockGather!(args as never);
+  if ((args.attrs.batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || indices.dtype !== 'int32') return stockGather!(args as never) as tf.TensorInfo;
   const axis = tf.util.parseAxisParam(args.attrs.axis, x.shape)[0]!;
   const size = x.shape[axis]!;
   const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
@@ -42,9 +26,9 @@ function gatherKernel(args: { inputs: { x: tf.TensorInfo; indices: tf.TensorInfo
   const out = args.backend.makeOutput([...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
   if (outer * n * inner === 0) return out;
   // Views after makeOutput: an allocation can grow (and so replace) the heap's buffer.
-  const src = view(args.backend, x, outer * size * inner);
-  const dst = view(args.backend, out, outer * n * inner);
-  const idx = view(args.backend, indices, n) as Int32Array;
+  const src = heapView(args.backend, x, outer * size * inner);
+  const dst = heapView(args.backend, out, outer * n * inner);
+  const idx = heapView(args.backend, indices, n) as Int32Array;
   for (let i = 0; i < n; i++) {
     const k = idx[i]!;
     if (k < 0 || k >= size) throw new Error(`GatherV2: the index value ${k} (position ${i}) is not in [0, ${size - 1}]`);

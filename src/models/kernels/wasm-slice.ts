@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { heapView, replaceWasmKernel, type KernelFunc, type WasmBackend } from './wasm-heap.js';
 
 /**
  * tfjs-backend-wasm slices in JavaScript after `readSync` of the whole input, and `readSync`
@@ -11,26 +12,12 @@ import { tf } from '../tf.js';
  * These kernels copy each piece straight from a view of the heap: the bytes a slice needs, once.
  * Registered once, replacing the stock Slice and SplitV (strings still go to the stock kernels).
  */
-type TypedArray = Float32Array | Int32Array | Uint8Array;
-type KernelFunc = (args: { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: unknown }) => tf.TensorInfo | tf.TensorInfo[];
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-}
-
 let stockSlice: KernelFunc | undefined;
 let stockSplitV: KernelFunc | undefined;
 
 export function sliceFromHeapOnWasm(): void {
-  if (tf.getKernel('Slice', 'wasm')?.kernelFunc === sliceKernel) return;
-  stockSlice = tf.getKernel('Slice', 'wasm')!.kernelFunc as unknown as KernelFunc;
-  stockSplitV = tf.getKernel('SplitV', 'wasm')!.kernelFunc as unknown as KernelFunc;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: sliceKernel as never });
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: splitVKernel as never });
+  stockSlice = replaceWasmKernel('Slice', sliceKernel as never);
+  stockSplitV = replaceWasmKernel('SplitV', splitVKernel as never);
 }
 
 function sliceKernel(args: { inputs: { x: tf.TensorInfo }; attrs: { begin: number | number[]; size?: number | number[] }; backend: WasmBackend }): tf.TensorInfo {
@@ -84,15 +71,4 @@ function copySlice(backend: WasmBackend, x: tf.TensorInfo, begin: number[], size
     }
   }
   return out;
-}
-
-function heapView(backend: WasmBackend, t: tf.TensorInfo, length: number): TypedArray {
-  const { memoryOffset } = backend.dataIdMap.get(t.dataId);
-  const buffer = backend.wasm.HEAPU8.buffer;
-  switch (t.dtype) {
-    case 'float32': return new Float32Array(buffer, memoryOffset, length);
-    case 'int32': return new Int32Array(buffer, memoryOffset, length);
-    case 'bool': return new Uint8Array(buffer, memoryOffset, length);
-    default: throw new Error(`wasm slice: unsupported dtype ${t.dtype}`);
-  }
 }

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { heapView, replaceWasmKernel, type KernelFunc, type WasmBackend } from './wasm-heap.js';
 
 /**
  * tfjs-backend-wasm sums over any axis but the innermost by transposing the input first: the
@@ -9,22 +10,10 @@ import { tf } from '../tf.js';
  * kernel's order: each output is accumulated in float32 over the rows in order, so the numbers
  * are the stock kernel's, bit for bit (tested). Every other case goes to the stock kernel.
  */
-type KernelFunc = (args: { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: unknown }) => tf.TensorInfo;
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-}
-
 let stockSum: KernelFunc | undefined;
 
 export function sumLeadingAxesOnWasm(): void {
-  if (tf.getKernel('Sum', 'wasm')?.kernelFunc === sumKernel) return;
-  const stock = tf.getKernel('Sum', 'wasm')!;
-  stockSum = stock.kernelFunc as unknown as KernelFunc;
-  tf.unregisterKernel('Sum', 'wasm');
-  // The stock setup (its wasm function lookup) still runs when the backend starts: the fallback needs it.
-  tf.registerKernel({ ...stock, kernelFunc: sumKernel as never });
+  stockSum = replaceWasmKernel('Sum', sumKernel as never);
 }
 
 function sumKernel(args: { inputs: { x: tf.TensorInfo }; attrs: { axis: number | number[]; keepDims: boolean }; backend: WasmBackend }): tf.TensorInfo {
@@ -32,17 +21,16 @@ function sumKernel(args: { inputs: { x: tf.TensorInfo }; attrs: { axis: number |
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(args.attrs.axis, x.shape).sort((a, b) => a - b);
   const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-  if (x.dtype !== 'float32' || !leading) return stockSum!(args as never);
+  if (x.dtype !== 'float32' || !leading) return stockSum!(args as never) as tf.TensorInfo;
   const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
   const kept = x.shape.slice(axes.length);
   const cols = kept.reduce((a, b) => a * b, 1);
   const outShape = args.attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
   const out = args.backend.makeOutput(outShape, 'float32');
   // Views after makeOutput: an allocation can grow (and so replace) the heap's buffer.
-  const heap = args.backend.wasm.HEAPU8.buffer;
-  const dst = new Float32Array(heap, args.backend.dataIdMap.get(out.dataId).memoryOffset, cols);
+  const dst = heapView(args.backend, out, cols) as Float32Array;
   if (rows * cols === 0) { dst.fill(0); return out; }
-  const src = new Float32Array(heap, args.backend.dataIdMap.get(x.dataId).memoryOffset, rows * cols);
+  const src = heapView(args.backend, x, rows * cols) as Float32Array;
   // Float32Array stores round every partial sum to float32, as the stock kernel's float accumulator does.
   dst.set(src.subarray(0, cols));
   for (let r = 1; r < rows; r++) {
