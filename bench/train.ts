@@ -116,7 +116,7 @@ try {
     const statsSinksShare = (m.ms_stats! + m.ms_sinks!) / wallMs;
     runs.push({
       workers,
-      // Workers multiply with XNNPACK on every rank; one thread with ONNX Runtime when it loads (trainer.matmul).
+      // Every rank multiplies with the main thread's library (trainer.matmul).
       matmul: nativeMatMulInUse() !== undefined ? 'onnxruntime' : 'xnnpack',
       stepsMeasured: m.steps, warmupStepsSkipped: WARMUP, tokensPerStep: rows,
       tokensPerS: round((m.tokens! * 1000) / wallMs, 0),

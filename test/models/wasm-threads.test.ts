@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { plainChildEnv } from '../support/child-env.js';
 import { useThreadedWasm } from '../../src/models/wasm-threads.js';
-import { matmulFor, threadCount } from '../../src/cli/run/workers.js';
+import { threadCount } from '../../src/cli/run/workers.js';
 import type { PipelineConfig } from '../../src/config/schema.js';
 
 const run = promisify(execFile);
@@ -45,11 +45,3 @@ test('trainer.threads: "auto" is one per core alone and 1 beside workers; thread
   assert.throws(() => threadCount(config(12), 1), /trainer\.threads: at most 8/);
 });
 
-test('trainer.matmul beside data-parallel workers: "auto" becomes xnnpack on every rank, "onnxruntime" is refused; alone it is kept', () => {
-  const config = (matmul: 'auto' | 'onnxruntime' | 'xnnpack'): PipelineConfig => ({ trainer: { matmul } }) as unknown as PipelineConfig;
-  assert.equal(matmulFor(config('auto'), 1), 'auto');
-  assert.equal(matmulFor(config('onnxruntime'), 1), 'onnxruntime');
-  assert.equal(matmulFor(config('auto'), 2), 'xnnpack');
-  assert.equal(matmulFor(config('xnnpack'), 3), 'xnnpack');
-  assert.throws(() => matmulFor(config('onnxruntime'), 2), /trainer\.matmul: onnxruntime with trainer\.workers: 2/);
-});

@@ -18,7 +18,7 @@ import type { TrainContext, TrainerDriver } from './train-context.js';
 import { buildTrainer } from './build-model.js';
 import { dataCountsBetween } from './data-counts.js';
 import { documentKey, evalBatches, heldOutDocuments, runTokenizer, trainingFlow } from './data-plan.js';
-import { matmulFor, threadCount, workerCount } from './workers.js';
+import { threadCount, workerCount } from './workers.js';
 import { RUN_CHECKPOINT_FORMAT, readRunCheckpoint, removeIncompleteCheckpoints, writeRunCheckpoint } from './run-checkpoint.js';
 
 export const trainDriver: TrainerDriver = async (ctx) => {
@@ -35,7 +35,7 @@ export const trainDriver: TrainerDriver = async (ctx) => {
   const tok = await runTokenizer(c, ctx.runDir, heldKeys, ctx.log);
   const workers = workerCount(c);
   const threads = threadCount(c, workers);
-  const backend = await selectBackend(c.trainer.backend, { threads, matmul: matmulFor(c, workers) });
+  const backend = await selectBackend(c.trainer.backend, { threads, matmul: c.trainer.matmul });
   await ctx.recordBackend(backend.name, backend.reason);
   if (workers > 1 && backend.name !== 'wasm' && backend.name !== 'cpu') {
     throw new Error(`trainer.workers: ${workers} data-parallel workers split the step over CPU cores (backends wasm and cpu); the ${backend.name} backend computes on one device: set trainer.workers: 1 (or trainer.backend: wasm)`);

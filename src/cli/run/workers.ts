@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { workerSplitProblem, type PipelineConfig } from '../../config/schema.js';
 import { MAX_WASM_THREADS } from '../../models/wasm-threads.js';
-import type { MatMulRequest } from '../../models/backend.js';
 
 /**
  * The run's data-parallel worker count: trainer.workers, "auto" = one per core
@@ -32,14 +31,3 @@ export function threadCount(config: PipelineConfig, workers: number): number {
   return t;
 }
 
-/**
- * The wasm matMul for a run (trainer.matmul): data-parallel workers multiply with XNNPACK on every
- * rank (ONNX Runtime's binding is not safe in worker threads, and ranks must multiply alike), so
- * "auto" means xnnpack beside workers and "onnxruntime" with workers is refused.
- */
-export function matmulFor(config: PipelineConfig, workers: number): MatMulRequest {
-  const m = config.trainer.matmul;
-  if (workers <= 1) return m;
-  if (m === 'onnxruntime') throw new Error(`trainer.matmul: onnxruntime with trainer.workers: ${workers}: data-parallel workers multiply with XNNPACK on every rank (ONNX Runtime is not safe in worker threads); use one of them (matmul onnxruntime with 1 worker, or workers with matmul xnnpack/auto)`);
-  return 'xnnpack';
-}

@@ -23,6 +23,7 @@ import { heapView, replaceWasmKernel, type KernelFunc, type WasmBackend } from '
 interface OrtTensorCtor { new (type: 'float32', data: Float32Array, dims: readonly number[]): unknown }
 interface OrtSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): unknown;
+  dispose(): void;
   run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): unknown;
 }
 interface OrtNative {
@@ -98,6 +99,16 @@ export async function enableNativeMatMul(threads = 1): Promise<NativeMatMulInfo 
   stockKernel ??= replaceWasmKernel('BatchMatMul', batchMatMul as never);
   active = next;
   return next.info;
+}
+
+/**
+ * Back to XNNPACK and every ONNX Runtime session released: what a worker thread does before it
+ * ends, so no native session is left for the thread's teardown to finalise.
+ */
+export function releaseNativeMatMul(): void {
+  active = undefined;
+  for (const b of built.values()) for (const session of b.sessions) session.dispose();
+  built.clear();
 }
 
 /** Back to tfjs-wasm's own BatchMatMul (XNNPACK). Returns undefined. */

@@ -40,6 +40,8 @@ export class GradPool implements GradientWorkers {
   private failure: Error | undefined;
   private closed = false;
   private alive: number;
+  /** Each worker's exit code, in rank order, once it has exited (0: it ended itself; 1: terminated). */
+  readonly exitCodes: (number | undefined)[];
 
   private constructor(
     private readonly layout: ParamLayout,
@@ -48,16 +50,13 @@ export class GradPool implements GradientWorkers {
   ) {
     this.weights = new Float32Array(weights);
     this.alive = members.length;
-    for (const m of members) m.worker.once('exit', () => this.alive--);
+    this.exitCodes = members.map(() => undefined);
+    members.forEach((m, rank) => m.worker.once('exit', (code) => { this.alive--; this.exitCodes[rank] = code; }));
   }
 
   /** Starts `workers` threads with replicas of `model`'s architecture; resolves when every one is ready, rejects (and stops them all) if one fails. */
   static async start(model: TransformerLM, opts: GradPoolOptions): Promise<GradPool> {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`GradPool: workers must be a positive integer, got ${opts.workers}`);
-    // ONNX Runtime's Node binding is not safe in worker threads (a worker's teardown aborted the
-    // process now and then in our suite: "terminate called after throwing Napi::Error"), and
-    // every rank must multiply alike for the run to be a single thread's: all ranks use XNNPACK.
-    if (nativeMatMulInUse() !== undefined) throw new Error('data-parallel workers multiply with tfjs-wasm\'s own kernels on every rank (ONNX Runtime\'s binding is not safe in worker threads): start the backend with matmul "xnnpack" (trainer.matmul: xnnpack), or train with 1 worker');
     const problem = replicaProblem(model);
     if (problem) throw new Error(`data-parallel workers cannot train this model: ${problem}; train it with 1 worker`);
     const names = [...model.params.keys()];
@@ -69,7 +68,7 @@ export class GradPool implements GradientWorkers {
     const ready: Promise<void>[] = [];
     for (let rank = 0; rank < opts.workers; rank++) {
       const grads = new SharedArrayBuffer(4 * layout.total);
-      const init: WorkerInit = { rank, backend, config: model.config, recompute: model.recomputing, layout, weights, grads };
+      const init: WorkerInit = { rank, backend, matmul: nativeMatMulInUse() !== undefined ? 'onnxruntime' : 'xnnpack', config: model.config, recompute: model.recomputing, layout, weights, grads };
       const worker = new Worker(url, { workerData: init });
       members.push({ worker, grads: new Float32Array(grads) });
       ready.push(new Promise((resolve, reject) => {
@@ -135,7 +134,10 @@ export class GradPool implements GradientWorkers {
     this.closed = true;
     this.failure ??= new Error('the gradient pool is closed');
     for (const m of this.members) m.pending?.reject(this.failure);
-    await Promise.all(this.members.map((m) => m.worker.terminate()));
+    // Each worker is asked to end itself (it releases its model and ONNX Runtime's sessions and
+    // closes its port); terminate() only for one that has not ended within 5 s. ONNX Runtime's
+    // binding aborted the whole process when terminate() tore down a worker holding sessions.
+    await Promise.all(this.members.map((m) => endWorker(m.worker)));
   }
 
   /** Held (ref'd) while the request is in flight, so awaiting it keeps the process alive; idle workers do not. */
@@ -183,4 +185,19 @@ export class GradPool implements GradientWorkers {
   private check(): void {
     if (this.failure) throw this.failure;
   }
+}
+
+/** Asks a worker to close and waits for it to exit; terminates it after `graceMs`. */
+async function endWorker(worker: Worker, graceMs = 5000): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  try {
+    worker.postMessage({ kind: 'close' });
+  } catch {
+    return; // already gone
+  }
+  worker.ref();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), graceMs); });
+  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
 }

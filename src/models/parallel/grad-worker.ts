@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tf, type Variable } from '../tf.js';
 import { selectBackend, type BackendName } from '../backend.js';
+import { releaseNativeMatMul } from '../kernels/native-matmul.js';
 import { TransformerLM } from '../lm/transformer-lm.js';
 import { createMoeLayer } from '../moe/registry.js';
 import { microBatchGrads } from '../lm/micro-batch-grads.js';
@@ -28,8 +29,8 @@ const weights = new Float32Array(init.weights);
 const grads = new Float32Array(init.grads);
 
 try {
-  // One thread per worker (the workers are the parallelism), XNNPACK's products like the main thread's (grad-pool.ts).
-  await selectBackend(init.backend as BackendName, { threads: 1, matmul: 'xnnpack' });
+  // One thread per worker (the workers are the parallelism), the main thread's matMul library.
+  await selectBackend(init.backend as BackendName, { threads: 1, matmul: init.matmul });
   model = new TransformerLM(init.config, createMoeLayer);
   model.setRecompute(init.recompute);
   const { names, shapes } = init.layout;
@@ -49,6 +50,9 @@ try {
 port.on('message', (msg: StepRequest | { kind: 'close' }) => {
   if (msg.kind === 'close') {
     model?.dispose();
+    // ONNX Runtime's sessions go before the thread ends: its binding aborted the process when a
+    // terminated worker's teardown finalised them (see grad-pool.ts close()).
+    releaseNativeMatMul();
     port.close();
     return;
   }

@@ -19,6 +19,8 @@ export interface ParamLayout {
 export interface WorkerInit {
   readonly rank: number;
   readonly backend: string;
+  /** Who multiplies on wasm: the main thread's library, so every rank computes the same bits. */
+  readonly matmul: 'onnxruntime' | 'xnnpack';
   readonly config: ResolvedLmConfig;
   /** trainer.recompute, so a replica holds no more activations than the main model. */
   readonly recompute: boolean;

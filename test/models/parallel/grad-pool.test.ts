@@ -18,7 +18,7 @@ import type { StepResult } from '../../../src/models/train-types.js';
 import { tinyBatch } from '../lm-fixtures.js';
 
 before(async () => {
-  await selectBackend('wasm', { matmul: 'xnnpack' });
+  await selectBackend('wasm');
 });
 
 const MOE: LmConfig = {
@@ -157,6 +157,8 @@ test('close() stops the workers (an early stop leaves no thread behind); closing
   const pool = await GradPool.start(model, { workers: 2 });
   await pool.close();
   assert.equal(pool.running, 0);
+  // Each ended itself (code 0), releasing its model and ONNX Runtime's sessions, rather than being terminated (code 1).
+  assert.deepEqual(pool.exitCodes, [0, 0]);
   await pool.close();
   await assert.rejects(pool.round([], { nMicro: 2, step: 0, totalSteps: 1 }), /closed/);
   model.dispose();
