@@ -42,8 +42,8 @@ export interface BackendOptions {
   readonly matmul?: MatMulRequest;
 }
 
-export type MatMulRequest = 'auto' | 'onnxruntime' | 'xnnpack';
-export const MATMUL_REQUESTS: readonly MatMulRequest[] = ['auto', 'onnxruntime', 'xnnpack'];
+export const MATMUL_REQUESTS = ['auto', 'onnxruntime', 'xnnpack'] as const;
+export type MatMulRequest = (typeof MATMUL_REQUESTS)[number];
 
 /** MOEFLOW_MATMUL: the wasm matMul for callers that pass none (eval, analyze, benches, workers). */
 function matmulFromEnv(): MatMulRequest | undefined {

@@ -30,4 +30,3 @@ export function threadCount(config: PipelineConfig, workers: number): number {
   if (t > 1 && workers > 1) throw new Error(`trainer.threads: ${t} threads with trainer.workers: ${workers} would run several thread pools on the same cores; use one of them (threads for one replica, workers for data parallelism)`);
   return t;
 }
-

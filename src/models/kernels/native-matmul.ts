@@ -16,8 +16,8 @@ import { heapView, replaceWasmKernel, type KernelFunc, type WasmBackend } from '
  * symbolic), run synchronously through the package's native binding (its public `run` only
  * wraps the same call in a promise; tfjs kernels are synchronous). Its results are those of a
  * native GEMM: not the bits of XNNPACK's (summation order, FMA), the same from run to run on one
- * machine and thread count. int32 products, empty shapes and anything ONNX Runtime refuses go to
- * the stock kernel.
+ * machine and thread count. int32 products and empty shapes go to the stock kernel; an error
+ * ONNX Runtime raises during a product propagates.
  */
 
 interface OrtTensorCtor { new (type: 'float32', data: Float32Array, dims: readonly number[]): unknown }
@@ -30,7 +30,6 @@ interface OrtNative {
   Tensor: OrtTensorCtor;
   newSession(): OrtSession;
 }
-
 
 /** What is in use: shown with the backend at start and saved with the run. */
 export interface NativeMatMulInfo {
@@ -106,7 +105,7 @@ export async function enableNativeMatMul(threads = 1): Promise<NativeMatMulInfo 
  * ends, so no native session is left for the thread's teardown to finalise.
  */
 export function releaseNativeMatMul(): void {
-  active = undefined;
+  disableNativeMatMul();
   for (const b of built.values()) for (const session of b.sessions) session.dispose();
   built.clear();
 }
