@@ -39,7 +39,6 @@ export class GradPool implements GradientWorkers {
   private nextId = 0;
   private failure: Error | undefined;
   private closed = false;
-  private alive: number;
   /** Each worker's exit code, in rank order, once it has exited (0: it ended itself; 1: terminated). */
   readonly exitCodes: (number | undefined)[];
 
@@ -49,9 +48,8 @@ export class GradPool implements GradientWorkers {
     private readonly members: Member[],
   ) {
     this.weights = new Float32Array(weights);
-    this.alive = members.length;
     this.exitCodes = members.map(() => undefined);
-    members.forEach((m, rank) => m.worker.once('exit', (code) => { this.alive--; this.exitCodes[rank] = code; }));
+    members.forEach((m, rank) => m.worker.once('exit', (code) => { this.exitCodes[rank] = code; }));
   }
 
   /** Starts `workers` threads with replicas of `model`'s architecture; resolves when every one is ready, rejects (and stops them all) if one fails. */
@@ -101,7 +99,7 @@ export class GradPool implements GradientWorkers {
 
   /** Worker threads still running. */
   get running(): number {
-    return this.alive;
+    return this.exitCodes.filter((code) => code === undefined).length;
   }
 
   get size(): number {
