@@ -20,7 +20,7 @@ export interface AttentionConsts {
   /** Per window [T, T], replacing causalMask (shared-context evaluation windows). */
   readonly windowMasks?: readonly Tensor2D[];
   readonly nRotate: number;
-  /** The same rotation as tables for all heads at once (batched-attention.ts), when made. */
+  /** The same rotation as tables for all heads at once, made when the attention runs batched (batched-attention.ts). */
   readonly headRope?: HeadRopeTables;
 }
 
@@ -33,9 +33,17 @@ export interface AttentionConsts {
  * concats back.
  */
 export function causalSelfAttention(x: Tensor2D, w: AttentionWeights, c: AttentionConsts, batch: number, seqLen: number, nHeads: number, headDim: number): Tensor2D {
-  // Where batched products run natively, one batched product per layer beats B·H small ones.
-  if (nativeMatMulInUse() !== undefined && tf.getBackend() === 'wasm') return batchedSelfAttention(x, w, c, batch, seqLen, nHeads, headDim);
+  if (batchedAttentionInUse()) return batchedSelfAttention(x, w, c, batch, seqLen, nHeads, headDim);
   return windowedSelfAttention(x, w, c, batch, seqLen, nHeads, headDim);
+}
+
+/**
+ * Whether `causalSelfAttention` runs batched now: where batched products run natively (ONNX
+ * Runtime's on wasm), one batched product per layer beats B·H small ones. The model builds the
+ * all-head RoPE tables (`AttentionConsts.headRope`) only then.
+ */
+export function batchedAttentionInUse(): boolean {
+  return nativeMatMulInUse() !== undefined && tf.getBackend() === 'wasm';
 }
 
 /** The 2-D form described above (`causalSelfAttention` picks it unless batched products run natively). */

@@ -17,7 +17,7 @@ import { tf, type Tensor2D, type Tensor3D, type Variable } from '../tf.js';
 import type { MoeCallContext, MoeLayer, MoeLayerSpec, MoeOutput } from '../moe/types.js';
 import { probeRouting, RoutingRecord } from '../moe/routing-reads.js';
 import { matMul2D } from '../kernels/fast-matmul.js';
-import { causalMask, causalSelfAttention, type AttentionConsts } from './attention.js';
+import { batchedAttentionInUse, causalMask, causalSelfAttention, type AttentionConsts } from './attention.js';
 import { denseFfn } from './dense-ffn.js';
 import { embeddingLookup } from './embedding.js';
 import { recomputeBlock, statefulRouter, type BlockResult } from './recompute-block.js';
@@ -300,18 +300,20 @@ export class TransformerLM implements LanguageModel {
     const { cos, sin } = nRotate > 0 ? ropeTablesAt(positions, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
     const masks = tf.tensor2d(mask, [batch * seqLen, seqLen]);
     const windowMasks = batch === 1 ? [masks] : (tf.split(masks, batch, 0) as Tensor2D[]);
-    const headRope = nRotate > 0 ? headRopeTables(batch * seqLen, (r) => positions[r]!, nRotate, this.config.headDim, this.config.nHeads, this.config.ropeBase) : undefined;
+    const headRope = nRotate > 0 && batchedAttentionInUse() ? headRopeTables(batch * seqLen, (r) => positions[r]!, nRotate, this.config.headDim, this.config.nHeads, this.config.ropeBase) : undefined;
     return { cos, sin, causalMask: windowMasks[0]!, windowMasks, nRotate, ...(headRope ? { headRope } : {}) };
   }
 
   private attentionConsts(batch: number, seqLen: number): AttentionConsts {
-    const key = `${batch}x${seqLen}`;
+    // Keyed by the attention's form too: the batched one needs the all-head RoPE tables.
+    const batched = batchedAttentionInUse();
+    const key = `${batch}x${seqLen}${batched ? ' batched' : ''}`;
     let k = this.consts.get(key);
     if (k === undefined) {
       const nRotate = rotatedDims(this.config.headDim, this.config.ropeFraction);
       // Created inside whatever scope called forward: keep them past its tidy.
       const { cos, sin } = nRotate > 0 ? ropeTables(batch, seqLen, nRotate, this.config.ropeBase) : { cos: tf.zeros([batch * seqLen, 0]) as Tensor2D, sin: tf.zeros([batch * seqLen, 0]) as Tensor2D };
-      const rope = nRotate > 0 ? headRopeTables(batch * seqLen, (r) => r % seqLen, nRotate, this.config.headDim, this.config.nHeads, this.config.ropeBase) : undefined;
+      const rope = nRotate > 0 && batched ? headRopeTables(batch * seqLen, (r) => r % seqLen, nRotate, this.config.headDim, this.config.nHeads, this.config.ropeBase) : undefined;
       const headRope = rope ? { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), turn: tf.keep(rope.turn) } : undefined;
       k = { cos: tf.keep(cos), sin: tf.keep(sin), causalMask: tf.keep(causalMask(seqLen)), nRotate, ...(headRope ? { headRope } : {}) };
       this.consts.set(key, k);
