@@ -12,6 +12,7 @@ import type { LmConfig } from '../src/models/lm/config.js';
 import { tf } from '../src/models/tf.js';
 import { createMoeLayer } from '../src/models/moe/registry.js';
 import { round } from './matmul-rate.js';
+import { syntheticBatch } from './synthetic-batch.js';
 
 const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const option = (name: string, fallback: number): number => {
@@ -55,9 +56,7 @@ for (const kernel of tf.getKernelsForBackend(backend.name)) {
 
 const model = new TransformerLM(cfg, createMoeLayer);
 const trainer = new LmTrainer(model, { lr: 1e-3, warmupSteps: 0, totalSteps: 1000, minLrMultiplier: 0.1, gradClip: 1 });
-const tokens = new Int32Array(B * (T + 1));
-for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 7919) % cfg.vocabSize;
-const batch = { tokens, batchSize: B, seqLen: T };
+const batch = syntheticBatch(B, T, cfg.vocabSize);
 await trainer.trainStep(batch);
 timing = true;
 const t0 = performance.now();

@@ -16,6 +16,7 @@ import { tf } from '../src/models/tf.js';
 import { loadavg } from 'node:os';
 import { createMoeLayer } from '../src/models/moe/registry.js';
 import { matmulRate, median, round } from './matmul-rate.js';
+import { syntheticBatch } from './synthetic-batch.js';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const backend = await selectBackend((positional[0] ?? 'wasm') as BackendRequest);
@@ -35,9 +36,7 @@ const rows = [];
 for (const [label, cfg] of [['dense (FFN 1024)', denseBaselineOf(moe)], ['moe_layer E8 K2 s512', moe]] as const) {
   const model = new TransformerLM(cfg, createMoeLayer);
   const trainer = new LmTrainer(model, { lr: 2.5e-4, warmupSteps: 0, totalSteps: 1000, minLrMultiplier: 0.1, gradClip: 0.1 });
-  const tokens = new Int32Array(B * (T + 1));
-  for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 7919) % cfg.vocabSize;
-  const batch = { tokens, batchSize: B, seqLen: T };
+  const batch = syntheticBatch(B, T, cfg.vocabSize);
   await trainer.trainStep(batch);
   const ms: number[] = [];
   const ratios: number[] = [];
@@ -64,8 +63,7 @@ async function bench154m(steps: number, recompute: boolean): Promise<void> {
   const loadBefore = load();
   const model = new TransformerLM(LIBMOE_154M_MOE, createMoeLayer);
   const trainer = new LmTrainer(model, { lr: 2.5e-4, warmupSteps: 0, totalSteps: 100000, minLrMultiplier: 0.1, gradClip: 0.1, recompute });
-  const tokens = new Int32Array(T + 1);
-  for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 7919) % LIBMOE_154M_MOE.vocabSize;
+  const batch = syntheticBatch(1, T, LIBMOE_154M_MOE.vocabSize);
   const heapGiB = (): number | undefined => {
     const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm;
     return wasm ? round(wasm.HEAPU8.buffer.byteLength / 2 ** 30, 3) : undefined;
@@ -74,7 +72,7 @@ async function bench154m(steps: number, recompute: boolean): Promise<void> {
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     let loss = NaN;
-    const info = await tf.profile(async () => { loss = (await trainer.trainStep({ tokens, batchSize: 1, seqLen: T })).loss; });
+    const info = await tf.profile(async () => { loss = (await trainer.trainStep(batch)).loss; });
     const s = (performance.now() - t0) / 1000;
     rows.push({ step: i, seconds: round(s), tokensPerSec: round(T / s, 1), loss: round(loss, 4), peakLiveGiB: round(info.peakBytes / 2 ** 30, 3), wasmHeapGiB: heapGiB() });
   }
